@@ -1,0 +1,146 @@
+//! A blocking client with the same surface as the async one, for scripts, threads, C and R.
+//!
+//! Requests run on the SDK's process-wide runtime ([`crate::runtime`]), which is rebuilt, with
+//! the HTTP pool, in a child process after `fork()`: a client made before `fork()` keeps
+//! working in the child and in the parent. Safe to share between threads.
+
+use std::fmt;
+use std::future::Future;
+
+use crate::client::{Client as AsyncClient, ClientBuilder};
+use crate::config::SendOptions;
+use crate::error::{Error, ErrorKind, Result};
+use crate::models::MessageResponse;
+
+/// The blocking Enjo client. Cheap to clone; usable from many threads at once.
+///
+/// ```no_run
+/// let client = enjo::blocking::Client::new()?; // token from ENJO_API_TOKEN
+/// let reply = client.send_message("support-bot", "How do I reset my password?", None)?;
+/// println!("{}", reply.answers.unwrap_or_default());
+/// # Ok::<(), enjo::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: AsyncClient,
+}
+
+impl Client {
+    /// A builder; finish it with [`ClientBuilder::build_blocking`].
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// A client with every option at its default (token from `ENJO_API_TOKEN`).
+    pub fn new() -> Result<Client> {
+        ClientBuilder::new().build_blocking()
+    }
+
+    /// Wraps an async client (they share connections and limits).
+    pub fn from_async(inner: AsyncClient) -> Client {
+        Client { inner }
+    }
+
+    /// The async client underneath.
+    pub fn as_async(&self) -> &AsyncClient {
+        &self.inner
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        self.inner.base_url()
+    }
+
+    /// Sends `text` to `bot_id` and waits for the reply. See
+    /// [`crate::Client::send_message`].
+    pub fn send_message(
+        &self,
+        bot_id: &str,
+        text: &str,
+        conversation_id: Option<&str>,
+    ) -> Result<MessageResponse> {
+        block_on(self.inner.send_message(bot_id, text, conversation_id))
+    }
+
+    /// Like [`Client::send_message`], with per-call overrides.
+    pub fn send_message_with(
+        &self,
+        bot_id: &str,
+        text: &str,
+        options: &SendOptions,
+    ) -> Result<MessageResponse> {
+        block_on(self.inner.send_message_with(bot_id, text, options))
+    }
+
+    /// A conversation with `bot_id`.
+    pub fn conversation(&self, bot_id: impl Into<String>) -> Conversation {
+        Conversation {
+            inner: self.inner.conversation(bot_id),
+        }
+    }
+
+    /// Resumes the conversation `conversation_id` with `bot_id`.
+    pub fn resume_conversation(
+        &self,
+        bot_id: impl Into<String>,
+        conversation_id: impl Into<String>,
+    ) -> Conversation {
+        Conversation {
+            inner: self.inner.resume_conversation(bot_id, conversation_id),
+        }
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.inner, f)
+    }
+}
+
+/// A blocking conversation; see [`crate::Conversation`].
+#[derive(Debug)]
+pub struct Conversation {
+    inner: crate::Conversation,
+}
+
+impl Conversation {
+    /// The bot this conversation talks to.
+    pub fn bot_id(&self) -> &str {
+        self.inner.bot_id()
+    }
+
+    /// The conversation id, once known.
+    pub fn id(&self) -> Option<String> {
+        self.inner.id()
+    }
+
+    /// Sends `text` in this conversation.
+    pub fn send(&self, text: &str) -> Result<MessageResponse> {
+        block_on(self.inner.send(text))
+    }
+
+    /// Sends `text` with per-call overrides.
+    pub fn send_with(&self, text: &str, options: SendOptions) -> Result<MessageResponse> {
+        block_on(self.inner.send_with(text, options))
+    }
+}
+
+/// Runs `future` to completion on the SDK's runtime. Called from inside another tokio runtime
+/// (where blocking the thread would panic), it runs on a helper thread instead.
+pub fn block_on<T: Send>(future: impl Future<Output = Result<T>> + Send) -> Result<T> {
+    let runtime = crate::process::runtime()?;
+    if tokio::runtime::Handle::try_current().is_err() {
+        return runtime.block_on(future);
+    }
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| runtime.block_on(future))
+            .join()
+            .unwrap_or_else(|_| {
+                Err(Error::new(
+                    ErrorKind::Connection,
+                    "the request's thread panicked (this is a bug in enjo; please report it)",
+                ))
+            })
+    })
+}

@@ -1,0 +1,466 @@
+//! The async [`Client`] and its [`ClientBuilder`].
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::header::HeaderValue;
+
+use crate::config::{
+    DEFAULT_BASE_URL, ENV_BASE_URL, ENV_TOKEN, Event, Options, Secret, SendOptions, VERSION,
+};
+use crate::conversation::Conversation;
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::{self, HttpSettings};
+use crate::models::MessageResponse;
+use crate::ratelimit::{Decision, Permit, Quota, RateLimit, RateLimiter};
+use crate::retry::{self, RetryPolicy, Verdict};
+use crate::validate::{self, BaseUrl};
+
+/// Builds a [`Client`] (or a [`blocking::Client`](crate::blocking::Client)).
+///
+/// Unset options take their defaults: the token from `ENJO_API_TOKEN`, the base URL from
+/// `ENJO_BASE_URL` or `https://api.enjo.ai`, a 60 s timeout, a 10 s connect timeout, 2 retries
+/// of what is safe to retry, and Enjo's documented rate limits.
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct ClientBuilder {
+    options: Options,
+}
+
+impl ClientBuilder {
+    /// A builder with every option at its default.
+    pub fn new() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The bearer token (a personal access token from Enjo's settings). Default: the
+    /// `ENJO_API_TOKEN` environment variable.
+    pub fn token(mut self, token: impl Into<String>) -> ClientBuilder {
+        self.options.token = Some(Secret(token.into()));
+        self
+    }
+
+    /// The API's base URL; a path is kept as a prefix. Default: `ENJO_BASE_URL`, else
+    /// `https://api.enjo.ai`.
+    pub fn base_url(mut self, url: impl Into<String>) -> ClientBuilder {
+        self.options.base_url = Some(url.into());
+        self
+    }
+
+    /// Timeout of each attempt, from connecting to the end of the reply. Default 60 s.
+    pub fn timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.options.timeout = timeout;
+        self
+    }
+
+    /// Timeout for establishing a connection. Default 10 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.options.connect_timeout = timeout;
+        self
+    }
+
+    /// Attempts after the first one, for failures the [retry policy](RetryPolicy) allows.
+    /// Default 2; 0 disables retries.
+    pub fn max_retries(mut self, max_retries: u32) -> ClientBuilder {
+        self.options.max_retries = max_retries;
+        self
+    }
+
+    /// Which failures are retried. Default [`RetryPolicy::Safe`]: never a request that may
+    /// have created a ticket.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> ClientBuilder {
+        self.options.retry_policy = policy;
+        self
+    }
+
+    /// Client-side rate limiting. Default [`RateLimit::Documented`].
+    pub fn rate_limit(mut self, rate_limit: RateLimit) -> ClientBuilder {
+        self.options.rate_limit = rate_limit;
+        self
+    }
+
+    /// Longest wait for the rate limiter before failing with a local `RateLimited` error
+    /// (nothing sent). Default: no bound, callers wait their turn.
+    pub fn rate_limit_max_wait(mut self, max_wait: Duration) -> ClientBuilder {
+        self.options.rate_limit_max_wait = Some(max_wait);
+        self
+    }
+
+    /// Use this limiter instead of the one shared by the process for the base URL's origin
+    /// (e.g. one with a test clock, or a store shared between processes).
+    pub fn rate_limiter(mut self, limiter: Arc<RateLimiter>) -> ClientBuilder {
+        self.options.rate_limiter = Some(limiter);
+        self
+    }
+
+    /// Text appended to the `User-Agent` (`enjo-rust/<version> <suffix>`).
+    pub fn user_agent(mut self, suffix: impl Into<String>) -> ClientBuilder {
+        self.options.user_agent = Some(suffix.into());
+        self
+    }
+
+    /// Send every request through this proxy (`http://`, `https://` or `socks5://` URL).
+    /// Without it, the `HTTPS_PROXY`/`NO_PROXY` environment variables apply.
+    pub fn proxy(mut self, url: impl Into<String>) -> ClientBuilder {
+        self.options.proxy = Some(url.into());
+        self
+    }
+
+    /// Trust this extra root certificate (PEM; a bundle of several is fine), e.g. a corporate
+    /// TLS-inspecting proxy's.
+    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> ClientBuilder {
+        self.options.root_certificates_pem.push(pem.into());
+        self
+    }
+
+    /// TCP keepalive interval for pooled connections (default 30 s); `None` turns it off.
+    pub fn tcp_keepalive(mut self, interval: Option<Duration>) -> ClientBuilder {
+        self.options.tcp_keepalive = interval;
+        self
+    }
+
+    /// Allow a plain `http://` base URL to a non-loopback host. The token then travels in
+    /// clear text: only for trusted networks.
+    pub fn allow_insecure_http(mut self, allow: bool) -> ClientBuilder {
+        self.options.allow_insecure_http = allow;
+        self
+    }
+
+    /// Largest response body accepted (default 16 MiB); a larger one is a decode error.
+    pub fn max_response_bytes(mut self, max: usize) -> ClientBuilder {
+        self.options.max_response_bytes = max;
+        self
+    }
+
+    /// Ignore `ENJO_API_TOKEN` and `ENJO_BASE_URL` (only what is set on the builder counts).
+    pub fn ignore_env(mut self) -> ClientBuilder {
+        self.options.read_env = false;
+        self
+    }
+
+    /// Receive an [`Event`] for every rate-limit wait, attempt and retry.
+    pub fn observer(mut self, observer: impl Fn(&Event) + Send + Sync + 'static) -> ClientBuilder {
+        self.options.observer = Some(Arc::new(observer));
+        self
+    }
+
+    /// Validates the options and builds the client. Fails with
+    /// [`ErrorKind::InvalidArgument`] on a missing token, a bad base URL or a bad option.
+    pub fn build(self) -> Result<Client> {
+        Client::from_options(self.options)
+    }
+
+    /// Like [`ClientBuilder::build`], for the [blocking client](crate::blocking::Client).
+    pub fn build_blocking(self) -> Result<crate::blocking::Client> {
+        self.build().map(crate::blocking::Client::from_async)
+    }
+}
+
+/// The async Enjo client. Cheap to clone (clones share connections and limits); safe to use
+/// from many tasks at once.
+///
+/// ```no_run
+/// # async fn demo() -> enjo::Result<()> {
+/// let client = enjo::Client::builder().build()?; // token from ENJO_API_TOKEN
+/// let reply = client.send_message("support-bot", "How do I reset my password?", None).await?;
+/// println!("{}", reply.answers.unwrap_or_default());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    base: BaseUrl,
+    auth: HeaderValue,
+    options: Options,
+    quotas: Vec<Quota>,
+    http_settings: HttpSettings,
+    /// The HTTP client of the current process (rebuilt after `fork()`).
+    http: Mutex<(u32, reqwest::Client)>,
+}
+
+impl Client {
+    /// A builder; see [`ClientBuilder`].
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// A client with every option at its default (token from `ENJO_API_TOKEN`).
+    pub fn new() -> Result<Client> {
+        ClientBuilder::new().build()
+    }
+
+    fn from_options(mut options: Options) -> Result<Client> {
+        if options.read_env {
+            if options.token.is_none() {
+                options.token = std::env::var(ENV_TOKEN).ok().map(Secret);
+            }
+            if options.base_url.is_none() {
+                options.base_url = std::env::var(ENV_BASE_URL)
+                    .ok()
+                    .filter(|url| !url.trim().is_empty());
+            }
+        }
+        let token = options.token.as_ref().map(|t| t.0.as_str());
+        validate::token(token)?;
+        let base = BaseUrl::parse(
+            options.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
+            options.allow_insecure_http,
+        )?;
+        options.rate_limit.validate()?;
+        if options.timeout.is_zero() || options.connect_timeout.is_zero() {
+            return Err(Error::invalid_argument(
+                "timeout and connect_timeout must be above zero",
+            ));
+        }
+        if options.max_response_bytes == 0 {
+            return Err(Error::invalid_argument(
+                "max_response_bytes must be above zero",
+            ));
+        }
+        let mut auth = HeaderValue::from_str(&format!("Bearer {}", token.unwrap_or_default()))
+            .map_err(|_| Error::invalid_argument("the API token is not a valid header value"))?;
+        auth.set_sensitive(true);
+        let user_agent = match options.user_agent.as_deref().map(str::trim) {
+            Some(suffix) if !suffix.is_empty() => format!("enjo-rust/{VERSION} {suffix}"),
+            _ => format!("enjo-rust/{VERSION}"),
+        };
+        let http_settings = HttpSettings {
+            connect_timeout: options.connect_timeout,
+            tcp_keepalive: options.tcp_keepalive,
+            proxy: options.proxy.clone(),
+            root_certificates_pem: options.root_certificates_pem.clone(),
+            user_agent,
+            origin: base.origin().to_owned(),
+        };
+        let http = http::build_client(&http_settings)?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                quotas: options.rate_limit.quotas().to_vec(),
+                base,
+                auth,
+                options,
+                http_settings,
+                http: Mutex::new((std::process::id(), http)),
+            }),
+        })
+    }
+
+    /// The base URL requests go to (normalised, no trailing slash).
+    pub fn base_url(&self) -> &str {
+        self.inner.base.as_str()
+    }
+
+    /// The full URL of a bot's message endpoint, as this client would call it.
+    pub fn message_url(&self, bot_id: &str) -> String {
+        self.inner.base.message_url(bot_id)
+    }
+
+    /// The quotas this client enforces on itself (empty when rate limiting is off).
+    pub fn quotas(&self) -> &[Quota] {
+        &self.inner.quotas
+    }
+
+    /// Sends `text` to the bot `bot_id`, continuing `conversation_id` when given.
+    ///
+    /// Waits for the rate limiter, retries what is safe to retry, and returns the bot's reply.
+    pub async fn send_message(
+        &self,
+        bot_id: &str,
+        text: &str,
+        conversation_id: Option<&str>,
+    ) -> Result<MessageResponse> {
+        self.send(bot_id, text, conversation_id, &SendOptions::default())
+            .await
+    }
+
+    /// Like [`Client::send_message`], with per-call overrides.
+    pub async fn send_message_with(
+        &self,
+        bot_id: &str,
+        text: &str,
+        options: &SendOptions,
+    ) -> Result<MessageResponse> {
+        self.send(bot_id, text, options.conversation_id.as_deref(), options)
+            .await
+    }
+
+    /// A conversation with `bot_id`: each [`Conversation::send`] continues it.
+    pub fn conversation(&self, bot_id: impl Into<String>) -> Conversation {
+        Conversation::new(self.clone(), bot_id.into(), None)
+    }
+
+    /// Resumes the conversation `conversation_id` with `bot_id`.
+    pub fn resume_conversation(
+        &self,
+        bot_id: impl Into<String>,
+        conversation_id: impl Into<String>,
+    ) -> Conversation {
+        Conversation::new(self.clone(), bot_id.into(), Some(conversation_id.into()))
+    }
+
+    async fn send(
+        &self,
+        bot_id: &str,
+        text: &str,
+        conversation_id: Option<&str>,
+        overrides: &SendOptions,
+    ) -> Result<MessageResponse> {
+        validate::bot_id(bot_id)?;
+        validate::text(text)?;
+        if let Some(id) = conversation_id {
+            validate::conversation_id(id)?;
+        }
+        let options = &self.inner.options;
+        let timeout = overrides.timeout.unwrap_or(options.timeout);
+        if timeout.is_zero() {
+            return Err(Error::invalid_argument("timeout must be above zero"));
+        }
+        let max_retries = overrides.max_retries.unwrap_or(options.max_retries);
+        let policy = overrides.retry_policy.unwrap_or(options.retry_policy);
+        let url = self.inner.base.message_url(bot_id);
+        let path = url.get(self.inner.base.origin().len()..).unwrap_or(&url);
+        let body = http::request_body(text, conversation_id);
+        let http = self.http()?;
+        let limiter = self.limiter();
+        let max_attempts = max_retries.saturating_add(1);
+
+        for attempt in 0..=max_retries {
+            let permit = self.acquire(limiter.as_ref()).await?;
+            self.emit(|| Event::Attempt {
+                attempt: attempt + 1,
+                max_attempts,
+            });
+            let started = Instant::now();
+            let result = http::send_once(
+                &http,
+                &url,
+                &self.inner.auth,
+                body.clone(),
+                timeout,
+                options.max_response_bytes,
+            )
+            .await;
+            drop(permit);
+            let elapsed_ms = started.elapsed().as_millis() as u64;
+            let err = match result {
+                Ok(reply) => {
+                    tracing::debug!(
+                        target: "enjo",
+                        path,
+                        status = 200,
+                        attempt = attempt + 1,
+                        max_attempts,
+                        elapsed_ms,
+                        "attempt succeeded"
+                    );
+                    return Ok(reply);
+                }
+                Err(err) => err,
+            };
+            let server_429 = err.kind() == ErrorKind::RateLimited && err.status().is_some();
+            if let (true, Some(limiter), Some(wait)) = (server_429, &limiter, err.retry_after()) {
+                limiter.block_for(wait.min(retry::MAX_RETRY_AFTER));
+            }
+            let verdict = retry::decide(&err, policy, attempt, max_retries, retry::full_jitter);
+            tracing::debug!(
+                target: "enjo",
+                path,
+                status = err.status(),
+                attempt = attempt + 1,
+                max_attempts,
+                elapsed_ms,
+                kind = err.kind().as_str(),
+                retry = matches!(verdict, Verdict::RetryAfter(_)),
+                "attempt failed: {}",
+                err.message()
+            );
+            let Verdict::RetryAfter(delay) = verdict else {
+                return Err(err);
+            };
+            self.emit(|| Event::Retry {
+                attempt: attempt + 1,
+                delay,
+                reason: err.to_string(),
+            });
+            // After a server 429 with the limiter on, the limiter itself holds every caller
+            // back until the server's deadline; otherwise sleep here.
+            if !(server_429 && limiter.is_some() && err.retry_after().is_some()) {
+                tokio::time::sleep(delay).await;
+            }
+        }
+        // The loop returns on its last attempt; reaching here means max_retries overflowed.
+        Err(Error::new(ErrorKind::Api, "no attempt was made"))
+    }
+
+    async fn acquire(&self, limiter: Option<&Arc<RateLimiter>>) -> Result<Permit> {
+        let Some(limiter) = limiter else {
+            return Ok(Permit::unlimited());
+        };
+        if self.inner.options.observer.is_some() {
+            let now = limiter.clock().now();
+            if let Decision::WaitUntil(until) = self.peek(limiter, now) {
+                self.emit(|| Event::RateLimitWait {
+                    wait: until.saturating_duration_since(now),
+                });
+            }
+        }
+        limiter
+            .acquire(&self.inner.quotas, self.inner.options.rate_limit_max_wait)
+            .await
+    }
+
+    fn peek(&self, limiter: &RateLimiter, now: Instant) -> Decision {
+        limiter.peek(&self.inner.quotas, now)
+    }
+
+    fn limiter(&self) -> Option<Arc<RateLimiter>> {
+        if self.inner.options.rate_limit == RateLimit::Off {
+            return None;
+        }
+        Some(match &self.inner.options.rate_limiter {
+            Some(limiter) => limiter.clone(),
+            None => RateLimiter::shared(self.inner.base.origin()),
+        })
+    }
+
+    fn emit(&self, event: impl FnOnce() -> Event) {
+        if let Some(observer) = &self.inner.options.observer {
+            observer(&event());
+        }
+    }
+
+    /// The HTTP client for this process: after `fork()` the parent's pool is unusable (its
+    /// connections belong to the parent's runtime), so the child builds its own.
+    fn http(&self) -> Result<reqwest::Client> {
+        let pid = std::process::id();
+        let mut slot = self
+            .inner
+            .http
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if slot.0 != pid {
+            let fresh = http::build_client(&self.inner.http_settings)?;
+            // Leak the parent's pool rather than drop it in the child (see `process`).
+            std::mem::forget(std::mem::replace(&mut *slot, (pid, fresh)));
+        }
+        Ok(slot.1.clone())
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let o = &self.inner.options;
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base.as_str())
+            .field("token", &"[redacted]")
+            .field("timeout", &o.timeout)
+            .field("max_retries", &o.max_retries)
+            .field("retry_policy", &o.retry_policy)
+            .field("rate_limit", &o.rate_limit)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,176 @@
+//! Client options and their defaults, shared by the async and blocking clients.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::ratelimit::{RateLimit, RateLimiter};
+use crate::retry::RetryPolicy;
+
+/// The vendor's API.
+pub const DEFAULT_BASE_URL: &str = "https://api.enjo.ai";
+/// Environment variable holding the bearer token.
+pub const ENV_TOKEN: &str = "ENJO_API_TOKEN";
+/// Environment variable overriding the base URL.
+pub const ENV_BASE_URL: &str = "ENJO_BASE_URL";
+/// Whole-attempt timeout by default.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Connection timeout by default.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Retries after the first attempt by default.
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+/// Largest accepted response body by default (16 MiB).
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+/// The SDK's version, sent in the `User-Agent`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Something that happened while sending, for progress displays and logs. Delivered to the
+/// [`observer`](crate::ClientBuilder::observer) on the task that sends.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Event {
+    /// The local rate limiter makes the caller wait about this long before sending.
+    RateLimitWait {
+        /// Expected wait.
+        wait: Duration,
+    },
+    /// Attempt `attempt` of at most `max_attempts` is being sent (1-based).
+    Attempt {
+        /// This attempt's number, from 1.
+        attempt: u32,
+        /// 1 + max_retries.
+        max_attempts: u32,
+    },
+    /// An attempt failed and will be sent again after `delay`.
+    Retry {
+        /// The failed attempt's number, from 1.
+        attempt: u32,
+        /// Wait before the next attempt.
+        delay: Duration,
+        /// Why (the error's text, without secrets).
+        reason: String,
+    },
+}
+
+/// A callback receiving [`Event`]s.
+pub type Observer = Arc<dyn Fn(&Event) + Send + Sync>;
+
+/// A bearer token that never shows up in `Debug` output.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Secret(pub(crate) String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"[redacted]\"")
+    }
+}
+
+/// Every option of a client. Built by [`ClientBuilder`](crate::ClientBuilder).
+#[derive(Clone)]
+pub(crate) struct Options {
+    pub token: Option<Secret>,
+    pub base_url: Option<String>,
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub max_retries: u32,
+    pub retry_policy: RetryPolicy,
+    pub rate_limit: RateLimit,
+    pub rate_limit_max_wait: Option<Duration>,
+    pub rate_limiter: Option<Arc<RateLimiter>>,
+    pub user_agent: Option<String>,
+    pub proxy: Option<String>,
+    pub root_certificates_pem: Vec<Vec<u8>>,
+    pub tcp_keepalive: Option<Duration>,
+    pub allow_insecure_http: bool,
+    pub max_response_bytes: usize,
+    pub read_env: bool,
+    pub observer: Option<Observer>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            token: None,
+            base_url: None,
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            max_retries: DEFAULT_MAX_RETRIES,
+            retry_policy: RetryPolicy::Safe,
+            rate_limit: RateLimit::Documented,
+            rate_limit_max_wait: None,
+            rate_limiter: None,
+            user_agent: None,
+            proxy: None,
+            root_certificates_pem: Vec::new(),
+            tcp_keepalive: Some(Duration::from_secs(30)),
+            allow_insecure_http: false,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            read_env: true,
+            observer: None,
+        }
+    }
+}
+
+impl fmt::Debug for Options {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Options")
+            .field("token", &self.token.as_ref().map(|_| "[redacted]"))
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("max_retries", &self.max_retries)
+            .field("retry_policy", &self.retry_policy)
+            .field("rate_limit", &self.rate_limit)
+            .field("rate_limit_max_wait", &self.rate_limit_max_wait)
+            .field("user_agent", &self.user_agent)
+            .field("proxy", &self.proxy.as_ref().map(|_| "[set]"))
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Per-call overrides for [`Client::send_message_with`](crate::Client::send_message_with).
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct SendOptions {
+    /// Continue this conversation (`conversationId`).
+    pub conversation_id: Option<String>,
+    /// Whole-attempt timeout for this call.
+    pub timeout: Option<Duration>,
+    /// Retries after the first attempt for this call.
+    pub max_retries: Option<u32>,
+    /// Retry policy for this call.
+    pub retry_policy: Option<RetryPolicy>,
+}
+
+impl SendOptions {
+    /// No overrides.
+    pub fn new() -> SendOptions {
+        SendOptions::default()
+    }
+
+    /// Continue the conversation `id`.
+    pub fn conversation_id(mut self, id: impl Into<String>) -> SendOptions {
+        self.conversation_id = Some(id.into());
+        self
+    }
+
+    /// Whole-attempt timeout for this call.
+    pub fn timeout(mut self, timeout: Duration) -> SendOptions {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Retries after the first attempt for this call.
+    pub fn max_retries(mut self, max_retries: u32) -> SendOptions {
+        self.max_retries = Some(max_retries);
+        self
+    }
+
+    /// Retry policy for this call.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> SendOptions {
+        self.retry_policy = Some(policy);
+        self
+    }
+}

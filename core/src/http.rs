@@ -1,0 +1,361 @@
+//! One HTTP attempt: build the reqwest client, send, read a size-capped body, and turn
+//! whatever happened into a [`MessageResponse`] or an [`Error`].
+
+use std::error::Error as StdError;
+use std::sync::Once;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION};
+use serde_json::{Map, Value};
+
+use crate::error::{Error, ErrorKind, MAX_ERROR_BODY, Result};
+use crate::models::MessageResponse;
+use crate::retry::parse_retry_after;
+
+/// Settings of the underlying HTTP client.
+#[derive(Debug, Clone)]
+pub(crate) struct HttpSettings {
+    pub connect_timeout: Duration,
+    pub tcp_keepalive: Option<Duration>,
+    pub proxy: Option<String>,
+    pub root_certificates_pem: Vec<Vec<u8>>,
+    pub user_agent: String,
+    /// Redirects are followed only within this origin.
+    pub origin: String,
+}
+
+/// Builds the reqwest client: rustls (ring), no cross-origin redirects, our timeouts.
+pub(crate) fn build_client(settings: &HttpSettings) -> Result<reqwest::Client> {
+    static CRYPTO: Once = Once::new();
+    CRYPTO.call_once(|| {
+        // Err means the application already chose a provider: use that one.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+    let origin = settings.origin.clone();
+    let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+        let same_origin = attempt.url().origin().ascii_serialization() == origin;
+        if same_origin && attempt.previous().len() < 5 {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    });
+    let user_agent = HeaderValue::from_str(&settings.user_agent).map_err(|_| {
+        Error::invalid_argument("user_agent must be printable ASCII without line breaks")
+    })?;
+    let mut builder = reqwest::Client::builder()
+        .user_agent(user_agent)
+        .connect_timeout(settings.connect_timeout)
+        .tcp_nodelay(true)
+        .redirect(redirects)
+        .referer(false);
+    if let Some(keepalive) = settings.tcp_keepalive {
+        builder = builder.tcp_keepalive(keepalive);
+    }
+    if let Some(proxy) = &settings.proxy {
+        let proxy = reqwest::Proxy::all(proxy.as_str()).map_err(|e| {
+            Error::invalid_argument(format!("proxy {proxy:?} is not a valid proxy URL: {e}"))
+        })?;
+        builder = builder.proxy(proxy);
+    }
+    for pem in &settings.root_certificates_pem {
+        let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+            Error::invalid_argument(format!("root certificate is not valid PEM: {e}"))
+        })?;
+        if certs.is_empty() {
+            return Err(Error::invalid_argument(
+                "root certificate PEM holds no certificate",
+            ));
+        }
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    builder.build().map_err(|e| {
+        Error::invalid_argument(format!(
+            "could not build the HTTP client: {}",
+            root_cause(&e)
+        ))
+        .with_source(e)
+    })
+}
+
+/// The JSON body of a message request.
+pub(crate) fn request_body(text: &str, conversation_id: Option<&str>) -> Bytes {
+    let mut body = Map::new();
+    let mut message = Map::new();
+    message.insert("text".into(), Value::String(text.to_owned()));
+    body.insert("message".into(), Value::Object(message));
+    if let Some(id) = conversation_id {
+        body.insert("conversationId".into(), Value::String(id.to_owned()));
+    }
+    Bytes::from(Value::Object(body).to_string())
+}
+
+/// Sends one attempt and reads its reply, all within `timeout`.
+pub(crate) async fn send_once(
+    http: &reqwest::Client,
+    url: &str,
+    auth: &HeaderValue,
+    body: Bytes,
+    timeout: Duration,
+    max_body: usize,
+) -> Result<MessageResponse> {
+    let attempt = async {
+        let response = http
+            .post(url)
+            .header(AUTHORIZATION, auth.clone())
+            .header(CONTENT_TYPE, "application/json")
+            .header(ACCEPT, "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(from_reqwest)?;
+        let status = response.status();
+        let request_id = request_id(response.headers());
+        if status.is_success() {
+            let body = read_body(response, max_body)
+                .await
+                .map_err(|e| e.with_request_id(request_id.clone()))?;
+            MessageResponse::from_body(&body, status.as_u16(), request_id)
+        } else {
+            Err(error_response(response, request_id).await)
+        }
+    };
+    match tokio::time::timeout(timeout, attempt).await {
+        Ok(result) => result,
+        Err(_) => Err(Error::new(
+            ErrorKind::Timeout,
+            format!(
+                "no complete answer within {:.1}s (the request may have been processed)",
+                timeout.as_secs_f64()
+            ),
+        )
+        .with_maybe_sent(true)),
+    }
+}
+
+fn request_id(headers: &HeaderMap) -> Option<String> {
+    ["x-request-id", "request-id", "x-amzn-requestid"]
+        .iter()
+        .find_map(|name| headers.get(*name))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Reads the whole body, failing with a decode error past `max` bytes (no OOM on a hostile or
+/// broken server).
+async fn read_body(mut response: reqwest::Response, max: usize) -> Result<Vec<u8>> {
+    let too_big = |status: u16| {
+        Error::new(
+            ErrorKind::Decode,
+            format!("the response body is larger than the {max} byte cap (max_response_bytes)"),
+        )
+        .with_status(status)
+    };
+    let status = response.status().as_u16();
+    if response
+        .content_length()
+        .is_some_and(|len| len > max as u64)
+    {
+        return Err(too_big(status));
+    }
+    let mut body = Vec::with_capacity(response.content_length().unwrap_or(0) as usize);
+    while let Some(chunk) = response.chunk().await.map_err(from_reqwest)? {
+        if body.len() + chunk.len() > max {
+            return Err(too_big(status));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Reads a non-2xx reply into an API error. Never fails: a body that cannot be read or parsed
+/// still gives an error with the status.
+async fn error_response(mut response: reqwest::Response, request_id: Option<String>) -> Error {
+    let status = response.status();
+    let retry_after = parse_retry_after(response.headers(), SystemTime::now());
+    let location = response
+        .headers()
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let is_html = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.contains("html"));
+    let mut body = Vec::new();
+    // Keep what arrived even if the connection breaks mid-body.
+    while let Ok(Some(chunk)) = response.chunk().await {
+        body.extend_from_slice(&chunk);
+        if body.len() >= MAX_ERROR_BODY {
+            break;
+        }
+    }
+    let text = String::from_utf8_lossy(&body).into_owned();
+    let reason = status.canonical_reason().unwrap_or("error");
+    let parsed = serde_json::from_slice::<Value>(&body).ok();
+    let (code, message) = parsed
+        .as_ref()
+        .and_then(Value::as_object)
+        .map(error_fields)
+        .unwrap_or_default();
+    let message = match (message, location) {
+        (Some(message), _) => message,
+        (None, Some(location)) if status.is_redirection() => format!(
+            "{reason}: the server redirected to {location}, which is not followed (another \
+             origin, or too many redirects; the token is never sent elsewhere)"
+        ),
+        (None, _) if body.is_empty() => format!("{reason} (empty body)"),
+        (None, _) if is_html || looks_like_html(&text) => format!(
+            "{reason}: the body was an HTML page, not JSON (likely from a proxy or load balancer)"
+        ),
+        (None, _) => format!("{reason}: {}", snippet(&text)),
+    };
+    Error::from_response(
+        status.as_u16(),
+        code,
+        message,
+        text,
+        retry_after,
+        request_id,
+    )
+}
+
+/// `code` and message from the documented error bodies: `{"code","error"}` and
+/// `{"code","message","status"}`, plus the common `{"error": {"code","message"}}`.
+pub(crate) fn error_fields(obj: &Map<String, Value>) -> (Option<String>, Option<String>) {
+    let as_text = |v: &Value| match v {
+        Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let nested = obj.get("error").and_then(Value::as_object);
+    let code = obj.get("code").and_then(as_text).or_else(|| {
+        nested
+            .and_then(|n| n.get("code").or(n.get("type")))
+            .and_then(as_text)
+    });
+    let message = obj
+        .get("error")
+        .and_then(as_text)
+        .or_else(|| obj.get("message").and_then(as_text))
+        .or_else(|| nested.and_then(|n| n.get("message")).and_then(as_text))
+        .or_else(|| obj.get("detail").and_then(as_text));
+    (code, message)
+}
+
+fn looks_like_html(text: &str) -> bool {
+    let head = text
+        .trim_start()
+        .get(..15)
+        .unwrap_or(text)
+        .to_ascii_lowercase();
+    head.starts_with("<!doctype") || head.starts_with("<html")
+}
+
+fn snippet(text: &str) -> String {
+    let flat: String = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(200)
+        .collect();
+    if flat.is_empty() {
+        "(blank body)".to_owned()
+    } else {
+        flat
+    }
+}
+
+/// Maps a reqwest failure to our kinds, deciding whether the request may have been sent.
+fn from_reqwest(err: reqwest::Error) -> Error {
+    let cause = root_cause(&err);
+    let error = if err.is_connect() {
+        // No connection was established: the server cannot have seen the request.
+        let kind = if err.is_timeout() {
+            ErrorKind::Timeout
+        } else {
+            ErrorKind::Connection
+        };
+        Error::new(kind, format!("could not connect to the server: {cause}")).with_maybe_sent(false)
+    } else if err.is_timeout() {
+        Error::new(ErrorKind::Timeout, format!("timed out: {cause}")).with_maybe_sent(true)
+    } else if err.is_body() || err.is_decode() {
+        Error::new(
+            ErrorKind::Connection,
+            format!("the connection broke while reading the reply: {cause}"),
+        )
+        .with_maybe_sent(true)
+    } else {
+        Error::new(
+            ErrorKind::Connection,
+            format!("the connection failed during the request: {cause}"),
+        )
+        .with_maybe_sent(true)
+    };
+    error.with_source(err.without_url())
+}
+
+/// The innermost error's text ("Connection refused (os error 111)"), which is what a user
+/// needs; reqwest's own top-level text only says "error sending request".
+fn root_cause(err: &(dyn StdError + 'static)) -> String {
+    let mut current = err;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn both_documented_error_shapes() {
+        let obj = json!({"code": "invalid_request_error", "error": "botId not found"});
+        assert_eq!(
+            error_fields(obj.as_object().expect("object")),
+            (
+                Some("invalid_request_error".into()),
+                Some("botId not found".into())
+            )
+        );
+        let obj =
+            json!({"code": "rate_limit_error", "message": "Rate limit exceeded", "status": 429});
+        assert_eq!(
+            error_fields(obj.as_object().expect("object")),
+            (
+                Some("rate_limit_error".into()),
+                Some("Rate limit exceeded".into())
+            )
+        );
+        let obj = json!({"error": {"type": "x", "message": "m"}});
+        assert_eq!(
+            error_fields(obj.as_object().expect("object")),
+            (Some("x".into()), Some("m".into()))
+        );
+    }
+
+    #[test]
+    fn request_body_leaves_out_a_missing_conversation() {
+        assert_eq!(request_body("hi", None), r#"{"message":{"text":"hi"}}"#);
+        assert_eq!(
+            request_body("\"é\"", Some("c1")),
+            r#"{"message":{"text":"\"é\""},"conversationId":"c1"}"#
+        );
+    }
+
+    #[test]
+    fn html_detection_and_snippets() {
+        assert!(looks_like_html("  <!DOCTYPE html><html>"));
+        assert!(looks_like_html("<HTML>"));
+        assert!(!looks_like_html("{\"a\":1}"));
+        assert_eq!(snippet("a\n  b"), "a b");
+        assert_eq!(snippet(&"x".repeat(500)).len(), 200);
+    }
+}

@@ -1,0 +1,331 @@
+//! Property tests of the exact sliding log, on simulated time (whole milliseconds).
+//!
+//! A discrete-event simulation feeds random arrivals and request durations to a `SlidingLog`
+//! and checks the schedule against an independent oracle:
+//! - safety: for every quota (N per W), whatever instant in `[grant, completion]` the server
+//!   saw each request at, no window of length W holds more than N requests;
+//! - earliest: each request is granted at the first instant the quotas allow, given first come,
+//!   first served order.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use enjo::ratelimit::{
+    Decision, LimiterStore, MemoryStore, Quota, RateLimiter, SlidingLog, SlotId, TokioClock,
+};
+use proptest::prelude::*;
+
+#[derive(Debug, Clone)]
+struct Request {
+    arrival: u64,
+    duration: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Scheduled {
+    arrival: u64,
+    grant: u64,
+    complete: u64,
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// Runs the requests through a `SlidingLog`, first come first served, and returns the
+/// schedule in arrival order.
+fn simulate(quotas: &[Quota], requests: &[Request]) -> Vec<Scheduled> {
+    let base = Instant::now();
+    let at = |t: u64| base + ms(t);
+    let mut log = SlidingLog::new();
+    let mut schedule: Vec<Option<Scheduled>> = vec![None; requests.len()];
+    let mut queue: VecDeque<usize> = VecDeque::new();
+    let mut in_flight: Vec<(u64, SlotId)> = Vec::new();
+    let mut next_arrival = 0;
+    let mut now = 0u64;
+    loop {
+        in_flight.retain(|&(done, slot)| {
+            if done <= now {
+                log.complete(slot, at(done));
+                false
+            } else {
+                true
+            }
+        });
+        while next_arrival < requests.len() && requests[next_arrival].arrival <= now {
+            queue.push_back(next_arrival);
+            next_arrival += 1;
+        }
+        let mut wake: Option<u64> = None;
+        while let Some(&j) = queue.front() {
+            match log.try_acquire(quotas, at(now)) {
+                Decision::Granted(slot) => {
+                    let complete = now + requests[j].duration;
+                    schedule[j] = Some(Scheduled {
+                        arrival: requests[j].arrival,
+                        grant: now,
+                        complete,
+                    });
+                    in_flight.push((complete, slot));
+                    queue.pop_front();
+                }
+                Decision::WaitUntil(until) => {
+                    let until = until.duration_since(base).as_millis() as u64;
+                    assert!(until > now, "WaitUntil must be in the future");
+                    wake = Some(until);
+                    break;
+                }
+                Decision::WaitForCompletion => {
+                    assert!(
+                        !in_flight.is_empty(),
+                        "waiting for a completion that cannot come"
+                    );
+                    break;
+                }
+            }
+        }
+        let next = [
+            requests.get(next_arrival).map(|r| r.arrival),
+            in_flight.iter().map(|&(done, _)| done).min(),
+            wake,
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        match next {
+            Some(next) => {
+                assert!(next >= now);
+                now = next;
+            }
+            None => break,
+        }
+    }
+    schedule
+        .into_iter()
+        .map(|s| s.expect("every request is granted"))
+        .collect()
+}
+
+/// The oracle: may request `j` be granted at `x`, given the requests before it?
+fn allowed(quotas: &[Quota], schedule: &[Scheduled], j: usize, x: u64) -> bool {
+    quotas.iter().all(|q| {
+        let window = q.window.as_millis() as u64;
+        let counted = schedule[..j]
+            .iter()
+            .filter(|i| i.complete + window > x)
+            .count();
+        counted < q.requests as usize
+    })
+}
+
+fn quotas() -> impl Strategy<Value = Vec<Quota>> {
+    prop::collection::vec((1u32..6, 1u64..60), 1..4)
+        .prop_map(|qs| qs.into_iter().map(|(n, w)| Quota::new(n, ms(w))).collect())
+}
+
+fn requests() -> impl Strategy<Value = Vec<Request>> {
+    prop::collection::vec((0u64..25, 0u64..40), 1..60).prop_map(|items| {
+        let mut t = 0;
+        items
+            .into_iter()
+            .map(|(gap, duration)| {
+                t += gap;
+                Request {
+                    arrival: t,
+                    duration,
+                }
+            })
+            .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn no_server_window_ever_holds_more_than_n(
+        quotas in quotas(),
+        requests in requests(),
+        seen_at in prop::collection::vec(0.0f64..=1.0, 60),
+    ) {
+        let schedule = simulate(&quotas, &requests);
+        // The server sees each request somewhere between its grant and its completion.
+        let arrivals: Vec<u64> = schedule
+            .iter()
+            .zip(&seen_at)
+            .map(|(s, f)| s.grant + ((s.complete - s.grant) as f64 * f).round() as u64)
+            .collect();
+        for q in &quotas {
+            let window = q.window.as_millis() as u64;
+            for &end in &arrivals {
+                let in_window = arrivals
+                    .iter()
+                    .filter(|&&a| a + window > end && a <= end)
+                    .count();
+                prop_assert!(
+                    in_window <= q.requests as usize,
+                    "quota {q}: {in_window} requests in the window ending at {end}: {schedule:?}"
+                );
+            }
+        }
+        // The extreme cases: every request seen at its grant, or at its completion.
+        for pick in [|s: &Scheduled| s.grant, |s: &Scheduled| s.complete] {
+            let seen: Vec<u64> = schedule.iter().map(pick).collect();
+            for q in &quotas {
+                let window = q.window.as_millis() as u64;
+                for &end in &seen {
+                    let n = seen.iter().filter(|&&a| a + window > end && a <= end).count();
+                    prop_assert!(n <= q.requests as usize);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_request_goes_at_the_earliest_allowed_instant(
+        quotas in quotas(),
+        requests in requests(),
+    ) {
+        let schedule = simulate(&quotas, &requests);
+        for (j, s) in schedule.iter().enumerate() {
+            let previous = if j == 0 { 0 } else { schedule[j - 1].grant };
+            let lower = s.arrival.max(previous);
+            prop_assert!(s.grant >= lower, "served out of order: {s:?}");
+            prop_assert!(allowed(&quotas, &schedule, j, s.grant), "granted while not allowed: {s:?}");
+            prop_assert!(
+                s.grant == lower || !allowed(&quotas, &schedule, j, s.grant - 1),
+                "request {j} could have gone at {}: {s:?}", s.grant - 1
+            );
+        }
+    }
+}
+
+/// A store that counts how often it is consulted.
+struct Counting {
+    inner: MemoryStore,
+    calls: AtomicUsize,
+}
+
+impl LimiterStore for Counting {
+    fn try_acquire(&self, quotas: &[Quota], now: Instant) -> Decision {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.inner.try_acquire(quotas, now)
+    }
+    fn peek(&self, quotas: &[Quota], now: Instant) -> Decision {
+        self.inner.peek(quotas, now)
+    }
+    fn complete(&self, slot: SlotId, now: Instant) {
+        self.inner.complete(slot, now)
+    }
+    fn block_until(&self, until: Instant) {
+        self.inner.block_until(until)
+    }
+}
+
+/// 64 tasks through the async limiter on tokio's paused clock: they go in arrival order, at
+/// the instants the quotas allow, and the store is consulted a bounded number of times (no
+/// polling).
+#[tokio::test(start_paused = true)]
+async fn async_limiter_serves_in_order_without_polling() {
+    let store = Arc::new(Counting {
+        inner: MemoryStore::new(),
+        calls: AtomicUsize::new(0),
+    });
+    let limiter = Arc::new(RateLimiter::new(store.clone(), Arc::new(TokioClock)));
+    let quotas = [Quota::new(5, ms(200)), Quota::new(10, ms(1000))];
+    let start = tokio::time::Instant::now();
+    let mut tasks = Vec::new();
+    for i in 0..64u64 {
+        let limiter = limiter.clone();
+        tasks.push(tokio::spawn(async move {
+            let permit = limiter.acquire(&quotas, None).await.expect("no bound");
+            let granted = tokio::time::Instant::now();
+            // Hold the slot for a simulated 10 ms request.
+            tokio::time::sleep(ms(10)).await;
+            drop(permit);
+            (i, granted.duration_since(start))
+        }));
+        tokio::task::yield_now().await;
+    }
+    let mut grants = Vec::new();
+    for task in tasks {
+        grants.push(task.await.expect("task"));
+    }
+    // First come, first served.
+    for pair in grants.windows(2) {
+        assert!(pair[0].1 <= pair[1].1, "out of order: {pair:?}");
+    }
+    // 10 per second, counted from completions 10 ms after each grant: request k (0-based)
+    // waits for request k-10 to complete, plus a second.
+    let times: Vec<u64> = grants.iter().map(|(_, t)| t.as_millis() as u64).collect();
+    assert_eq!(&times[..5], &[0; 5]);
+    assert!(times[5] >= 210, "{times:?}"); // 5 per 200 ms, after the first five completed
+    for k in 10..64 {
+        assert!(times[k] >= times[k - 10] + 1010, "request {k}: {times:?}");
+    }
+    let calls = store.calls.load(Ordering::Relaxed);
+    assert!(
+        calls <= 64 * 3,
+        "the store was consulted {calls} times for 64 grants"
+    );
+}
+
+/// A bound on the wait fails at once, without taking a slot.
+#[tokio::test(start_paused = true)]
+async fn bounded_wait_fails_fast_with_retry_after() {
+    let limiter = Arc::new(RateLimiter::in_memory());
+    let quotas = [Quota::new(1, ms(1000))];
+    let first = limiter
+        .acquire(&quotas, Some(ms(0)))
+        .await
+        .expect("first is free");
+    drop(first);
+    let before = tokio::time::Instant::now();
+    let err = limiter
+        .acquire(&quotas, Some(ms(100)))
+        .await
+        .expect_err("would wait a second");
+    assert_eq!(err.kind(), enjo::ErrorKind::RateLimited);
+    assert_eq!(err.status(), None);
+    assert_eq!(err.retry_after(), Some(ms(1000)));
+    assert!(!err.may_have_been_sent());
+    assert_eq!(
+        tokio::time::Instant::now(),
+        before,
+        "failed without waiting"
+    );
+    // Unbounded, the same call waits exactly until the slot frees.
+    let permit = limiter.acquire(&quotas, None).await.expect("waits");
+    assert_eq!(tokio::time::Instant::now() - before, ms(1000));
+    drop(permit);
+}
+
+/// A server 429 blocks every caller until its Retry-After.
+#[tokio::test(start_paused = true)]
+async fn block_for_holds_everyone_back() {
+    let limiter = Arc::new(RateLimiter::in_memory());
+    let quotas = [Quota::new(100, ms(1000))];
+    let start = tokio::time::Instant::now();
+    limiter.block_for(ms(750));
+    let a = limiter.acquire(&quotas, None).await.expect("a");
+    let b = limiter.acquire(&quotas, None).await.expect("b");
+    assert_eq!(tokio::time::Instant::now() - start, ms(750));
+    drop((a, b));
+}
+
+/// A caller that gives up (its future is dropped) does not hold the line.
+#[tokio::test(start_paused = true)]
+async fn cancelled_waiter_frees_its_place() {
+    let limiter = Arc::new(RateLimiter::in_memory());
+    let quotas = [Quota::new(1, ms(100))];
+    let held = limiter.acquire(&quotas, None).await.expect("first");
+    let waiting = tokio::time::timeout(ms(10), limiter.acquire(&quotas, None)).await;
+    assert!(waiting.is_err(), "had to wait");
+    drop(held);
+    let start = tokio::time::Instant::now();
+    let next = limiter.acquire(&quotas, None).await.expect("next");
+    assert_eq!(tokio::time::Instant::now() - start, ms(100));
+    drop(next);
+}
