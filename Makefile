@@ -1,0 +1,39 @@
+# The two commands of the README:
+#   make demo   - build the CLI, start `enjo mock`, hold a conversation that ends in a ticket
+#   make test   - every test suite: Rust (core, mock, CLI), Python, Node, C, R
+# Both set up what they need on a fresh machine with the toolchains of .ci/run.
+
+CARGO ?= cargo
+SUITES := $(wildcard bindings-python/run-tests.sh bindings-node/run-tests.sh bindings-c/run-tests.sh bindings-r/run-tests.sh)
+
+.PHONY: demo test lint test-rust test-bindings mock-bin bench help
+
+help:
+	@echo "make demo   run the demo against a local enjo mock"
+	@echo "make test   run every test suite"
+	@echo "make bench  run the benchmarks (not part of make test)"
+
+demo:
+	@scripts/demo.sh
+
+test: lint test-rust test-bindings
+	@echo "all test suites passed"
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+test-rust:
+	$(CARGO) test --workspace --locked
+
+# Every binding's suite talks to the release mock server.
+mock-bin:
+	$(CARGO) build --release --locked -p enjo-mock -p enjo-cli
+
+test-bindings: mock-bin
+	@set -e; for suite in $(SUITES); do \
+		echo "==> $$suite"; bash $$suite; \
+	done
+
+bench: mock-bin
+	@set -e; for b in $(wildcard benchmarks/*/bench.sh); do echo "==> $$b"; bash $$b; done

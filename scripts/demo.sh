@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The demo: build the `enjo` CLI, start `enjo mock` (a local Enjo-compatible server), ask a
+# question, follow up in the same conversation, ask for a ticket, show it, stop the server.
+# Needs only Rust; no Enjo account, no network.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "==> building the enjo CLI (release)"
+cargo build --release --locked -q -p enjo-cli
+enjo=target/release/enjo
+
+echo "==> starting enjo mock on a free port"
+coproc MOCK { exec "$enjo" mock --port 0 --exit-on-stdin-close --quiet 2>/dev/null; }
+read -r listening port <&"${MOCK[0]}"
+[ "$listening" = LISTENING ] || { echo "enjo mock did not start" >&2; exit 1; }
+trap 'exec {MOCK[1]}>&-; wait "$MOCK_PID" 2>/dev/null || true' EXIT
+
+export ENJO_BASE_URL="http://127.0.0.1:$port"
+export ENJO_API_TOKEN=enjo-mock-token   # the mock's documented test token
+echo "    $ENJO_BASE_URL"
+
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+
+step enjo send faq-bot '"How do I reset my password?"'
+"$enjo" send faq-bot "How do I reset my password?"
+
+step enjo send support-bot '"My VPN disconnects every few minutes"'
+first=$("$enjo" send support-bot "My VPN disconnects every few minutes")
+echo "$first"
+conversation=$(sed -n 's/^Conversation: //p' <<<"$first")
+
+step enjo send support-bot --conversation-id "$conversation" '"It happens on the office Wi-Fi too"'
+"$enjo" send support-bot --conversation-id "$conversation" "It happens on the office Wi-Fi too"
+
+step enjo send support-bot --conversation-id "$conversation" '"Please create a ticket, this is urgent"'
+"$enjo" send support-bot --conversation-id "$conversation" "Please create a ticket, this is urgent"
+
+step enjo send support-bot --json --conversation-id "$conversation" '"Thanks!"   # the documented JSON'
+"$enjo" send support-bot --json --conversation-id "$conversation" "Thanks!"
+
+printf '\n==> the same conversation as a chat over piped stdin (enjo chat)\n'
+step 'printf "I cannot log in with SSO\nI need a human\n" | enjo chat jira-bot'
+printf 'I cannot log in with SSO\nI need a human\n' | "$enjo" chat jira-bot
+
+printf '\n==> done; stopping enjo mock\n'
