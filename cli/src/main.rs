@@ -1,0 +1,297 @@
+//! `enjo`: the command-line client for the Enjo API.
+//!
+//! `enjo send BOT "text"` replaces the vendor's curl sample; `enjo chat BOT` is an interactive
+//! (or piped) conversation; `enjo mock` runs a local Enjo-compatible server.
+
+mod exit;
+mod output;
+mod progress;
+
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{CommandFactory, Parser, Subcommand};
+use enjo::{Error, RateLimit, blocking};
+
+use progress::Progress;
+
+#[derive(Parser)]
+#[command(
+    name = "enjo",
+    version,
+    about = "Talk to Enjo AI agents (bots) from the shell: the curl of the Enjo API",
+    long_about = "Talk to Enjo AI agents (bots) from the shell.\n\n\
+        The token comes from ENJO_API_TOKEN (or --token-file). Client-side rate limiting keeps \
+        you within Enjo's 20 requests/minute and 10/5 seconds; retries never duplicate a ticket.",
+    after_help = exit::HELP
+)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args)]
+struct Global {
+    /// API base URL (default https://api.enjo.ai; use `enjo mock`'s URL to work offline)
+    #[arg(long, env = "ENJO_BASE_URL", global = true)]
+    base_url: Option<String>,
+    /// Read the bearer token from this file (default: the ENJO_API_TOKEN environment variable)
+    #[arg(long, global = true, value_name = "PATH")]
+    token_file: Option<PathBuf>,
+    /// The bearer token itself. Prefer ENJO_API_TOKEN or --token-file: a flag is visible to
+    /// other users in `ps` and lands in shell history
+    #[arg(long, global = true, hide_env_values = true)]
+    token: Option<String>,
+    /// Timeout of each attempt, in seconds
+    #[arg(long, global = true, default_value_t = 60.0, value_name = "SECONDS")]
+    timeout: f64,
+    /// Retries of what is safe to retry (429s, connections that never reached the server)
+    #[arg(long, global = true, default_value_t = enjo::DEFAULT_MAX_RETRIES)]
+    max_retries: u32,
+    /// Turn off client-side rate limiting (the server's 429s are still retried)
+    #[arg(long, global = true)]
+    no_rate_limit: bool,
+    /// Log each attempt, wait and retry to stderr (the token is never logged)
+    #[arg(long, short, global = true)]
+    verbose: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Send one message to a bot and print its answer, sources, conversation id and ticket
+    Send {
+        /// The bot's id, from your Enjo dashboard
+        bot_id: String,
+        /// The message (use quotes)
+        text: String,
+        /// Continue this conversation
+        #[arg(long, short = 'c')]
+        conversation_id: Option<String>,
+        /// Print the API's JSON reply (and errors as JSON) instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Chat with a bot: one message per line (interactive, or piped on stdin); the conversation
+    /// id is kept. `/new` starts a new conversation, `/quit` or end of input stops
+    Chat {
+        /// The bot's id, from your Enjo dashboard
+        bot_id: String,
+        /// Resume this conversation
+        #[arg(long, short = 'c')]
+        conversation_id: Option<String>,
+    },
+    /// Run a local Enjo-compatible server (for tests, demos and offline work)
+    Mock(enjo_mock::cli::MockArgs),
+    /// Print a shell completion script
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return ExitCode::from(if err.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            });
+        }
+    };
+    if cli.global.verbose {
+        tracing_subscriber::fmt()
+            .with_writer(io::stderr)
+            .with_env_filter("enjo=debug")
+            .with_target(false)
+            .init();
+    }
+    ExitCode::from(run(cli))
+}
+
+fn run(cli: Cli) -> u8 {
+    match cli.command {
+        Command::Send {
+            bot_id,
+            text,
+            conversation_id,
+            json,
+        } => send(
+            &cli.global,
+            &bot_id,
+            &text,
+            conversation_id.as_deref(),
+            json,
+        ),
+        Command::Chat {
+            bot_id,
+            conversation_id,
+        } => chat(&cli.global, bot_id, conversation_id),
+        Command::Mock(args) => match enjo_mock::cli::run(args) {
+            Ok(()) => exit::OK,
+            Err(err) => {
+                eprintln!("enjo mock: {err}");
+                exit::FAILURE
+            }
+        },
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "enjo", &mut io::stdout());
+            exit::OK
+        }
+    }
+}
+
+/// Builds the client from the global flags, reporting the spinner's events.
+fn client(global: &Global, progress: &Progress) -> Result<blocking::Client, Error> {
+    let mut builder = blocking::Client::builder()
+        .max_retries(global.max_retries)
+        .user_agent(concat!("enjo-cli/", env!("CARGO_PKG_VERSION")));
+    let timeout = Duration::try_from_secs_f64(global.timeout)
+        .ok()
+        .filter(|t| !t.is_zero())
+        .ok_or_else(|| Error::invalid_argument("--timeout must be a number of seconds above 0"))?;
+    builder = builder.timeout(timeout);
+    if let Some(url) = &global.base_url {
+        builder = builder.base_url(url);
+    }
+    if let Some(path) = &global.token_file {
+        let token = std::fs::read_to_string(path).map_err(|e| {
+            Error::invalid_argument(format!("cannot read --token-file {}: {e}", path.display()))
+        })?;
+        builder = builder.token(token.trim());
+    } else if let Some(token) = &global.token {
+        builder = builder.token(token);
+    }
+    if global.no_rate_limit {
+        builder = builder.rate_limit(RateLimit::Off);
+    }
+    let progress = progress.clone();
+    builder
+        .observer(move |event| progress.on_event(event))
+        .build_blocking()
+}
+
+/// Prints an error to stderr (or as JSON on stdout) and returns its exit code.
+fn report(err: &Error, json: bool) -> u8 {
+    if json {
+        println!("{}", output::json_error(err));
+    } else {
+        eprintln!("error: {err}");
+    }
+    exit::for_kind(err.kind())
+}
+
+fn send(
+    global: &Global,
+    bot_id: &str,
+    text: &str,
+    conversation_id: Option<&str>,
+    json: bool,
+) -> u8 {
+    let progress = Progress::for_stderr();
+    let client = match client(global, &progress) {
+        Ok(client) => client,
+        Err(err) => return report(&err, json),
+    };
+    progress.start("waiting for the bot");
+    let result = client.send_message(bot_id, text, conversation_id);
+    progress.stop();
+    let reply = match result {
+        Ok(reply) => reply,
+        Err(err) => return report(&err, json),
+    };
+    let mut out = io::stdout().lock();
+    let written = if json {
+        output::json_reply(&reply, &mut out)
+    } else {
+        output::human(&reply, &mut out)
+    };
+    match written.and_then(|()| out.flush()) {
+        Ok(()) => exit::OK,
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => exit::OK,
+        Err(err) => {
+            eprintln!("error: cannot write the reply: {err}");
+            exit::FAILURE
+        }
+    }
+}
+
+fn chat(global: &Global, bot_id: String, conversation_id: Option<String>) -> u8 {
+    let progress = Progress::for_stderr();
+    let client = match client(global, &progress) {
+        Ok(client) => client,
+        Err(err) => return report(&err, false),
+    };
+    let interactive = io::stdin().is_terminal();
+    let new_conversation = |id: Option<String>| match id {
+        Some(id) => client.resume_conversation(bot_id.clone(), id),
+        None => client.conversation(bot_id.clone()),
+    };
+    let mut conversation = new_conversation(conversation_id);
+    let mut shown_ticket: Option<String> = None;
+    let mut status = exit::OK;
+    if interactive {
+        eprintln!("Chatting with {bot_id}. /new starts over, /quit (or Ctrl-D) ends.");
+    }
+    let mut lines = io::stdin().lock().lines();
+    loop {
+        if interactive {
+            eprint!("you> ");
+            let _ = io::stderr().flush();
+        }
+        let line = match lines.next() {
+            Some(Ok(line)) => line,
+            Some(Err(err)) => {
+                eprintln!("error: cannot read input: {err}");
+                return exit::FAILURE;
+            }
+            None => break,
+        };
+        let text = line.trim();
+        match text {
+            "" => continue,
+            "/quit" | "/exit" => break,
+            "/new" => {
+                conversation = new_conversation(None);
+                shown_ticket = None;
+                eprintln!("(new conversation)");
+                continue;
+            }
+            _ => {}
+        }
+        progress.start("waiting for the bot");
+        let result = conversation.send(text);
+        progress.stop();
+        match result {
+            Ok(reply) => {
+                let mut out = io::stdout().lock();
+                let _ = writeln!(out, "{}", reply.answers.as_deref().unwrap_or("(no answer)"));
+                if let Some(ticket) = &reply.ticket {
+                    let key = ticket.case_number.clone().or_else(|| ticket.id.clone());
+                    if key != shown_ticket {
+                        let _ = output::ticket_summary(ticket, &mut out);
+                        shown_ticket = key;
+                    }
+                }
+                let _ = out.flush();
+            }
+            Err(err) => {
+                // Keep chatting after an error; remember it for the exit code.
+                status = report(&err, false);
+                if !interactive && err.kind() == enjo::ErrorKind::Authentication {
+                    return status;
+                }
+            }
+        }
+    }
+    if let Some(id) = conversation.id() {
+        eprintln!("Conversation: {id}");
+    }
+    status
+}

@@ -1,0 +1,525 @@
+//! The async client against a real `enjo-mock` over HTTP: the contract, every error kind and
+//! fault, retries counted at the server, and what must never leak.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::Mock;
+use enjo::{ErrorKind, Event, RetryPolicy, SendOptions};
+
+const MS: Duration = Duration::from_millis(1);
+
+#[tokio::test]
+async fn answers_with_sources_and_a_conversation_id() {
+    let mock = Mock::start();
+    let client = mock.client().build().expect("client");
+    let reply = client
+        .send_message("faq-bot", "How do I reset my password?", None)
+        .await
+        .expect("reply");
+    assert!(reply.answers.as_deref().is_some_and(|a| !a.is_empty()));
+    assert!(!reply.sources.is_empty(), "retrieval found sources");
+    for source in &reply.sources {
+        let score = source.score.expect("score");
+        assert!((0.0..=1.0).contains(&score), "score {score}");
+        assert!(source.name.is_some() && source.url.is_some());
+    }
+    assert!(reply.conversation_id.is_some());
+    assert!(reply.ticket.is_none(), "faq-bot has no ticketing");
+    assert_eq!(reply.raw["success"], true);
+    assert!(reply.request_id.is_some(), "mock sends x-request-id");
+}
+
+#[tokio::test]
+async fn conversation_threads_its_id() {
+    let mock = Mock::start();
+    let client = mock.client().build().expect("client");
+    let conversation = client.conversation("support-bot");
+    assert_eq!(conversation.id(), None);
+    let first = conversation
+        .send("My VPN keeps dropping")
+        .await
+        .expect("first");
+    let id = first.conversation_id.clone().expect("minted id");
+    assert_eq!(conversation.id().as_deref(), Some(id.as_str()));
+    let second = conversation
+        .send("Please open a ticket for this")
+        .await
+        .expect("second");
+    assert_eq!(second.conversation_id.as_deref(), Some(id.as_str()));
+    let log = mock.requests("support-bot").await;
+    assert_eq!(log.len(), 2);
+    assert!(
+        log[0]["conversation_id"].is_null(),
+        "first message starts one"
+    );
+    assert_eq!(log[1]["conversation_id"], id.as_str());
+    // The ticket's description is built from the whole conversation.
+    let ticket = second.ticket.expect("ticket on request");
+    let description = ticket.description.unwrap_or_default();
+    assert!(description.contains("VPN"), "{description}");
+}
+
+#[tokio::test]
+async fn tickets_in_each_platform_shape_read_the_same() {
+    let mock = Mock::start();
+    let client = mock.client().build().expect("client");
+    for (bot, number_prefix) in [
+        ("support-bot", ""),
+        ("jira-bot", "SUP-"),
+        ("servicenow-bot", "INC"),
+    ] {
+        let reply = client
+            .send_message(
+                bot,
+                "I need a human, please create a ticket: urgent outage",
+                None,
+            )
+            .await
+            .expect("reply");
+        let ticket = reply
+            .ticket
+            .unwrap_or_else(|| panic!("{bot} creates a ticket"));
+        let number = ticket.case_number.clone().expect("case number");
+        assert!(number.starts_with(number_prefix), "{bot}: {number}");
+        assert!(ticket.id.is_some(), "{bot}: id");
+        assert!(ticket.url.is_some(), "{bot}: url");
+        assert!(ticket.status.is_some(), "{bot}: status");
+        assert!(ticket.priority.is_some(), "{bot}: priority");
+        assert!(ticket.created_date.is_some(), "{bot}: created");
+        assert!(ticket.description.is_some(), "{bot}: description");
+        assert!(ticket.raw.is_object());
+    }
+    assert_eq!(mock.tickets().await.len(), 3);
+    let reply = client
+        .send_message("faq-bot", "Please create a ticket", None)
+        .await
+        .expect("reply");
+    assert!(reply.ticket.is_none(), "no ticketing, no ticket");
+}
+
+#[tokio::test]
+async fn unicode_round_trips() {
+    let mock = Mock::start();
+    let client = mock.client().build().expect("client");
+    let text = "Grüße, 世界! Ça va? 🎫 «ticket» \u{202e}rtl\u{202c} \"quoted\" \\ back";
+    let reply = client
+        .send_message("echo-bot", text, None)
+        .await
+        .expect("reply");
+    assert_eq!(reply.answers.as_deref(), Some(text));
+}
+
+#[tokio::test]
+async fn a_5_mb_answer_arrives_whole_and_a_body_over_the_cap_is_refused() {
+    let mock = Mock::start();
+    let client = mock.client().build().expect("client");
+    mock.fault("faq-bot", "huge-body=5000000", Some(1)).await;
+    let reply = client
+        .send_message("faq-bot", "big", None)
+        .await
+        .expect("5 MB fits");
+    assert_eq!(reply.answers.map(|a| a.len()), Some(5_000_000));
+
+    let small_cap = mock
+        .client()
+        .max_response_bytes(1 << 20)
+        .build()
+        .expect("client");
+    mock.fault("faq-bot", "huge-body=2000000", Some(1)).await;
+    let err = small_cap
+        .send_message("faq-bot", "too big", None)
+        .await
+        .expect_err("over the cap");
+    assert_eq!(err.kind(), ErrorKind::Decode);
+    assert!(err.message().contains("cap"), "{err}");
+}
+
+#[tokio::test]
+async fn server_errors_map_to_kinds_in_both_body_shapes() {
+    let mock = Mock::start();
+    let client = mock.client().max_retries(0).build().expect("client");
+    let cases = [
+        (400, ErrorKind::InvalidRequest, "invalid_request_error"),
+        (401, ErrorKind::Authentication, "authentication_error"),
+        (404, ErrorKind::NotFound, "not_found"),
+        (429, ErrorKind::RateLimited, "rate_limit_error"),
+        (500, ErrorKind::Server, "server_error"),
+        (409, ErrorKind::Api, "api_error"),
+    ];
+    for (status, kind, code) in cases {
+        for shape in ["", ";shape=message"] {
+            mock.fault("faq-bot", &format!("status={status}{shape}"), Some(1))
+                .await;
+            let err = client
+                .send_message("faq-bot", "hello", None)
+                .await
+                .expect_err("fault");
+            assert_eq!(err.kind(), kind, "{status}{shape}: {err}");
+            assert_eq!(err.status(), Some(status));
+            assert_eq!(err.code(), Some(code), "{status}{shape}");
+            assert!(!err.message().is_empty());
+            assert!(err.body().is_some_and(|b| b.contains(code)));
+        }
+    }
+}
+
+#[tokio::test]
+async fn real_contract_errors() {
+    let mock = Mock::start();
+    let client = mock.client().build().expect("client");
+    let err = client
+        .send_message("no-such-bot", "hi", None)
+        .await
+        .expect_err("unknown bot");
+    assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+    assert_eq!(err.message(), "botId not found");
+
+    let wrong_token = mock
+        .client()
+        .token("wrong-token-123")
+        .build()
+        .expect("client");
+    let err = wrong_token
+        .send_message("faq-bot", "hi", None)
+        .await
+        .expect_err("bad token");
+    assert_eq!(err.kind(), ErrorKind::Authentication);
+    assert!(err.to_string().contains("ENJO_API_TOKEN"));
+    assert!(!err.to_string().contains("wrong-token-123"));
+    assert!(!format!("{err:?}").contains("wrong-token-123"));
+
+    let wrong_prefix = mock
+        .client()
+        .base_url(format!("{}/not-the-api", mock.url()))
+        .build()
+        .expect("client");
+    let err = wrong_prefix
+        .send_message("faq-bot", "hi", None)
+        .await
+        .expect_err("wrong prefix");
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+}
+
+#[tokio::test]
+async fn hostile_and_broken_replies_are_typed_errors() {
+    let mock = Mock::start();
+    let client = mock.client().max_retries(0).build().expect("client");
+    let cases = [
+        ("html-502", ErrorKind::Server),
+        ("malformed-json", ErrorKind::Decode),
+        ("success-false", ErrorKind::Api),
+        ("empty-body=503", ErrorKind::Server),
+        ("empty-body=200", ErrorKind::Decode),
+        ("reset", ErrorKind::Connection),
+    ];
+    for (fault, kind) in cases {
+        mock.fault("faq-bot", fault, Some(1)).await;
+        let err = client
+            .send_message("faq-bot", "hello", None)
+            .await
+            .expect_err(fault);
+        assert_eq!(err.kind(), kind, "{fault}: {err}");
+    }
+    mock.fault("faq-bot", "html-502", Some(1)).await;
+    let err = client
+        .send_message("faq-bot", "x", None)
+        .await
+        .expect_err("502");
+    assert!(err.message().contains("HTML"), "{err}");
+    assert_eq!(err.status(), Some(502));
+}
+
+#[tokio::test]
+async fn missing_and_extra_fields_are_tolerated() {
+    let mock = Mock::start();
+    let client = mock.client().build().expect("client");
+    mock.fault("support-bot", "missing-fields", Some(1)).await;
+    let reply = client
+        .send_message("support-bot", "hello", None)
+        .await
+        .expect("missing fields are fine");
+    assert!(reply.answers.is_none() && reply.sources.is_empty() && reply.ticket.is_none());
+    mock.fault("support-bot", "extra-fields", Some(1)).await;
+    let reply = client
+        .send_message("support-bot", "please create a ticket", None)
+        .await
+        .expect("extra fields are fine");
+    assert!(reply.answers.is_some());
+    assert!(reply.ticket.is_some());
+}
+
+#[tokio::test]
+async fn a_slow_server_times_out_and_is_not_resent() {
+    let mock = Mock::start();
+    let client = mock.client().build().expect("client");
+    mock.fault("faq-bot", "delay=3000", None).await;
+    let options = SendOptions::new().timeout(300 * MS);
+    let err = client
+        .send_message_with("faq-bot", "slow one", &options)
+        .await
+        .expect_err("timeout");
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert!(err.may_have_been_sent());
+    assert_eq!(mock.count_text("faq-bot", "slow one").await, 1);
+}
+
+#[tokio::test]
+async fn a_429_is_retried_after_retry_after() {
+    let mock = Mock::start();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = events.clone();
+    let client = mock
+        .client()
+        .observer(move |e| seen.lock().expect("lock").push(e.clone()))
+        .build()
+        .expect("client");
+    mock.fault("faq-bot", "429;retry-after-ms=200", Some(1))
+        .await;
+    let reply = client.send_message("faq-bot", "retry me", None).await;
+    assert!(reply.is_ok(), "{reply:?}");
+    let log = mock.requests("faq-bot").await;
+    let statuses: Vec<_> = log.iter().map(|r| r["status"].as_u64()).collect();
+    assert_eq!(statuses, [Some(429), Some(200)]);
+    let events = events.lock().expect("lock");
+    let retries: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Retry { attempt, delay, .. } => Some((*attempt, *delay)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(retries, [(1, 200 * MS)], "waited what the server asked");
+}
+
+#[tokio::test]
+async fn a_429_beyond_max_retries_returns_retry_after() {
+    let mock = Mock::start();
+    let client = mock.client().max_retries(1).build().expect("client");
+    mock.fault("faq-bot", "429;retry-after-ms=50", None).await;
+    let err = client
+        .send_message("faq-bot", "always limited", None)
+        .await
+        .expect_err("still limited");
+    assert_eq!(err.kind(), ErrorKind::RateLimited);
+    assert_eq!(err.retry_after(), Some(50 * MS));
+    assert_eq!(mock.count_text("faq-bot", "always limited").await, 2);
+}
+
+#[tokio::test]
+async fn a_500_is_sent_once_by_default_and_retried_only_when_asked() {
+    let mock = Mock::start();
+    let client = mock.client().max_retries(2).build().expect("client");
+    mock.fault("support-bot", "500-after-ticket", None).await;
+    let err = client
+        .send_message("support-bot", "please open a ticket (safe)", None)
+        .await
+        .expect_err("500");
+    assert_eq!(err.kind(), ErrorKind::Server);
+    assert_eq!(
+        mock.count_text("support-bot", "please open a ticket (safe)")
+            .await,
+        1,
+        "a 500 after a ticket was created must not be resent"
+    );
+    assert_eq!(mock.tickets().await.len(), 1);
+
+    let at_least_once = SendOptions::new().retry_policy(RetryPolicy::AtLeastOnce);
+    let err = client
+        .send_message_with("support-bot", "please open a ticket (alo)", &at_least_once)
+        .await
+        .expect_err("500 every time");
+    assert_eq!(err.kind(), ErrorKind::Server);
+    assert_eq!(
+        mock.count_text("support-bot", "please open a ticket (alo)")
+            .await,
+        3,
+        "1 + max_retries under the opt-in policy"
+    );
+    // Which is exactly why it is opt-in: every attempt created a ticket.
+    assert_eq!(mock.tickets().await.len(), 4);
+}
+
+#[tokio::test]
+async fn refused_connections_are_retried_and_reported() {
+    // A port with nothing listening: bind, note the port, close.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let attempts = Arc::new(Mutex::new(0));
+    let counter = attempts.clone();
+    let client = enjo::Client::builder()
+        .ignore_env()
+        .token("t")
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .rate_limit(enjo::RateLimit::Off)
+        .max_retries(1)
+        .observer(move |e| {
+            if matches!(e, Event::Attempt { .. }) {
+                *counter.lock().expect("lock") += 1;
+            }
+        })
+        .build()
+        .expect("client");
+    let err = client
+        .send_message("faq-bot", "anyone?", None)
+        .await
+        .expect_err("refused");
+    assert_eq!(err.kind(), ErrorKind::Connection);
+    assert!(!err.may_have_been_sent());
+    assert!(err.to_string().to_lowercase().contains("refused"), "{err}");
+    assert_eq!(
+        *attempts.lock().expect("lock"),
+        2,
+        "never reached: safe to retry"
+    );
+}
+
+#[tokio::test]
+async fn bot_ids_cannot_change_the_path() {
+    let mock = Mock::start();
+    let client = mock.client().build().expect("client");
+    for id in [
+        "../faq-bot",
+        "a/b",
+        "faq-bot?x=1",
+        "faq-bot#frag",
+        "ünï cødé",
+    ] {
+        let err = client
+            .send_message(id, "hi", None)
+            .await
+            .expect_err("not a bot");
+        assert_eq!(err.kind(), ErrorKind::InvalidRequest, "{id}: {err}");
+        assert_eq!(err.message(), "botId not found", "{id}");
+    }
+    let log = mock.requests("../faq-bot").await;
+    assert_eq!(log.len(), 1, "the mock saw the id as one segment: {log:?}");
+}
+
+#[tokio::test]
+async fn invalid_arguments_never_reach_the_network() {
+    let mock = Mock::start();
+    let client = mock.client().build().expect("client");
+    for (bot, text) in [("", "hi"), ("faq-bot", ""), ("faq-bot", "  "), (".", "hi")] {
+        let err = client
+            .send_message(bot, text, None)
+            .await
+            .expect_err("invalid");
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    }
+    let err = client
+        .send_message("faq-bot", "hi", Some(""))
+        .await
+        .expect_err("empty conversation id");
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    let huge = "x".repeat(enjo::validate::MAX_TEXT_BYTES + 1);
+    let err = client
+        .send_message("faq-bot", &huge, None)
+        .await
+        .expect_err("too long");
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(mock.requests("faq-bot").await.is_empty());
+
+    for builder in [
+        enjo::Client::builder().ignore_env(),
+        enjo::Client::builder()
+            .ignore_env()
+            .token("t")
+            .base_url("http://example.com"),
+        enjo::Client::builder()
+            .ignore_env()
+            .token("t")
+            .base_url("nonsense"),
+        enjo::Client::builder()
+            .ignore_env()
+            .token("t")
+            .timeout(Duration::ZERO),
+        enjo::Client::builder()
+            .ignore_env()
+            .token("t")
+            .rate_limit(enjo::RateLimit::Custom(vec![])),
+        enjo::Client::builder()
+            .ignore_env()
+            .token("t")
+            .add_root_certificate_pem("not a pem"),
+    ] {
+        let err = builder.build().expect_err("invalid options");
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    }
+}
+
+#[tokio::test]
+async fn the_token_never_shows() {
+    let secret = "sk-very-secret-token-value";
+    let mock = Mock::start();
+    let builder = mock.client().token(secret);
+    assert!(!format!("{builder:?}").contains(secret));
+    let client = builder.build().expect("client");
+    assert!(!format!("{client:?}").contains(secret));
+    let err = client
+        .send_message("faq-bot", "hi", None)
+        .await
+        .expect_err("401");
+    for text in [
+        err.to_string(),
+        format!("{err:?}"),
+        err.body().unwrap_or("").to_owned(),
+    ] {
+        assert!(!text.contains(secret), "{text}");
+    }
+    let log = serde_json::to_string(&mock.requests("faq-bot").await).expect("json");
+    assert!(!log.contains(secret));
+}
+
+/// A server that answers every request with a redirect to `location`, counting requests.
+fn redirecting_server(location: String) -> (String, Arc<Mutex<usize>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let hits = Arc::new(Mutex::new(0));
+    let counter = hits.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            *counter.lock().expect("lock") += 1;
+            let reply = format!(
+                "HTTP/1.1 307 Temporary Redirect\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            let _ = stream.write_all(reply.as_bytes());
+        }
+    });
+    (url, hits)
+}
+
+#[tokio::test]
+async fn redirects_to_another_origin_are_not_followed() {
+    let (elsewhere, elsewhere_hits) = redirecting_server("http://127.0.0.1:1/".into());
+    let (start, start_hits) = redirecting_server(format!("{elsewhere}/v1/bots/x/message"));
+    let client = enjo::Client::builder()
+        .ignore_env()
+        .token("t")
+        .base_url(start)
+        .rate_limit(enjo::RateLimit::Off)
+        .build()
+        .expect("client");
+    let err = client
+        .send_message("x", "hi", None)
+        .await
+        .expect_err("redirect refused");
+    assert_eq!(err.kind(), ErrorKind::Api);
+    assert_eq!(err.status(), Some(307));
+    assert!(err.message().contains("not followed"), "{err}");
+    assert_eq!(*start_hits.lock().expect("lock"), 1);
+    assert_eq!(
+        *elsewhere_hits.lock().expect("lock"),
+        0,
+        "token never sent elsewhere"
+    );
+}

@@ -1,0 +1,237 @@
+//! Fault injection: misbehaviour on demand, for testing clients.
+//!
+//! A fault spec is `name[=value][;param=value...]`, e.g. `429;retry-after-ms=200`,
+//! `status=400;shape=message`, `delay=1500`, `huge-body=5000000`. Specs arrive per request (the
+//! `X-Enjo-Mock-Fault` header), per bot (`fault` in the bot config), or queued through
+//! `POST /_mock/faults`.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Which documented error body shape to send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// `{"code": "...", "error": "..."}` (the docs' examples).
+    Error,
+    /// `{"code": "...", "message": "...", "status": N}` (the docs' rate-limit section).
+    Message,
+}
+
+/// What a faulted request gets.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fault {
+    /// That status with a documented error body; 429s carry `Retry-After` unless disabled.
+    Status {
+        /// HTTP status.
+        code: u16,
+        /// Body shape.
+        shape: Shape,
+        /// `Retry-After` to send (429 defaults to 1 s).
+        retry_after: Option<Duration>,
+    },
+    /// Process the message (creating any ticket), then answer 500.
+    ServerErrorAfterTicket,
+    /// 200 with truncated JSON.
+    MalformedJson,
+    /// 502 with an HTML page, as a proxy sends.
+    Html502,
+    /// That status with an empty body.
+    EmptyBody(u16),
+    /// Wait, then answer normally.
+    Delay(Duration),
+    /// Close the connection abruptly (RST) without any response.
+    Reset,
+    /// 200 with `"success": false`.
+    SuccessFalse,
+    /// 200 with `"data": {}`.
+    MissingFields,
+    /// 200 with unknown keys at every level.
+    ExtraFields,
+    /// 200 whose `answers` is this many bytes.
+    HugeBody(usize),
+}
+
+/// A queued fault, as posted to `/_mock/faults`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FaultRule {
+    /// Only requests to this bot (any bot when absent).
+    #[serde(default)]
+    pub bot_id: Option<String>,
+    /// The fault spec.
+    pub fault: String,
+    /// How many requests it applies to (until reset when absent).
+    #[serde(default)]
+    pub times: Option<u32>,
+}
+
+impl Fault {
+    /// Parses a spec; the error says what is accepted.
+    pub fn parse(spec: &str) -> Result<Fault, String> {
+        let mut parts = spec.split(';').map(str::trim);
+        let head = parts.next().unwrap_or_default();
+        let (name, value) = match head.split_once('=') {
+            Some((n, v)) => (n.trim(), Some(v.trim())),
+            None => (head, None),
+        };
+        let mut shape = Shape::Error;
+        let mut retry_after: Option<Option<Duration>> = None;
+        for param in parts.filter(|p| !p.is_empty()) {
+            let (key, val) = param
+                .split_once('=')
+                .map(|(k, v)| (k.trim(), v.trim()))
+                .ok_or_else(|| format!("fault parameter {param:?} is not key=value"))?;
+            match key {
+                "shape" if val == "message" => shape = Shape::Message,
+                "shape" if val == "error" => shape = Shape::Error,
+                "retry-after" if val == "none" => retry_after = Some(None),
+                "retry-after" => retry_after = Some(Some(Duration::from_secs(number(key, val)?))),
+                "retry-after-ms" => {
+                    retry_after = Some(Some(Duration::from_millis(number(key, val)?)))
+                }
+                _ => return Err(format!("unknown fault parameter {param:?}")),
+            }
+        }
+        let status = |code: u16| {
+            let default = (code == 429).then_some(Duration::from_secs(1));
+            Fault::Status {
+                code,
+                shape,
+                retry_after: retry_after.unwrap_or(default),
+            }
+        };
+        let need = |what: &str| -> Result<&str, String> {
+            value.ok_or_else(|| format!("fault {name:?} needs ={what}"))
+        };
+        Ok(match name {
+            "500" => status(500),
+            "429" => status(429),
+            "status" => {
+                let code = number("status", need("<code>")?)?;
+                let code = u16::try_from(code)
+                    .ok()
+                    .filter(|c| (200..=599).contains(c))
+                    .ok_or_else(|| format!("status {code} is not an HTTP status"))?;
+                status(code)
+            }
+            "500-after-ticket" => Fault::ServerErrorAfterTicket,
+            "malformed-json" => Fault::MalformedJson,
+            "html-502" => Fault::Html502,
+            "empty-body" => {
+                let code = number("empty-body", need("<status>")?)?;
+                Fault::EmptyBody(u16::try_from(code).map_err(|_| "bad status".to_owned())?)
+            }
+            "delay" => Fault::Delay(Duration::from_millis(number("delay", need("<ms>")?)?)),
+            "reset" => Fault::Reset,
+            "success-false" => Fault::SuccessFalse,
+            "missing-fields" => Fault::MissingFields,
+            "extra-fields" => Fault::ExtraFields,
+            "huge-body" => Fault::HugeBody(match value {
+                Some(v) => usize::try_from(number("huge-body", v)?)
+                    .map_err(|_| "huge-body too large".to_owned())?,
+                None => 20 * 1024 * 1024,
+            }),
+            other => {
+                return Err(format!(
+                    "unknown fault {other:?}; known: 500, 500-after-ticket, 429, status=<code>, \
+                     malformed-json, html-502, empty-body=<status>, delay=<ms>, reset, \
+                     success-false, missing-fields, extra-fields, huge-body=<bytes>"
+                ));
+            }
+        })
+    }
+
+    /// The fault's name, as recorded in the request log.
+    pub fn name(&self) -> String {
+        match self {
+            Fault::Status { code, .. } => format!("status={code}"),
+            Fault::ServerErrorAfterTicket => "500-after-ticket".into(),
+            Fault::MalformedJson => "malformed-json".into(),
+            Fault::Html502 => "html-502".into(),
+            Fault::EmptyBody(code) => format!("empty-body={code}"),
+            Fault::Delay(d) => format!("delay={}", d.as_millis()),
+            Fault::Reset => "reset".into(),
+            Fault::SuccessFalse => "success-false".into(),
+            Fault::MissingFields => "missing-fields".into(),
+            Fault::ExtraFields => "extra-fields".into(),
+            Fault::HugeBody(n) => format!("huge-body={n}"),
+        }
+    }
+}
+
+fn number(what: &str, value: &str) -> Result<u64, String> {
+    value
+        .parse()
+        .map_err(|_| format!("{what} needs a whole number, not {value:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_fault() {
+        assert_eq!(
+            Fault::parse("429"),
+            Ok(Fault::Status {
+                code: 429,
+                shape: Shape::Error,
+                retry_after: Some(Duration::from_secs(1))
+            })
+        );
+        assert_eq!(
+            Fault::parse("429;retry-after-ms=250;shape=message"),
+            Ok(Fault::Status {
+                code: 429,
+                shape: Shape::Message,
+                retry_after: Some(Duration::from_millis(250))
+            })
+        );
+        assert_eq!(
+            Fault::parse("status=429;retry-after=none"),
+            Ok(Fault::Status {
+                code: 429,
+                shape: Shape::Error,
+                retry_after: None
+            })
+        );
+        assert_eq!(
+            Fault::parse("status=400"),
+            Ok(Fault::Status {
+                code: 400,
+                shape: Shape::Error,
+                retry_after: None
+            })
+        );
+        assert_eq!(
+            Fault::parse("delay=5"),
+            Ok(Fault::Delay(Duration::from_millis(5)))
+        );
+        assert_eq!(Fault::parse("huge-body=10"), Ok(Fault::HugeBody(10)));
+        assert_eq!(Fault::parse("empty-body=503"), Ok(Fault::EmptyBody(503)));
+        for ok in [
+            "500",
+            "500-after-ticket",
+            "malformed-json",
+            "html-502",
+            "reset",
+            "success-false",
+            "missing-fields",
+            "extra-fields",
+            "huge-body",
+        ] {
+            assert!(Fault::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "nope",
+            "status=abc",
+            "status=99",
+            "delay",
+            "429;x=1",
+            "429;shape",
+        ] {
+            assert!(Fault::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,366 @@
+//! HTTP routes: the documented endpoint and the `/_mock` introspection API.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+use serde_json::{Value, json};
+use tokio::sync::Notify;
+
+use crate::faults::{Fault, FaultRule, Shape};
+use crate::state::{AppState, Bot, RecordedRequest, Reply};
+
+/// The per-request header that injects a fault.
+pub const FAULT_HEADER: &str = "x-enjo-mock-fault";
+
+/// Facts about the connection a request arrived on.
+#[derive(Clone)]
+pub struct ConnInfo {
+    /// The client's address.
+    pub peer: SocketAddr,
+    /// Notified to abort the connection with a reset (the `reset` fault).
+    pub reset: Arc<Notify>,
+}
+
+/// The router, over shared state.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/v1/bots/{bot_id}/message", any(message))
+        .route("/_mock/requests", get(requests))
+        .route("/_mock/tickets", get(tickets))
+        .route("/_mock/reset", post(reset))
+        .route("/_mock/faults", post(add_fault))
+        .route("/_mock/health", get(|| async { "ok" }))
+        .fallback(|| async { with_request_id(error(404, Shape::Error, None)) })
+        .with_state(state)
+}
+
+/// The documented error codes per status.
+fn error_code(status: u16) -> &'static str {
+    match status {
+        400 => "invalid_request_error",
+        401 => "authentication_error",
+        404 => "not_found",
+        429 => "rate_limit_error",
+        500..=599 => "server_error",
+        _ => "api_error",
+    }
+}
+
+/// An error in one of the two documented shapes.
+fn error(status: u16, shape: Shape, message: Option<&str>) -> Response {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let message = message.unwrap_or(match status {
+        400 => "Invalid request",
+        401 => "Authentication Error",
+        404 => "Not Found",
+        429 => "Rate limit exceeded",
+        500 => "Server Error",
+        _ => code.canonical_reason().unwrap_or("Error"),
+    });
+    let body = match shape {
+        Shape::Error => json!({"code": error_code(status), "error": message}),
+        Shape::Message => json!({"code": error_code(status), "message": message, "status": status}),
+    };
+    (code, axum::Json(body)).into_response()
+}
+
+fn with_request_id(mut response: Response) -> Response {
+    let id = format!("req_{}", uuid::Uuid::new_v4().simple());
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}
+
+fn with_retry_after(mut response: Response, wait: std::time::Duration) -> Response {
+    let secs = wait.as_millis().div_ceil(1000).max(1);
+    let headers = response.headers_mut();
+    headers.insert(header::RETRY_AFTER, HeaderValue::from(secs as u64));
+    headers.insert("retry-after-ms", HeaderValue::from(wait.as_millis() as u64));
+    response
+}
+
+fn json_response(status: u16, body: &Value) -> Response {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    (code, axum::Json(body)).into_response()
+}
+
+fn reply_body(reply: Reply) -> Value {
+    let mut data = json!({
+        "answers": reply.answers,
+        "sources": reply.sources,
+        "conversationId": reply.conversation_id,
+    });
+    if let Some(ticket) = reply.ticket {
+        data["ticketDetails"] = ticket;
+    }
+    json!({"success": true, "data": data})
+}
+
+/// Adds unknown keys at every level (the `extra-fields` fault).
+fn add_extra_fields(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for v in map.values_mut() {
+                add_extra_fields(v);
+            }
+            map.insert("x_mock_extra".into(), json!({"nested": [1, "two", null]}));
+        }
+        Value::Array(items) => items.iter_mut().for_each(add_extra_fields),
+        _ => {}
+    }
+}
+
+/// What the message body says, or why it is refused.
+struct MessageBody {
+    text: String,
+    conversation_id: Option<String>,
+}
+
+fn parse_body(body: &[u8]) -> Result<MessageBody, &'static str> {
+    let value: Value = serde_json::from_slice(body).map_err(|_| "The request body must be JSON")?;
+    let text = value
+        .get("message")
+        .and_then(|m| m.get("text"))
+        .and_then(Value::as_str)
+        .filter(|t| !t.trim().is_empty())
+        .ok_or("message.text is required and must be a non-empty string")?;
+    let conversation_id = match value.get("conversationId") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(id)) if !id.is_empty() => Some(id.clone()),
+        Some(_) => return Err("conversationId must be a non-empty string"),
+    };
+    Ok(MessageBody {
+        text: text.to_owned(),
+        conversation_id,
+    })
+}
+
+async fn message(
+    State(state): State<Arc<AppState>>,
+    Extension(conn): Extension<ConnInfo>,
+    method: Method,
+    uri: Uri,
+    bot_id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let bot_id = bot_id.ok().map(|Path(id)| id);
+    let mut record = RecordedRequest {
+        seq: 0,
+        at_ms: state.elapsed_ms(),
+        method: method.to_string(),
+        path: uri.path().to_owned(),
+        bot_id: bot_id.clone(),
+        conversation_id: None,
+        text: None,
+        status: 0,
+        fault: None,
+        authorized: false,
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        remote_ip: conn.peer.ip().to_string(),
+    };
+    // The request is logged as soon as it is understood (status 0 until answered), so the log
+    // shows what reached the server even when the client gives up first.
+    let outcome = match accept(&state, &conn, &method, bot_id, &headers, &body, &mut record) {
+        Err(refusal) => Some(refusal),
+        Ok(accepted) => {
+            let seq = state.record(record.clone());
+            let outcome = respond(&state, accepted).await;
+            record.seq = seq;
+            outcome
+        }
+    };
+    let Some(response) = outcome else {
+        // The `reset` fault: abort the connection, never answer (the log keeps status 0).
+        tracing::info!(
+            "{} {} -> connection reset (fault reset)",
+            record.method,
+            record.path
+        );
+        conn.reset.notify_one();
+        return std::future::pending().await;
+    };
+    let response = with_request_id(response);
+    record.status = response.status().as_u16();
+    tracing::info!(
+        "{} {} -> {}{}",
+        record.method,
+        record.path,
+        record.status,
+        record
+            .fault
+            .as_deref()
+            .map(|f| format!(" (fault {f})"))
+            .unwrap_or_default()
+    );
+    if record.seq == 0 {
+        state.record(record);
+    } else {
+        state.set_status(record.seq, record.status);
+    }
+    response
+}
+
+/// A request that passed every check, with the fault to apply.
+struct Accepted<'a> {
+    bot: &'a Bot,
+    request: MessageBody,
+    fault: Option<Fault>,
+}
+
+/// Checks a message request in the documented order (method, rate limit, token, body, bot)
+/// and picks its fault; `Err` is the refusal to send (built once per refused request, so its
+/// size does not matter).
+#[allow(clippy::result_large_err)]
+fn accept<'a>(
+    state: &'a AppState,
+    conn: &ConnInfo,
+    method: &Method,
+    bot_id: Option<String>,
+    headers: &HeaderMap,
+    body: &[u8],
+    record: &mut RecordedRequest,
+) -> Result<Accepted<'a>, Response> {
+    if method != Method::POST {
+        return Err(error(404, Shape::Error, None));
+    }
+    if let Some(limiter) = &state.limiter {
+        if let Err(wait) = limiter.check(conn.peer.ip(), Instant::now()) {
+            return Err(with_retry_after(error(429, Shape::Message, None), wait));
+        }
+    }
+    record.authorized = state.authorized(
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok()),
+    );
+    if !record.authorized {
+        return Err(error(401, Shape::Error, None));
+    }
+    let request = parse_body(body).map_err(|why| error(400, Shape::Error, Some(why)))?;
+    record.text = Some(request.text.clone());
+    record.conversation_id = request.conversation_id.clone();
+    let Some(bot) = bot_id.as_deref().and_then(|id| state.bot(id)) else {
+        return Err(error(400, Shape::Error, Some("botId not found")));
+    };
+    let fault = match headers.get(FAULT_HEADER).map(|v| v.to_str()) {
+        Some(Ok(spec)) => {
+            Some(Fault::parse(spec).map_err(|why| error(400, Shape::Error, Some(&why)))?)
+        }
+        Some(Err(_)) => return Err(error(400, Shape::Error, Some("bad fault header"))),
+        None => state
+            .take_fault(&bot.config.id)
+            .or_else(|| bot.fault.clone()),
+    };
+    record.fault = fault.as_ref().map(Fault::name);
+    Ok(Accepted {
+        bot,
+        request,
+        fault,
+    })
+}
+
+/// The response to an accepted request; `None` means "reset the connection".
+async fn respond(state: &AppState, accepted: Accepted<'_>) -> Option<Response> {
+    let Accepted {
+        bot,
+        request,
+        fault,
+    } = accepted;
+    let converse = || state.converse(bot, request.conversation_id.as_deref(), &request.text);
+    Some(match fault {
+        None => json_response(200, &reply_body(converse())),
+        Some(Fault::Delay(wait)) => {
+            tokio::time::sleep(wait).await;
+            json_response(200, &reply_body(converse()))
+        }
+        Some(Fault::Reset) => return None,
+        Some(Fault::Status {
+            code,
+            shape,
+            retry_after,
+        }) => {
+            let response = error(code, shape, None);
+            match retry_after {
+                Some(wait) => with_retry_after(response, wait),
+                None => response,
+            }
+        }
+        Some(Fault::ServerErrorAfterTicket) => {
+            let _processed = converse();
+            error(500, Shape::Error, None)
+        }
+        Some(Fault::MalformedJson) => (
+            [(header::CONTENT_TYPE, "application/json")],
+            r#"{"success": true, "data": {"answers": "The answer is cut of"#,
+        )
+            .into_response(),
+        Some(Fault::Html502) => (
+            StatusCode::BAD_GATEWAY,
+            [(header::CONTENT_TYPE, "text/html")],
+            "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n<body><center>\
+             <h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>\n",
+        )
+            .into_response(),
+        Some(Fault::EmptyBody(code)) => Response::builder()
+            .status(StatusCode::from_u16(code).unwrap_or(StatusCode::OK))
+            .body(Body::empty())
+            .unwrap_or_default(),
+        Some(Fault::SuccessFalse) => json_response(
+            200,
+            &json!({"success": false, "code": "bot_error",
+                    "error": "The bot could not process the message"}),
+        ),
+        Some(Fault::MissingFields) => json_response(200, &json!({"success": true, "data": {}})),
+        Some(Fault::ExtraFields) => {
+            let mut body = reply_body(converse());
+            add_extra_fields(&mut body);
+            json_response(200, &body)
+        }
+        Some(Fault::HugeBody(size)) => {
+            let mut reply = converse();
+            reply.answers = "x".repeat(size);
+            json_response(200, &reply_body(reply))
+        }
+    })
+}
+
+async fn requests(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    axum::Json(state.requests(query.get("bot_id").map(String::as_str))).into_response()
+}
+
+async fn tickets(State(state): State<Arc<AppState>>) -> Response {
+    axum::Json(state.tickets()).into_response()
+}
+
+async fn reset(State(state): State<Arc<AppState>>) -> Response {
+    state.reset();
+    axum::Json(json!({"reset": true})).into_response()
+}
+
+async fn add_fault(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+    let rule: FaultRule = match serde_json::from_slice(&body) {
+        Ok(rule) => rule,
+        Err(e) => return error(400, Shape::Error, Some(&format!("bad fault rule: {e}"))),
+    };
+    match state.add_fault(rule) {
+        Ok(()) => axum::Json(json!({"queued": true})).into_response(),
+        Err(why) => error(400, Shape::Error, Some(&why)),
+    }
+}
