@@ -1,0 +1,305 @@
+//! `enjo_options` (client options) and `enjo_send_options` (per-call overrides).
+
+use std::ffi::c_char;
+use std::time::Duration;
+
+use enjo_core::blocking::Client;
+use enjo_core::{Quota, RateLimit, RetryPolicy, SendOptions};
+
+use crate::error::CError;
+use crate::util::{guard, opt_str};
+
+/// The layout version of `enjo_options` written by `enjo_options_init`.
+pub const ENJO_OPTIONS_VERSION: u32 = 1;
+
+/// The layout version of `enjo_send_options` written by `enjo_send_options_init`.
+pub const ENJO_SEND_OPTIONS_VERSION: u32 = 1;
+
+/// Most quotas accepted in `enjo_options.rate_limit_quotas`.
+pub const ENJO_MAX_QUOTAS: usize = 64;
+
+/// At most `requests` requests in any window of `window_secs` seconds (one custom rate-limit
+/// quota).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct enjo_quota {
+    /// Requests allowed per window (at least 1).
+    pub requests: u32,
+    /// The window's length in seconds (above 0).
+    pub window_secs: f64,
+}
+
+/// Options of a client. Initialise with `enjo_options_init`, change the fields you need, pass
+/// to `enjo_client_new`. Strings are copied by `enjo_client_new`: they need to live only until
+/// it returns. After `enjo_options_init` every field holds the default written beside it.
+///
+/// ```c
+/// enjo_options opts;
+/// enjo_options_init(&opts);
+/// opts.base_url = "http://127.0.0.1:8080";
+/// opts.timeout_secs = 30.0;
+/// opts.rate_limit = false;
+/// ```
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct enjo_options {
+    /// Set by `enjo_options_init` to `ENJO_OPTIONS_VERSION`; `enjo_client_new` refuses any
+    /// other value (it catches an options struct that was never initialised).
+    pub version: u32,
+    /// Bearer token (a personal access token). NULL: the `ENJO_API_TOKEN` environment variable.
+    pub token: *const c_char,
+    /// API base URL; a path is kept as a prefix. NULL: `ENJO_BASE_URL`, else
+    /// `https://api.enjo.ai`. Plain `http://` is accepted for loopback hosts only, unless
+    /// `allow_insecure_http` is set.
+    pub base_url: *const c_char,
+    /// Whole-attempt timeout in seconds, connect to end of body (default 60). Above 0.
+    pub timeout_secs: f64,
+    /// Connection timeout in seconds (default 10). Above 0.
+    pub connect_timeout_secs: f64,
+    /// Attempts after the first, for failures the retry policy allows (default 2).
+    pub max_retries: u32,
+    /// An `enjo_retry_policy` value (default `ENJO_RETRY_SAFE`).
+    pub retry_policy: i32,
+    /// Client-side rate limiting (default true: Enjo's documented 20/minute and 10/5 s, shared
+    /// by every client of the process that talks to the same host). false turns it off.
+    pub rate_limit: bool,
+    /// With `rate_limit` true: custom quotas instead of the documented ones, all enforced at
+    /// once; NULL (default) for the documented limits. Copied by `enjo_client_new`.
+    pub rate_limit_quotas: *const enjo_quota,
+    /// Number of entries in `rate_limit_quotas` (at most `ENJO_MAX_QUOTAS`).
+    pub rate_limit_quota_count: usize,
+    /// Longest wait for the rate limiter, in seconds, before failing with
+    /// `ENJO_ERR_RATE_LIMITED` without sending. Negative or infinite (default -1): no bound.
+    pub rate_limit_max_wait_secs: f64,
+    /// Suffix of the `User-Agent` header (`enjo-rust/<version> <suffix>`). NULL: `"c"`.
+    pub user_agent: *const c_char,
+    /// Proxy URL (`http://`, `https://`, `socks5://`) for every request. NULL: the
+    /// `HTTPS_PROXY` / `NO_PROXY` environment variables apply.
+    pub proxy: *const c_char,
+    /// Extra trusted root certificate(s), PEM text (e.g. a TLS-inspecting proxy's). NULL: none.
+    pub root_certificate_pem: *const c_char,
+    /// Allow plain `http://` to a non-loopback host (the token then travels in clear text).
+    /// Default false.
+    pub allow_insecure_http: bool,
+    /// Largest response body accepted, in bytes; a larger one is `ENJO_ERR_DECODE`.
+    /// 0 (default): 16 MiB.
+    pub max_response_bytes: usize,
+}
+
+/// Fills `options` with the defaults (see each field) and sets its `version`. Does nothing when
+/// `options` is NULL. Allocates nothing: there is nothing to free.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn enjo_options_init(options: *mut enjo_options) {
+    if options.is_null() {
+        return;
+    }
+    let defaults = enjo_options {
+        version: ENJO_OPTIONS_VERSION,
+        token: std::ptr::null(),
+        base_url: std::ptr::null(),
+        timeout_secs: enjo_core::DEFAULT_TIMEOUT.as_secs_f64(),
+        connect_timeout_secs: enjo_core::DEFAULT_CONNECT_TIMEOUT.as_secs_f64(),
+        max_retries: enjo_core::DEFAULT_MAX_RETRIES,
+        retry_policy: crate::enjo_retry_policy::ENJO_RETRY_SAFE as i32,
+        rate_limit: true,
+        rate_limit_quotas: std::ptr::null(),
+        rate_limit_quota_count: 0,
+        rate_limit_max_wait_secs: -1.0,
+        user_agent: std::ptr::null(),
+        proxy: std::ptr::null(),
+        root_certificate_pem: std::ptr::null(),
+        allow_insecure_http: false,
+        max_response_bytes: 0,
+    };
+    // SAFETY: non-NULL and writable by the caller's contract; `write` does not read the old
+    // (possibly uninitialised) value.
+    unsafe { options.write(defaults) };
+}
+
+/// Per-call overrides for `enjo_send_message_with`. Initialise with `enjo_send_options_init`
+/// (every field then means "as the client says").
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct enjo_send_options {
+    /// Set by `enjo_send_options_init` to `ENJO_SEND_OPTIONS_VERSION`.
+    pub version: u32,
+    /// Continue this conversation; NULL (default) starts a new one.
+    pub conversation_id: *const c_char,
+    /// Whole-attempt timeout in seconds for this call; 0 (default): the client's.
+    pub timeout_secs: f64,
+    /// Retries for this call; negative (default -1): the client's.
+    pub max_retries: i32,
+    /// An `enjo_retry_policy` for this call; negative (default -1): the client's.
+    pub retry_policy: i32,
+}
+
+/// Fills `options` with "no override" and sets its `version`. Does nothing when NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn enjo_send_options_init(options: *mut enjo_send_options) {
+    if options.is_null() {
+        return;
+    }
+    let defaults = enjo_send_options {
+        version: ENJO_SEND_OPTIONS_VERSION,
+        conversation_id: std::ptr::null(),
+        timeout_secs: 0.0,
+        max_retries: -1,
+        retry_policy: -1,
+    };
+    // SAFETY: as in `enjo_options_init`.
+    guard((), || unsafe { options.write(defaults) });
+}
+
+fn seconds(value: f64, name: &str) -> Result<Duration, CError> {
+    if !value.is_finite() || value <= 0.0 {
+        return Err(CError::invalid(format!(
+            "{name} must be a finite number of seconds above 0 (got {value})"
+        )));
+    }
+    Duration::try_from_secs_f64(value)
+        .map_err(|_| CError::invalid(format!("{name} is out of range (got {value})")))
+}
+
+pub(crate) fn retry_policy(value: i32, name: &str) -> Result<RetryPolicy, CError> {
+    match value {
+        0 => Ok(RetryPolicy::Safe),
+        1 => Ok(RetryPolicy::AtLeastOnce),
+        other => Err(CError::invalid(format!(
+            "{name} is {other}; use ENJO_RETRY_SAFE (0) or ENJO_RETRY_AT_LEAST_ONCE (1)"
+        ))),
+    }
+}
+
+/// Builds a blocking client from C options (NULL: every default).
+///
+/// # Safety
+/// `options` is NULL or points to an `enjo_options` whose pointers follow its documentation.
+pub(crate) unsafe fn build_client(options: *const enjo_options) -> Result<Client, CError> {
+    let mut builder = Client::builder();
+    // SAFETY: the caller's contract.
+    let Some(o) = (unsafe { options.as_ref() }) else {
+        return Ok(builder.user_agent("c").build_blocking()?);
+    };
+    if o.version != ENJO_OPTIONS_VERSION {
+        return Err(CError::invalid(format!(
+            "options.version is {}, expected {ENJO_OPTIONS_VERSION}: initialise the options with \
+             enjo_options_init before setting fields",
+            o.version
+        )));
+    }
+    // SAFETY (all `opt_str` calls): documented as NULL or NUL-terminated strings.
+    if let Some(token) = unsafe { opt_str(o.token, "options.token") }? {
+        builder = builder.token(token);
+    }
+    if let Some(url) = unsafe { opt_str(o.base_url, "options.base_url") }? {
+        builder = builder.base_url(url);
+    }
+    builder = builder
+        .timeout(seconds(o.timeout_secs, "options.timeout_secs")?)
+        .connect_timeout(seconds(
+            o.connect_timeout_secs,
+            "options.connect_timeout_secs",
+        )?)
+        .max_retries(o.max_retries)
+        .retry_policy(retry_policy(o.retry_policy, "options.retry_policy")?);
+    let rate_limit = if !o.rate_limit {
+        RateLimit::Off
+    } else if o.rate_limit_quota_count == 0 {
+        RateLimit::Documented
+    } else {
+        if o.rate_limit_quotas.is_null() {
+            return Err(CError::invalid(
+                "options.rate_limit_quotas is NULL but options.rate_limit_quota_count is not 0",
+            ));
+        }
+        if o.rate_limit_quota_count > ENJO_MAX_QUOTAS {
+            return Err(CError::invalid(format!(
+                "options.rate_limit_quota_count is {}; at most {ENJO_MAX_QUOTAS} quotas",
+                o.rate_limit_quota_count
+            )));
+        }
+        // SAFETY: non-NULL, and the caller promises `count` readable entries.
+        let quotas =
+            unsafe { std::slice::from_raw_parts(o.rate_limit_quotas, o.rate_limit_quota_count) };
+        let quotas = quotas
+            .iter()
+            .enumerate()
+            .map(|(i, q)| {
+                let window = seconds(
+                    q.window_secs,
+                    &format!("rate_limit_quotas[{i}].window_secs"),
+                )?;
+                if q.requests == 0 {
+                    return Err(CError::invalid(format!(
+                        "rate_limit_quotas[{i}].requests is 0; a quota allows at least 1 request"
+                    )));
+                }
+                Ok(Quota::new(q.requests, window))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        RateLimit::Custom(quotas)
+    };
+    builder = builder.rate_limit(rate_limit);
+    let max_wait = o.rate_limit_max_wait_secs;
+    if max_wait.is_nan() {
+        return Err(CError::invalid(
+            "options.rate_limit_max_wait_secs is NaN; use a negative value for no bound",
+        ));
+    }
+    if (0.0..f64::INFINITY).contains(&max_wait) {
+        let bound = Duration::try_from_secs_f64(max_wait).map_err(|_| {
+            CError::invalid(format!(
+                "options.rate_limit_max_wait_secs is out of range (got {max_wait})"
+            ))
+        })?;
+        builder = builder.rate_limit_max_wait(bound);
+    }
+    let user_agent = unsafe { opt_str(o.user_agent, "options.user_agent") }?;
+    builder = builder.user_agent(user_agent.unwrap_or("c"));
+    if let Some(proxy) = unsafe { opt_str(o.proxy, "options.proxy") }? {
+        builder = builder.proxy(proxy);
+    }
+    if let Some(pem) = unsafe { opt_str(o.root_certificate_pem, "options.root_certificate_pem") }? {
+        builder = builder.add_root_certificate_pem(pem.as_bytes().to_vec());
+    }
+    builder = builder.allow_insecure_http(o.allow_insecure_http);
+    if o.max_response_bytes > 0 {
+        builder = builder.max_response_bytes(o.max_response_bytes);
+    }
+    Ok(builder.build_blocking()?)
+}
+
+/// Reads per-call overrides (NULL: none).
+///
+/// # Safety
+/// `options` is NULL or points to an `enjo_send_options` following its documentation.
+pub(crate) unsafe fn send_options(
+    options: *const enjo_send_options,
+) -> Result<SendOptions, CError> {
+    let mut send = SendOptions::new();
+    // SAFETY: the caller's contract.
+    let Some(o) = (unsafe { options.as_ref() }) else {
+        return Ok(send);
+    };
+    if o.version != ENJO_SEND_OPTIONS_VERSION {
+        return Err(CError::invalid(format!(
+            "send_options.version is {}, expected {ENJO_SEND_OPTIONS_VERSION}: initialise them \
+             with enjo_send_options_init",
+            o.version
+        )));
+    }
+    // SAFETY: documented as NULL or a NUL-terminated string.
+    if let Some(id) = unsafe { opt_str(o.conversation_id, "send_options.conversation_id") }? {
+        send = send.conversation_id(id);
+    }
+    if o.timeout_secs != 0.0 {
+        send = send.timeout(seconds(o.timeout_secs, "send_options.timeout_secs")?);
+    }
+    if let Ok(retries) = u32::try_from(o.max_retries) {
+        send = send.max_retries(retries);
+    }
+    if o.retry_policy >= 0 {
+        send = send.retry_policy(retry_policy(o.retry_policy, "send_options.retry_policy")?);
+    }
+    Ok(send)
+}
