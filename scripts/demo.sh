@@ -24,22 +24,22 @@ step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 step enjo send faq-bot '"How do I reset my password?"'
 "$enjo" send faq-bot "How do I reset my password?"
 
-step enjo send support-bot '"My VPN disconnects every few minutes"'
-first=$("$enjo" send support-bot "My VPN disconnects every few minutes")
+step enjo send support-bot '"Our Okta single sign-on login fails for everyone"'
+first=$("$enjo" send support-bot "Our Okta single sign-on login fails for everyone")
 echo "$first"
 conversation=$(sed -n 's/^Conversation: //p' <<<"$first")
 
-step enjo send support-bot --conversation-id "$conversation" '"It happens on the office Wi-Fi too"'
-"$enjo" send support-bot --conversation-id "$conversation" "It happens on the office Wi-Fi too"
+step enjo send support-bot --conversation-id "$conversation" '"Do we still need two-factor authentication with SSO?"'
+"$enjo" send support-bot --conversation-id "$conversation" "Do we still need two-factor authentication with SSO?"
 
-step enjo send support-bot --conversation-id "$conversation" '"Please create a ticket, this is urgent"'
-"$enjo" send support-bot --conversation-id "$conversation" "Please create a ticket, this is urgent"
+step enjo send support-bot --conversation-id "$conversation" '"This is urgent, please create a ticket"'
+"$enjo" send support-bot --conversation-id "$conversation" "This is urgent, please create a ticket"
 
-step enjo send support-bot --json --conversation-id "$conversation" '"Thanks!"   # the documented JSON'
-"$enjo" send support-bot --json --conversation-id "$conversation" "Thanks!"
+step enjo send support-bot --json --conversation-id "$conversation" '"What is the status of my ticket?"   # the documented JSON'
+"$enjo" send support-bot --json --conversation-id "$conversation" "What is the status of my ticket?"
 
-printf '\n==> the same conversation as a chat over piped stdin (enjo chat)\n'
-step 'printf "I cannot log in with SSO\nI need a human\n" | enjo chat jira-bot'
-printf 'I cannot log in with SSO\nI need a human\n' | "$enjo" chat jira-bot
+printf '\n==> a conversation as a chat over piped stdin (enjo chat)\n'
+step 'printf "My CI build fails while downloading dependencies\nI need a human\n" | enjo chat jira-bot'
+printf 'My CI build fails while downloading dependencies\nI need a human\n' | "$enjo" chat jira-bot
 
 printf '\n==> done; stopping enjo mock\n'

@@ -8,7 +8,7 @@ use crate::config::Article;
 /// How many sources a reply lists at most.
 const MAX_SOURCES: usize = 3;
 /// Below this normalised score an article is not considered relevant.
-const MIN_SCORE: f64 = 0.15;
+const MIN_SCORE: f64 = 0.3;
 
 /// A bot's search index, built once at start-up.
 pub struct Index {

@@ -237,10 +237,29 @@ impl AppState {
     /// Handles one message: continues or starts the conversation, retrieves an answer, and
     /// creates the conversation's ticket when asked for one.
     pub fn converse(&self, bot: &Bot, conversation_id: Option<&str>, text: &str) -> Reply {
+        let wants_ticket = !bot.config.echo && tickets::wants_ticket(text);
+        // Retrieval uses the conversation: a message is searched on its own first and, when
+        // that finds nothing, together with the previous (non-ticket) message; a ticket request
+        // is searched with everything said before it, so its sources describe the issue.
+        let history: Vec<String> = conversation_id
+            .and_then(|id| {
+                self.lock()
+                    .conversations
+                    .get(id)
+                    .map(|c| c.messages.clone())
+            })
+            .unwrap_or_default();
         let hits = if bot.config.echo {
             Vec::new()
+        } else if wants_ticket && !history.is_empty() {
+            bot.index.search(&history.join(" "))
         } else {
-            bot.index.search(text)
+            let own = bot.index.search(text);
+            let previous = history.iter().rev().find(|m| !tickets::wants_ticket(m));
+            match previous {
+                Some(previous) if own.is_empty() => bot.index.search(&format!("{previous} {text}")),
+                _ => own,
+            }
         };
         let sources: Vec<Value> = hits
             .iter()
@@ -249,7 +268,6 @@ impl AppState {
                        "score": h.score, "url": h.article.url})
             })
             .collect();
-        let wants_ticket = !bot.config.echo && tickets::wants_ticket(text);
 
         let mut guard = self.lock();
         let inner = &mut *guard;
