@@ -1,0 +1,660 @@
+//! enjo-mock over real HTTP: the documented contract, auth, conversations, tickets per
+//! platform, every fault, rate limits, introspection, and the binary's process contract.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use enjo_mock::{DEFAULT_TOKEN, MockConfig, MockServer, Quota};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+struct Mock {
+    server: MockServer,
+    http: reqwest::Client,
+}
+
+impl Mock {
+    fn start(config: MockConfig) -> Mock {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        Mock {
+            server: MockServer::start_background(config).expect("server starts"),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    fn unlimited() -> Mock {
+        Mock::start(MockConfig::default().without_rate_limit())
+    }
+
+    async fn post(&self, bot: &str, body: Value, headers: &[(&str, &str)]) -> reqwest::Response {
+        let mut request = self
+            .http
+            .post(format!("{}/v1/bots/{bot}/message", self.server.url()))
+            .bearer_auth(DEFAULT_TOKEN)
+            .json(&body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.expect("response")
+    }
+
+    async fn send(&self, bot: &str, text: &str) -> (StatusCode, Value) {
+        self.send_with(bot, json!({"message": {"text": text}}), &[])
+            .await
+    }
+
+    async fn send_with(
+        &self,
+        bot: &str,
+        body: Value,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
+        let response = self.post(bot, body, headers).await;
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.server.url()));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("admin answers");
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        response.json().await.expect("admin JSON")
+    }
+}
+
+#[tokio::test]
+async fn the_documented_200_shape() {
+    let mock = Mock::unlimited();
+    let response = mock
+        .post(
+            "faq-bot",
+            json!({"message": {"text": "How do I reset my password?"}}),
+            &[],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().contains_key("x-request-id"));
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["success"], true);
+    let data = &body["data"];
+    assert!(
+        data["answers"]
+            .as_str()
+            .is_some_and(|a| a.contains("Forgot password"))
+    );
+    assert!(
+        data["conversationId"]
+            .as_str()
+            .is_some_and(|c| c.len() == 36),
+        "a UUID"
+    );
+    let sources = data["sources"].as_array().expect("sources");
+    assert!(!sources.is_empty());
+    for source in sources {
+        for key in ["type", "name", "url"] {
+            assert!(source[key].is_string(), "{key} in {source}");
+        }
+        let score = source["score"].as_f64().expect("score");
+        assert!((0.0..=1.0).contains(&score));
+    }
+    assert!(data.get("ticketDetails").is_none());
+}
+
+#[tokio::test]
+async fn authentication_and_request_errors() {
+    let mock = Mock::unlimited();
+    let url = format!("{}/v1/bots/faq-bot/message", mock.server.url());
+    let body = json!({"message": {"text": "hi"}});
+    for auth in [
+        None,
+        Some("Bearer wrong"),
+        Some("enjo-mock-token"),
+        Some("Basic enjo-mock-token"),
+    ] {
+        let mut request = mock.http.post(&url).json(&body);
+        if let Some(auth) = auth {
+            request = request.header("authorization", auth);
+        }
+        let response = request.send().await.expect("response");
+        assert_eq!(response.status(), 401, "{auth:?}");
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(
+            body,
+            json!({"code": "authentication_error", "error": "Authentication Error"})
+        );
+    }
+    let (status, body) = mock.send("no-such-bot", "hi").await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body,
+        json!({"code": "invalid_request_error", "error": "botId not found"})
+    );
+    for bad in [
+        json!({}),
+        json!({"message": {"text": ""}}),
+        json!({"message": {"text": 3}}),
+        json!({"message": {"text": "x"}, "conversationId": 5}),
+    ] {
+        let (status, body) = mock.send_with("faq-bot", bad.clone(), &[]).await;
+        assert_eq!(status, 400, "{bad}");
+        assert_eq!(body["code"], "invalid_request_error");
+    }
+    let raw = mock
+        .http
+        .post(&url)
+        .bearer_auth(DEFAULT_TOKEN)
+        .body("{not json")
+        .send()
+        .await;
+    assert_eq!(raw.expect("response").status(), 400);
+    for (method, path) in [
+        ("GET", "/v1/bots/faq-bot/message"),
+        ("POST", "/v1/bots"),
+        ("GET", "/"),
+    ] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let response = mock
+            .http
+            .request(method.clone(), format!("{}{path}", mock.server.url()))
+            .bearer_auth(DEFAULT_TOKEN)
+            .send()
+            .await
+            .expect("response");
+        assert_eq!(response.status(), 404, "{method} {path}");
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(body, json!({"code": "not_found", "error": "Not Found"}));
+    }
+}
+
+#[tokio::test]
+async fn conversations_continue_and_get_one_ticket() {
+    let mock = Mock::unlimited();
+    let (_, first) = mock.send("support-bot", "Our SSO login fails").await;
+    let id = first["data"]["conversationId"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let follow = |text: &str| json!({"message": {"text": text}, "conversationId": id});
+    let (_, second) = mock
+        .send_with("support-bot", follow("please open a ticket"), &[])
+        .await;
+    assert_eq!(second["data"]["conversationId"], id.as_str());
+    let ticket = &second["data"]["ticketDetails"];
+    let description = ticket["Description"].as_str().expect("description");
+    assert!(description.contains("Our SSO login fails") && description.contains("open a ticket"));
+    let (_, third) = mock
+        .send_with("support-bot", follow("any news on my ticket?"), &[])
+        .await;
+    assert_eq!(
+        third["data"]["ticketDetails"]["CaseNumber"],
+        ticket["CaseNumber"]
+    );
+    let tickets = mock
+        .admin(reqwest::Method::GET, "/_mock/tickets", None)
+        .await;
+    assert_eq!(
+        tickets.as_array().map(Vec::len),
+        Some(1),
+        "one ticket per conversation"
+    );
+    assert_eq!(tickets[0]["conversation_id"], id.as_str());
+    assert_eq!(tickets[0]["platform"], "salesforce");
+    // An unknown conversation id given by the client starts a conversation under that id.
+    let (_, own) = mock
+        .send_with(
+            "faq-bot",
+            json!({"message": {"text": "hi"}, "conversationId": "mine-1"}),
+            &[],
+        )
+        .await;
+    assert_eq!(own["data"]["conversationId"], "mine-1");
+}
+
+#[tokio::test]
+async fn tickets_in_each_platform_shape() {
+    let mock = Mock::unlimited();
+    let ask = "This is urgent: please create a ticket, the VPN is down";
+    let (_, sf) = mock.send("support-bot", ask).await;
+    let sf = &sf["data"]["ticketDetails"];
+    assert_eq!(sf["attributes"]["type"], "Case");
+    assert!(sf["CaseNumber"].as_str().is_some_and(|n| n.len() == 8));
+    for key in [
+        "Id",
+        "url",
+        "Status",
+        "Priority",
+        "Description",
+        "CreatedDate",
+        "LastModifiedDate",
+        "SuppliedEmail",
+    ] {
+        assert!(sf[key].is_string(), "salesforce {key}");
+    }
+    assert_eq!(sf["Priority"], "High");
+    let (_, jira) = mock.send("jira-bot", ask).await;
+    let jira = &jira["data"]["ticketDetails"];
+    assert!(jira["key"].as_str().is_some_and(|k| k.starts_with("SUP-")));
+    assert_eq!(jira["fields"]["status"]["name"], "To Do");
+    assert_eq!(jira["fields"]["priority"]["name"], "High");
+    let (_, snow) = mock.send("servicenow-bot", ask).await;
+    let snow = &snow["data"]["ticketDetails"];
+    assert!(
+        snow["number"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("INC"))
+    );
+    assert_eq!(snow["state"], "New");
+    let (_, faq) = mock.send("faq-bot", ask).await;
+    assert!(faq["data"].get("ticketDetails").is_none());
+    assert!(
+        faq["data"]["answers"]
+            .as_str()
+            .is_some_and(|a| a.contains("no ticket was created"))
+    );
+    let (_, plain) = mock.send("jira-bot", "How do I deploy to staging?").await;
+    assert!(
+        plain["data"].get("ticketDetails").is_none(),
+        "no ticket unless asked"
+    );
+}
+
+#[tokio::test]
+async fn echo_bot_returns_the_text_exactly() {
+    let mock = Mock::unlimited();
+    let text = "Grüße 世界 🎫 \"quotes\" \\ and\nnewlines";
+    let (_, body) = mock.send("echo-bot", text).await;
+    assert_eq!(body["data"]["answers"], text);
+}
+
+#[tokio::test]
+async fn every_fault_through_the_header() {
+    let mock = Mock::unlimited();
+    let body = || json!({"message": {"text": "fault test"}});
+    let status_of = |response: &reqwest::Response| response.status().as_u16();
+
+    for (spec, status, code) in [
+        ("500", 500, "server_error"),
+        ("status=400", 400, "invalid_request_error"),
+        ("status=404", 404, "not_found"),
+        ("status=503", 503, "server_error"),
+        ("status=418", 418, "api_error"),
+    ] {
+        let response = mock
+            .post("faq-bot", body(), &[("x-enjo-mock-fault", spec)])
+            .await;
+        assert_eq!(status_of(&response), status, "{spec}");
+        let json: Value = response.json().await.expect("json");
+        assert_eq!(json["code"], code, "{spec}");
+        assert!(
+            json["error"].is_string(),
+            "{spec}: the {{code, error}} shape"
+        );
+    }
+    let response = mock
+        .post(
+            "faq-bot",
+            body(),
+            &[(
+                "x-enjo-mock-fault",
+                "status=429;shape=message;retry-after-ms=1500",
+            )],
+        )
+        .await;
+    assert_eq!(status_of(&response), 429);
+    assert_eq!(response.headers()["retry-after"], "2");
+    assert_eq!(response.headers()["retry-after-ms"], "1500");
+    let json: Value = response.json().await.expect("json");
+    assert_eq!(
+        json,
+        json!({"code": "rate_limit_error", "message": "Rate limit exceeded", "status": 429})
+    );
+    let response = mock
+        .post("faq-bot", body(), &[("x-enjo-mock-fault", "429")])
+        .await;
+    assert_eq!(response.headers()["retry-after"], "1");
+    let response = mock
+        .post(
+            "faq-bot",
+            body(),
+            &[("x-enjo-mock-fault", "status=429;retry-after=none")],
+        )
+        .await;
+    assert!(!response.headers().contains_key("retry-after"));
+
+    let response = mock
+        .post(
+            "faq-bot",
+            body(),
+            &[("x-enjo-mock-fault", "malformed-json")],
+        )
+        .await;
+    assert_eq!(status_of(&response), 200);
+    let text = response.text().await.expect("text");
+    assert!(serde_json::from_str::<Value>(&text).is_err(), "{text}");
+
+    let response = mock
+        .post("faq-bot", body(), &[("x-enjo-mock-fault", "html-502")])
+        .await;
+    assert_eq!(status_of(&response), 502);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .is_ok_and(|c| c.contains("html"))
+    );
+
+    let response = mock
+        .post(
+            "faq-bot",
+            body(),
+            &[("x-enjo-mock-fault", "empty-body=503")],
+        )
+        .await;
+    assert_eq!(status_of(&response), 503);
+    assert!(response.bytes().await.expect("body").is_empty());
+
+    let (status, json) = mock
+        .send_with("faq-bot", body(), &[("x-enjo-mock-fault", "success-false")])
+        .await;
+    assert_eq!((status.as_u16(), &json["success"]), (200, &json!(false)));
+    let (_, json) = mock
+        .send_with(
+            "faq-bot",
+            body(),
+            &[("x-enjo-mock-fault", "missing-fields")],
+        )
+        .await;
+    assert_eq!(json, json!({"success": true, "data": {}}));
+    let (_, json) = mock
+        .send_with(
+            "support-bot",
+            json!({"message": {"text": "open a ticket"}}),
+            &[("x-enjo-mock-fault", "extra-fields")],
+        )
+        .await;
+    assert!(json["x_mock_extra"].is_object() && json["data"]["x_mock_extra"].is_object());
+    assert!(json["data"]["ticketDetails"]["x_mock_extra"].is_object());
+    let (_, json) = mock
+        .send_with(
+            "faq-bot",
+            body(),
+            &[("x-enjo-mock-fault", "huge-body=123456")],
+        )
+        .await;
+    assert_eq!(
+        json["data"]["answers"].as_str().map(str::len),
+        Some(123_456)
+    );
+    let (status, _) = mock
+        .send_with("faq-bot", body(), &[("x-enjo-mock-fault", "delay=50")])
+        .await;
+    assert_eq!(status, 200);
+
+    let reset = mock
+        .http
+        .post(format!("{}/v1/bots/faq-bot/message", mock.server.url()))
+        .bearer_auth(DEFAULT_TOKEN)
+        .header("x-enjo-mock-fault", "reset")
+        .json(&body())
+        .send()
+        .await;
+    assert!(reset.is_err(), "a reset connection gives no response");
+
+    let (status, _) = mock
+        .send_with(
+            "support-bot",
+            json!({"message": {"text": "create a ticket please"}}),
+            &[("x-enjo-mock-fault", "500-after-ticket")],
+        )
+        .await;
+    assert_eq!(status, 500);
+    let tickets = mock
+        .admin(reqwest::Method::GET, "/_mock/tickets", None)
+        .await;
+    assert_eq!(
+        tickets.as_array().map(Vec::len),
+        Some(2),
+        "extra-fields and 500-after-ticket both created one"
+    );
+
+    let (status, json) = mock
+        .send_with("faq-bot", body(), &[("x-enjo-mock-fault", "no-such-fault")])
+        .await;
+    assert_eq!(status, 400);
+    assert!(
+        json["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("unknown fault"))
+    );
+
+    let log = mock
+        .admin(reqwest::Method::GET, "/_mock/requests?bot_id=faq-bot", None)
+        .await;
+    let faults: Vec<&str> = log
+        .as_array()
+        .expect("log")
+        .iter()
+        .filter_map(|r| r["fault"].as_str())
+        .collect();
+    assert!(
+        faults.contains(&"reset") && faults.contains(&"delay=50") && faults.contains(&"html-502")
+    );
+    let reset_entry = log
+        .as_array()
+        .expect("log")
+        .iter()
+        .find(|r| r["fault"] == "reset")
+        .expect("logged");
+    assert_eq!(reset_entry["status"], 0, "never answered");
+}
+
+#[tokio::test]
+async fn queued_faults_apply_the_given_number_of_times() {
+    let mock = Mock::unlimited();
+    mock.admin(
+        reqwest::Method::POST,
+        "/_mock/faults",
+        Some(json!({"bot_id": "faq-bot", "fault": "500", "times": 2})),
+    )
+    .await;
+    let (other, _) = mock.send("echo-bot", "another bot is not affected").await;
+    assert_eq!(other, 200);
+    let statuses = [
+        mock.send("faq-bot", "a").await.0,
+        mock.send("faq-bot", "b").await.0,
+        mock.send("faq-bot", "c").await.0,
+    ];
+    assert_eq!(statuses.map(|s| s.as_u16()), [500, 500, 200]);
+    let refused = mock
+        .http
+        .post(format!("{}/_mock/faults", mock.server.url()))
+        .json(&json!({"fault": "bogus"}))
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(refused.status(), 400);
+    mock.admin(reqwest::Method::POST, "/_mock/reset", None)
+        .await;
+    let log = mock
+        .admin(reqwest::Method::GET, "/_mock/requests", None)
+        .await;
+    assert_eq!(log, json!([]));
+}
+
+#[tokio::test]
+async fn rate_limits_per_ip_with_the_documented_body() {
+    // A window long enough that six back-to-back requests surely fall inside it.
+    let window = Duration::from_secs(2);
+    let mock = Mock::start(MockConfig::default().with_rate_limit(vec![Quota {
+        requests: 5,
+        window,
+    }]));
+    for i in 0..5 {
+        assert_eq!(mock.send("echo-bot", &format!("r{i}")).await.0, 200);
+    }
+    let response = mock
+        .post("echo-bot", json!({"message": {"text": "r5"}}), &[])
+        .await;
+    assert_eq!(response.status(), 429);
+    let wait_ms: u64 = response.headers()["retry-after-ms"]
+        .to_str()
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .expect("ms");
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .expect("s");
+    assert!(wait_ms <= window.as_millis() as u64);
+    assert!(retry_after >= 1 && retry_after * 1000 >= wait_ms);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(
+        body,
+        json!({"code": "rate_limit_error", "message": "Rate limit exceeded", "status": 429})
+    );
+    // Admin endpoints are not limited; refused requests are not counted.
+    mock.admin(reqwest::Method::GET, "/_mock/requests", None)
+        .await;
+    tokio::time::sleep(Duration::from_millis(wait_ms + 20)).await;
+    assert_eq!(mock.send("echo-bot", "after the window").await.0, 200);
+}
+
+#[tokio::test]
+async fn the_token_is_never_logged() {
+    let mock = Mock::unlimited();
+    mock.send("faq-bot", "with the right token").await;
+    let secret = "sk-should-never-appear";
+    mock.http
+        .post(format!("{}/v1/bots/faq-bot/message", mock.server.url()))
+        .bearer_auth(secret)
+        .json(&json!({"message": {"text": "with a wrong token"}}))
+        .send()
+        .await
+        .expect("response");
+    let log = mock
+        .http
+        .get(format!("{}/_mock/requests", mock.server.url()))
+        .send()
+        .await
+        .expect("log")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        !log.contains(secret) && !log.contains(DEFAULT_TOKEN),
+        "{log}"
+    );
+    let log: Value = serde_json::from_str(&log).expect("json");
+    assert_eq!(log[0]["authorized"], true);
+    assert_eq!(log[1]["authorized"], false);
+    assert_eq!(log[1]["status"], 401);
+}
+
+fn read_listening(child: &mut std::process::Child) -> u16 {
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("first line");
+    line.strip_prefix("LISTENING ")
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("first line was {line:?}"))
+}
+
+#[tokio::test]
+async fn the_binary_prints_its_port_first_and_exits_when_stdin_closes() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_enjo-mock"))
+        .args([
+            "--port",
+            "0",
+            "--exit-on-stdin-close",
+            "--quiet",
+            "--rate-limit",
+            "off",
+            "--token",
+            "t1",
+            "--token",
+            "t2",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let port = read_listening(&mut child);
+    let http = reqwest::Client::new();
+    for token in ["t1", "t2"] {
+        let status = http
+            .post(format!("http://127.0.0.1:{port}/v1/bots/faq-bot/message"))
+            .bearer_auth(token)
+            .json(&json!({"message": {"text": "hi"}}))
+            .send()
+            .await
+            .expect("response")
+            .status();
+        assert_eq!(status, 200, "token {token}");
+    }
+    drop(child.stdin.take());
+    let status = child.wait().expect("exits");
+    assert!(status.success(), "{status}");
+}
+
+#[test]
+fn print_config_loads_back_with_config() {
+    let output = Command::new(env!("CARGO_BIN_EXE_enjo-mock"))
+        .arg("--print-config")
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let printed = String::from_utf8(output.stdout).expect("utf8");
+    let bots = enjo_mock::config::bots_from_toml(&printed).expect("parses");
+    assert_eq!(bots, enjo_mock::default_bots());
+    let path = std::env::temp_dir().join(format!("enjo-mock-bots-{}.toml", std::process::id()));
+    let custom = printed.replace("id = \"faq-bot\"", "id = \"custom-bot\"");
+    std::fs::write(&path, custom).expect("write");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_enjo-mock"))
+        .args(["--exit-on-stdin-close", "--quiet", "--config"])
+        .arg(&path)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let port = read_listening(&mut child);
+    let post = |bot: &str| {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        let body = r#"{"message":{"text":"pricing"}}"#;
+        let request = format!(
+            "POST /v1/bots/{bot}/message HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {DEFAULT_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        std::io::Write::write_all(&mut stream, request.as_bytes()).expect("write");
+        let mut reply = String::new();
+        std::io::Read::read_to_string(&mut stream, &mut reply).expect("read");
+        reply.lines().next().unwrap_or_default().to_owned()
+    };
+    assert!(post("custom-bot").contains("200"), "the file's bot exists");
+    assert!(
+        post("faq-bot").contains("400"),
+        "the file replaced the defaults"
+    );
+    drop(child.stdin.take());
+    assert!(child.wait().expect("exits").success());
+    let _ = std::fs::remove_file(path);
+    let bad = Command::new(env!("CARGO_BIN_EXE_enjo-mock"))
+        .args(["--config", "/nonexistent/bots.toml"])
+        .output()
+        .expect("runs");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("cannot read"));
+}
