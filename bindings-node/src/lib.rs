@@ -1,0 +1,687 @@
+//! The native half of the Node package `enjo`: converts options, replies and errors between
+//! JavaScript and the `enjo` core crate, nothing else.
+//!
+//! Shape of the boundary (the JavaScript layer in `index.js` builds the public API on it):
+//! - [`create_client`] returns a [`NativeClient`] or, for bad options, an [`ErrorInfo`];
+//! - `sendMessage` / `send` return a Promise that always resolves, with a [`SendOutcome`]
+//!   holding either the reply or an [`ErrorInfo`]; JavaScript turns the latter into an instance
+//!   of the matching error class (so `instanceof` works and the stack trace is the caller's);
+//! - requests run on the core's process-wide runtime ([`enjo::runtime`]); the Promise is settled
+//!   through a napi deferred, whose threadsafe function keeps the event loop alive only while a
+//!   request is pending;
+//! - a [`CancelToken`] (fired by the caller's `AbortSignal`) drops the request's future, which
+//!   closes its connection or gives up its place in the rate limiter's queue;
+//! - a panic is caught at the boundary and reported as an `EnjoError`, never unwinding into Node.
+
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use napi::bindgen_prelude::{Either, Object};
+use napi::{Env, JsDeferred};
+use napi_derive::napi;
+use tokio::sync::Notify;
+
+// ---------------------------------------------------------------------------------------------
+// Options
+// ---------------------------------------------------------------------------------------------
+
+/// One client-side quota: at most `requests` requests in any window of `windowMs` milliseconds.
+#[napi(object)]
+#[derive(Debug, Clone)]
+pub struct RateLimitQuota {
+    /// Requests allowed per window (a positive integer).
+    pub requests: f64,
+    /// The window's length in milliseconds.
+    pub window_ms: f64,
+}
+
+/// Options of `new Enjo(options)`. Durations are in milliseconds.
+#[napi(object)]
+#[derive(Default)]
+pub struct ClientOptions {
+    /// Personal access token. Default: `process.env.ENJO_API_TOKEN`.
+    pub token: Option<String>,
+    /// Base URL of the API; a path is kept as a prefix. Default: `process.env.ENJO_BASE_URL`,
+    /// else `https://api.enjo.ai`.
+    pub base_url: Option<String>,
+    /// Timeout of each attempt, in milliseconds. Default 60000.
+    pub timeout: Option<f64>,
+    /// Timeout for establishing a connection, in milliseconds. Default 10000.
+    pub connect_timeout: Option<f64>,
+    /// Attempts after the first one, for failures the retry policy allows. Default 2.
+    pub max_retries: Option<f64>,
+    /// `"safe"` (default: never resend a request that may have created a ticket) or
+    /// `"atLeastOnce"` (also retry 5xx and timeouts; may create duplicate tickets).
+    #[napi(ts_type = "'safe' | 'atLeastOnce'")]
+    pub retry_policy: Option<String>,
+    /// Client-side rate limiting: `true` (default: Enjo's documented 20/min and 10/5 s),
+    /// `false` (off), or your own quotas, all enforced at once.
+    pub rate_limit: Option<Either<bool, Vec<RateLimitQuota>>>,
+    /// Longest wait for the rate limiter, in milliseconds, before failing with a
+    /// `RateLimitError` without sending. Default: no bound.
+    pub rate_limit_max_wait: Option<f64>,
+    /// Text appended to the `User-Agent` header.
+    pub user_agent: Option<String>,
+}
+
+/// Per-call options of `sendMessage`. Durations are in milliseconds.
+#[napi(object)]
+#[derive(Default)]
+pub struct NativeSendOptions {
+    /// Continue this conversation.
+    pub conversation_id: Option<String>,
+    /// Timeout of each attempt of this call, in milliseconds.
+    pub timeout: Option<f64>,
+    /// Retries after the first attempt, for this call.
+    pub max_retries: Option<f64>,
+    /// Retry policy for this call.
+    #[napi(ts_type = "'safe' | 'atLeastOnce'")]
+    pub retry_policy: Option<String>,
+}
+
+fn invalid(message: impl Into<String>) -> enjo::Error {
+    enjo::Error::invalid_argument(message)
+}
+
+/// Milliseconds from JavaScript as a `Duration`; `allow_zero` for bounds such as the limiter's.
+fn millis(name: &str, ms: f64, allow_zero: bool) -> enjo::Result<Duration> {
+    let ok = ms.is_finite() && (ms > 0.0 || (allow_zero && ms == 0.0));
+    let duration = if ok {
+        Duration::try_from_secs_f64(ms / 1000.0).ok()
+    } else {
+        None
+    };
+    duration.ok_or_else(|| {
+        let bound = if allow_zero { "0 or more" } else { "above 0" };
+        invalid(format!(
+            "{name} must be a finite number of milliseconds, {bound} (got {ms})"
+        ))
+    })
+}
+
+fn count(name: &str, value: f64) -> enjo::Result<u32> {
+    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= f64::from(u32::MAX) {
+        Ok(value as u32)
+    } else {
+        Err(invalid(format!(
+            "{name} must be a non-negative integer (got {value})"
+        )))
+    }
+}
+
+fn retry_policy(value: &str) -> enjo::Result<enjo::RetryPolicy> {
+    match value {
+        "safe" => Ok(enjo::RetryPolicy::Safe),
+        "atLeastOnce" => Ok(enjo::RetryPolicy::AtLeastOnce),
+        other => Err(invalid(format!(
+            "retryPolicy must be \"safe\" or \"atLeastOnce\" (got {other:?})"
+        ))),
+    }
+}
+
+fn rate_limit(value: Either<bool, Vec<RateLimitQuota>>) -> enjo::Result<enjo::RateLimit> {
+    Ok(match value {
+        Either::A(true) => enjo::RateLimit::Documented,
+        Either::A(false) => enjo::RateLimit::Off,
+        Either::B(quotas) => enjo::RateLimit::Custom(
+            quotas
+                .iter()
+                .map(|q| {
+                    let requests = count("rateLimit[].requests", q.requests)?;
+                    let window = millis("rateLimit[].windowMs", q.window_ms, false)?;
+                    Ok(enjo::Quota::new(requests, window))
+                })
+                .collect::<enjo::Result<Vec<_>>>()?,
+        ),
+    })
+}
+
+fn build_client(options: ClientOptions) -> enjo::Result<enjo::Client> {
+    // The JavaScript layer has already applied the ENJO_API_TOKEN / ENJO_BASE_URL defaults
+    // from `process.env`, which is the environment Node users (and worker threads) see.
+    let mut builder = enjo::Client::builder().ignore_env();
+    if let Some(token) = options.token {
+        builder = builder.token(token);
+    }
+    if let Some(url) = options.base_url {
+        builder = builder.base_url(url);
+    }
+    if let Some(ms) = options.timeout {
+        builder = builder.timeout(millis("timeout", ms, false)?);
+    }
+    if let Some(ms) = options.connect_timeout {
+        builder = builder.connect_timeout(millis("connectTimeout", ms, false)?);
+    }
+    if let Some(n) = options.max_retries {
+        builder = builder.max_retries(count("maxRetries", n)?);
+    }
+    if let Some(policy) = options.retry_policy {
+        builder = builder.retry_policy(retry_policy(&policy)?);
+    }
+    if let Some(limit) = options.rate_limit {
+        builder = builder.rate_limit(rate_limit(limit)?);
+    }
+    if let Some(ms) = options.rate_limit_max_wait {
+        builder = builder.rate_limit_max_wait(millis("rateLimitMaxWait", ms, true)?);
+    }
+    if let Some(suffix) = options.user_agent {
+        builder = builder.user_agent(suffix);
+    }
+    builder.build()
+}
+
+fn send_options(options: Option<NativeSendOptions>) -> enjo::Result<enjo::SendOptions> {
+    let mut out = enjo::SendOptions::new();
+    let Some(options) = options else {
+        return Ok(out);
+    };
+    if let Some(id) = options.conversation_id {
+        out = out.conversation_id(id);
+    }
+    if let Some(ms) = options.timeout {
+        out = out.timeout(millis("timeout", ms, false)?);
+    }
+    if let Some(n) = options.max_retries {
+        out = out.max_retries(count("maxRetries", n)?);
+    }
+    if let Some(policy) = options.retry_policy {
+        out = out.retry_policy(retry_policy(&policy)?);
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Replies
+// ---------------------------------------------------------------------------------------------
+
+/// One source the bot used for its answer.
+#[napi(object)]
+pub struct Source {
+    /// The source's type, e.g. `jira` or `knowledge base`.
+    #[napi(js_name = "type")]
+    pub source_type: Option<String>,
+    /// Name or title of the source.
+    pub name: Option<String>,
+    /// Relevance score, usually in `[0, 1]`.
+    pub score: Option<f64>,
+    /// Link to the source.
+    pub url: Option<String>,
+}
+
+/// A ticket the bot created in Salesforce, Jira, ServiceNow, ... Common fields are read
+/// whatever the platform's casing; `raw` is the platform's whole record.
+#[napi(object)]
+pub struct Ticket {
+    /// Platform id (`id`, Salesforce `Id`, ServiceNow `sys_id`).
+    pub id: Option<String>,
+    /// Link to the ticket in the external system.
+    pub url: Option<String>,
+    /// Kind of issue (`type`, Jira `issuetype.name`, ServiceNow `category`).
+    #[napi(js_name = "type")]
+    pub ticket_type: Option<String>,
+    /// Current status.
+    pub status: Option<String>,
+    /// Priority level.
+    pub priority: Option<String>,
+    /// Description of the issue.
+    pub description: Option<String>,
+    /// Creation timestamp, as sent.
+    pub created_date: Option<String>,
+    /// Last modification timestamp, as sent.
+    pub last_modified_date: Option<String>,
+    /// The human-facing number: Salesforce `CaseNumber`, ServiceNow `number`, Jira `key`.
+    pub case_number: Option<String>,
+    /// The ticket exactly as the server sent it.
+    #[napi(ts_type = "Record<string, any>")]
+    pub raw: serde_json::Value,
+}
+
+/// A bot's reply.
+#[napi(object)]
+pub struct MessageResponse {
+    /// The bot's answer.
+    pub answers: Option<String>,
+    /// The sources the bot used (empty when none).
+    pub sources: Vec<Source>,
+    /// Pass it back (`conversationId`) to continue the conversation.
+    pub conversation_id: Option<String>,
+    /// The ticket the bot created, when its bot is wired to ticketing.
+    pub ticket: Option<Ticket>,
+    /// The whole response body, unknown fields included.
+    #[napi(ts_type = "Record<string, any>")]
+    pub raw: serde_json::Value,
+    /// The server's request id (`x-request-id`), to quote to Enjo's support.
+    pub request_id: Option<String>,
+}
+
+impl From<enjo::Source> for Source {
+    fn from(s: enjo::Source) -> Source {
+        Source {
+            source_type: s.source_type,
+            name: s.name,
+            score: s.score,
+            url: s.url,
+        }
+    }
+}
+
+impl From<enjo::Ticket> for Ticket {
+    fn from(t: enjo::Ticket) -> Ticket {
+        Ticket {
+            id: t.id,
+            url: t.url,
+            ticket_type: t.ticket_type,
+            status: t.status,
+            priority: t.priority,
+            description: t.description,
+            created_date: t.created_date,
+            last_modified_date: t.last_modified_date,
+            case_number: t.case_number,
+            raw: t.raw,
+        }
+    }
+}
+
+impl From<enjo::MessageResponse> for MessageResponse {
+    fn from(r: enjo::MessageResponse) -> MessageResponse {
+        MessageResponse {
+            answers: r.answers,
+            sources: r.sources.into_iter().map(Source::from).collect(),
+            conversation_id: r.conversation_id,
+            ticket: r.ticket.map(Ticket::from),
+            raw: r.raw,
+            request_id: r.request_id,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+/// An SDK error as data; the JavaScript layer makes it an instance of the class `kind`.
+#[napi(object)]
+pub struct ErrorInfo {
+    /// The error class: `RateLimitError`, `APITimeoutError`, ... (`EnjoError` for a bug).
+    pub kind: String,
+    /// What happened and what to do next. Never holds the token.
+    pub message: String,
+    /// The HTTP status, for errors that come from a response.
+    pub status: Option<u32>,
+    /// The server's error code, e.g. `rate_limit_error`.
+    pub code: Option<String>,
+    /// The raw response body (cut at 64 KiB).
+    pub body: Option<String>,
+    /// Seconds to wait before trying again.
+    pub retry_after: Option<f64>,
+    /// The server's request id.
+    pub request_id: Option<String>,
+}
+
+impl From<enjo::Error> for ErrorInfo {
+    fn from(err: enjo::Error) -> ErrorInfo {
+        ErrorInfo {
+            kind: err.kind().class_name().to_owned(),
+            message: err.to_string(),
+            status: err.status().map(u32::from),
+            code: err.code().map(str::to_owned),
+            body: err.body().map(str::to_owned),
+            retry_after: err.retry_after().map(|d| d.as_secs_f64()),
+            request_id: err.request_id().map(str::to_owned),
+        }
+    }
+}
+
+impl ErrorInfo {
+    fn bug(what: &str) -> ErrorInfo {
+        ErrorInfo {
+            kind: "EnjoError".to_owned(),
+            message: format!("internal error in enjo: {what} (this is a bug; please report it)"),
+            status: None,
+            code: None,
+            body: None,
+            retry_after: None,
+            request_id: None,
+        }
+    }
+}
+
+/// How a request ended: exactly one of `response`, `error` is set, or `aborted` is true.
+#[napi(object)]
+pub struct SendOutcome {
+    /// The reply.
+    pub response: Option<MessageResponse>,
+    /// The failure.
+    pub error: Option<ErrorInfo>,
+    /// The caller's signal aborted the request (its future was dropped).
+    pub aborted: Option<bool>,
+}
+
+impl SendOutcome {
+    fn from_result(result: enjo::Result<enjo::MessageResponse>) -> SendOutcome {
+        match result {
+            Ok(reply) => SendOutcome {
+                response: Some(reply.into()),
+                error: None,
+                aborted: None,
+            },
+            Err(err) => SendOutcome::failed(err.into()),
+        }
+    }
+
+    fn failed(error: ErrorInfo) -> SendOutcome {
+        SendOutcome {
+            response: None,
+            error: Some(error),
+            aborted: None,
+        }
+    }
+
+    fn aborted() -> SendOutcome {
+        SendOutcome {
+            response: None,
+            error: None,
+            aborted: Some(true),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cancellation and panics
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Default)]
+struct CancelState {
+    cancelled: AtomicBool,
+    notify: Notify,
+}
+
+impl CancelState {
+    async fn cancelled(&self) {
+        // Registered before the flag is read: a `cancel()` in between still wakes us.
+        let notified = self.notify.notified();
+        if self.cancelled.load(Ordering::Acquire) {
+            return;
+        }
+        notified.await;
+    }
+}
+
+/// Fired by the JavaScript layer when the caller's `AbortSignal` aborts: the request's Rust
+/// future is dropped, closing its connection or leaving the rate limiter's queue.
+#[napi]
+pub struct CancelToken {
+    state: Arc<CancelState>,
+}
+
+#[napi]
+impl CancelToken {
+    /// A token that has not fired.
+    #[napi(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> CancelToken {
+        CancelToken {
+            state: Arc::new(CancelState::default()),
+        }
+    }
+
+    /// Cancels every request given this token (idempotent).
+    #[napi]
+    pub fn cancel(&self) {
+        self.state.cancelled.store(true, Ordering::Release);
+        self.state.notify.notify_waiters();
+    }
+
+    /// Whether `cancel()` was called.
+    #[napi(getter)]
+    pub fn cancelled(&self) -> bool {
+        self.state.cancelled.load(Ordering::Acquire)
+    }
+}
+
+/// A future that turns a panic while polling into `Err(message)`.
+struct CatchUnwind<F>(Pin<Box<F>>);
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, String>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(payload) => Poll::Ready(Err(panic_text(payload.as_ref()))),
+        }
+    }
+}
+
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        format!("panic: {s}")
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        format!("panic: {s}")
+    } else {
+        "panic".to_owned()
+    }
+}
+
+type OutcomeDeferred = JsDeferred<SendOutcome, Box<dyn FnOnce(Env) -> napi::Result<SendOutcome>>>;
+
+/// Whether a JavaScript environment (the main thread's, or a worker's) still exists.
+///
+/// A request can outlive its environment: `worker.terminate()` tears the worker down while the
+/// request runs on the SDK's threads. Node frees a threadsafe function (a deferred Promise's
+/// channel back to JavaScript) during that teardown, and calling it afterwards is a
+/// use-after-free that aborts the process. So every environment gets a guard, cleared by an
+/// environment cleanup hook, and a request settles its Promise only under the guard's lock
+/// while the environment is alive. The hook runs in the same cleanup pass that starts closing
+/// the threadsafe functions, before any of them is freed.
+struct EnvGuard {
+    alive: Mutex<bool>,
+}
+
+impl EnvGuard {
+    /// This environment's guard, made (and its cleanup hook registered) on first use.
+    fn of(env: &Env) -> napi::Result<Arc<EnvGuard>> {
+        if let Some(guard) = env.get_instance_data::<Arc<EnvGuard>>()? {
+            return Ok(guard.clone());
+        }
+        let guard = Arc::new(EnvGuard {
+            alive: Mutex::new(true),
+        });
+        env.set_instance_data(guard.clone(), (), |_| {})?;
+        env.add_env_cleanup_hook(guard.clone(), |guard| *guard.lock() = false)?;
+        Ok(guard)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, bool> {
+        self.alive
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Runs `request` on the core's runtime and returns a Promise of its [`SendOutcome`]. The
+/// Promise always resolves: errors, aborts and panics are outcomes too.
+fn spawn_request<'env, F>(
+    env: &'env Env,
+    cancel: Option<Arc<CancelState>>,
+    request: F,
+) -> napi::Result<Object<'env>>
+where
+    F: Future<Output = SendOutcome> + Send + 'static,
+{
+    let guard = EnvGuard::of(env)?;
+    let (deferred, promise): (OutcomeDeferred, Object<'env>) = env.create_deferred()?;
+    let settle = move |outcome: SendOutcome| {
+        let alive = guard.lock();
+        if *alive {
+            deferred.resolve(Box::new(move |_env| Ok(outcome)));
+        }
+        // Otherwise the environment is gone, and with it the Promise: nothing to settle.
+    };
+    let runtime = match enjo::runtime() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            settle(SendOutcome::failed(err.into()));
+            return Ok(promise);
+        }
+    };
+    runtime.spawn(async move {
+        let guarded = CatchUnwind(Box::pin(request));
+        let outcome = match cancel {
+            None => guarded.await,
+            Some(cancel) => tokio::select! {
+                biased;
+                () = cancel.cancelled() => Ok(SendOutcome::aborted()),
+                outcome = guarded => outcome,
+            },
+        };
+        settle(outcome.unwrap_or_else(|panic| SendOutcome::failed(ErrorInfo::bug(&panic))));
+    });
+    Ok(promise)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client and conversation
+// ---------------------------------------------------------------------------------------------
+
+/// The native client; `Enjo` in `index.js` wraps it.
+#[napi]
+pub struct NativeClient {
+    inner: enjo::Client,
+}
+
+/// Builds a client, or describes why the options are wrong.
+#[napi(catch_unwind)]
+pub fn create_client(options: Option<ClientOptions>) -> Either<NativeClient, ErrorInfo> {
+    match build_client(options.unwrap_or_default()) {
+        Ok(inner) => Either::A(NativeClient { inner }),
+        Err(err) => Either::B(err.into()),
+    }
+}
+
+#[napi]
+impl NativeClient {
+    /// The base URL requests go to (normalised, no trailing slash).
+    #[napi(getter)]
+    pub fn base_url(&self) -> String {
+        self.inner.base_url().to_owned()
+    }
+
+    /// The client's settings without secrets (for `util.inspect`).
+    #[napi]
+    pub fn describe(&self) -> String {
+        format!("{:?}", self.inner)
+    }
+
+    /// Sends `text` to `botId`; see `Enjo.sendMessage`.
+    #[napi(catch_unwind, ts_return_type = "Promise<SendOutcome>")]
+    pub fn send_message<'env>(
+        &self,
+        env: &'env Env,
+        bot_id: String,
+        text: String,
+        options: Option<NativeSendOptions>,
+        cancel: Option<&CancelToken>,
+    ) -> napi::Result<Object<'env>> {
+        let client = self.inner.clone();
+        let options = send_options(options);
+        spawn_request(env, cancel.map(|c| c.state.clone()), async move {
+            match options {
+                Ok(options) => SendOutcome::from_result(
+                    client.send_message_with(&bot_id, &text, &options).await,
+                ),
+                Err(err) => SendOutcome::failed(err.into()),
+            }
+        })
+    }
+
+    /// A conversation with `botId`, continuing `conversationId` when given.
+    #[napi(catch_unwind)]
+    pub fn conversation(
+        &self,
+        bot_id: String,
+        conversation_id: Option<String>,
+    ) -> NativeConversation {
+        let inner = match conversation_id {
+            Some(id) => self.inner.resume_conversation(bot_id, id),
+            None => self.inner.conversation(bot_id),
+        };
+        NativeConversation {
+            inner: Arc::new(inner),
+        }
+    }
+}
+
+/// The native conversation; `Conversation` in `index.js` wraps it.
+#[napi]
+pub struct NativeConversation {
+    inner: Arc<enjo::Conversation>,
+}
+
+#[napi]
+impl NativeConversation {
+    /// The bot this conversation talks to.
+    #[napi(getter)]
+    pub fn bot_id(&self) -> String {
+        self.inner.bot_id().to_owned()
+    }
+
+    /// The conversation id, once a reply has given one (or when resumed).
+    #[napi(getter)]
+    pub fn conversation_id(&self) -> Option<String> {
+        self.inner.id()
+    }
+
+    /// Sends `text` in this conversation (per-call `conversationId` is ignored).
+    #[napi(catch_unwind, ts_return_type = "Promise<SendOutcome>")]
+    pub fn send<'env>(
+        &self,
+        env: &'env Env,
+        text: String,
+        options: Option<NativeSendOptions>,
+        cancel: Option<&CancelToken>,
+    ) -> napi::Result<Object<'env>> {
+        let conversation = self.inner.clone();
+        let options = send_options(options);
+        spawn_request(env, cancel.map(|c| c.state.clone()), async move {
+            match options {
+                Ok(options) => {
+                    SendOutcome::from_result(conversation.send_with(&text, options).await)
+                }
+                Err(err) => SendOutcome::failed(err.into()),
+            }
+        })
+    }
+}
+
+/// The SDK's version (the core crate's).
+#[napi]
+pub fn version() -> String {
+    enjo::VERSION.to_owned()
+}
+
+/// Test hook: panics synchronously (`"sync"`) or inside a request's future (`"async"`), to
+/// prove that neither crashes the process. Not part of the public API.
+#[napi(
+    js_name = "__testPanic",
+    catch_unwind,
+    ts_return_type = "Promise<SendOutcome>"
+)]
+pub fn test_panic<'env>(env: &'env Env, mode: String) -> napi::Result<Object<'env>> {
+    if mode == "sync" {
+        panic!("test panic (sync)");
+    }
+    spawn_request(env, None, async move {
+        tokio::task::yield_now().await;
+        panic!("test panic (async)")
+    })
+}
