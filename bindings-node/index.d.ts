@@ -1,0 +1,109 @@
+// Types of the `enjo` package. The data types (options, replies, tickets) are generated from
+// the Rust side into `native.d.ts` by napi-rs; this file adds what lives in `index.js`: the
+// `Enjo` and `Conversation` classes, AbortSignal support and the error classes.
+
+import type {
+  ClientOptions,
+  MessageResponse,
+  NativeSendOptions,
+  RateLimitQuota,
+  Source,
+  Ticket,
+} from './native'
+
+export type { ClientOptions, MessageResponse, RateLimitQuota, Source, Ticket }
+
+/** Per-call options of `sendMessage` and `Conversation.send`. Durations in milliseconds. */
+export interface SendOptions extends NativeSendOptions {
+  /**
+   * Aborts the call: the Promise rejects at once with `signal.reason` (an `AbortError` by
+   * default, as with `fetch`), and the request is dropped (its connection closed, or its place
+   * in the rate limiter's queue given up).
+   */
+  signal?: AbortSignal
+}
+
+/** Options of `client.conversation(botId, options)`. */
+export interface ConversationOptions {
+  /** Resume this conversation instead of starting a new one. */
+  conversationId?: string
+}
+
+/**
+ * The Enjo client.
+ *
+ * ```ts
+ * const client = new Enjo() // token from ENJO_API_TOKEN
+ * const reply = await client.sendMessage('support-bot', 'How do I reset my password?')
+ * console.log(reply.answers)
+ * ```
+ */
+export declare class Enjo {
+  /**
+   * @throws {InvalidArgumentError} on a missing token, a bad base URL or a bad option.
+   */
+  constructor(options?: ClientOptions)
+  /** The base URL requests go to (normalised, no trailing slash). */
+  readonly baseUrl: string
+  /**
+   * Sends `text` to the bot `botId` and resolves with its reply. Waits for the client-side
+   * rate limiter, and retries what is safe to retry (never a request that may have created a
+   * ticket, unless `retryPolicy: 'atLeastOnce'`).
+   *
+   * Rejects with an {@link EnjoError} subclass, or with `signal.reason` when aborted.
+   */
+  sendMessage(botId: string, text: string, options?: SendOptions): Promise<MessageResponse>
+  /** A conversation with `botId`: each `send` continues it. */
+  conversation(botId: string, options?: ConversationOptions): Conversation
+  toJSON(): { baseUrl: string }
+}
+
+export default Enjo
+
+/** A conversation with one bot; created by `client.conversation(botId)`. */
+export declare class Conversation {
+  private constructor()
+  /** The bot this conversation talks to. */
+  readonly botId: string
+  /** The conversation id, once the first reply has given one (or when resumed). */
+  readonly conversationId: string | undefined
+  /** Sends `text` in this conversation and remembers the reply's conversation id. */
+  send(text: string, options?: Omit<SendOptions, 'conversationId'>): Promise<MessageResponse>
+}
+
+/** Base class of every error the SDK throws. */
+export declare class EnjoError extends Error {
+  /** HTTP status, for errors that come from a response. */
+  readonly status: number | undefined
+  /** The server's error code, e.g. `rate_limit_error`. */
+  readonly code: string | undefined
+  /** Seconds to wait before trying again (`Retry-After`, or the client-side limiter's estimate). */
+  readonly retryAfter: number | undefined
+  /** The raw response body (cut at 64 KiB). */
+  readonly body: string | undefined
+  /** The server's request id, to quote to Enjo's support. */
+  readonly requestId: string | undefined
+}
+/** Rejected before anything was sent: empty bot id or text, bad option, missing token. */
+export declare class InvalidArgumentError extends EnjoError {}
+/** An HTTP error status from the API, or a reply with `"success": false`. */
+export declare class APIError extends EnjoError {}
+/** HTTP 400, e.g. `botId not found`. */
+export declare class InvalidRequestError extends APIError {}
+/** HTTP 401: the token is missing, wrong or revoked. */
+export declare class AuthenticationError extends APIError {}
+/** HTTP 404: usually a wrong base URL. */
+export declare class NotFoundError extends APIError {}
+/** HTTP 429, or the client-side limiter would wait longer than `rateLimitMaxWait` (no `status`). */
+export declare class RateLimitError extends APIError {}
+/** HTTP 5xx. The request may have been processed (a ticket may exist). */
+export declare class ServerError extends APIError {}
+/** No full answer within the timeout. */
+export declare class APITimeoutError extends EnjoError {}
+/** DNS failure, connection refused or reset, TLS failure, refused redirect. */
+export declare class APIConnectionError extends EnjoError {}
+/** A 2xx whose body is not the documented JSON. */
+export declare class ResponseDecodeError extends EnjoError {}
+
+/** The package's version. */
+export declare const VERSION: string
