@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The Node package's whole suite (docs/bindings.md): installs its npm packages locally
+# (node_modules, git-ignored), builds the release addon, checks that the generated bindings
+# (native.js, native.d.ts) match what is committed, runs the node:test suite against
+# `enjo-mock` (the pack test included), and type-checks the declarations, the typing test
+# and the examples with `tsc --strict`. Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")"
+HERE="$(pwd)"
+REPO="$(cd .. && pwd)"
+CARGO="${CARGO:-cargo}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "npm ci"
+# The registry mirror on these machines serves only linux-x64 builds of @napi-rs/cli's optional
+# native helpers, so the committed lock cannot list the other platforms' ones and `npm ci`
+# refuses it as "out of sync". `npm install --no-save` then installs exactly the locked
+# versions (the lock file is left untouched).
+if ! npm ci --no-audit --no-fund --loglevel=error 2>/tmp/enjo-npm-ci.$$; then
+  if grep -q EUSAGE /tmp/enjo-npm-ci.$$; then
+    echo "npm ci refused the lock (missing other platforms' optional packages); npm install --no-save"
+    npm install --no-audit --no-fund --no-save --loglevel=error
+  else
+    cat /tmp/enjo-npm-ci.$$ >&2
+    rm -f /tmp/enjo-npm-ci.$$
+    exit 1
+  fi
+fi
+rm -f /tmp/enjo-npm-ci.$$
+
+step "enjo-mock (release)"
+if [ -z "${ENJO_MOCK_BIN:-}" ]; then
+  (cd "$REPO" && "$CARGO" build --release --locked -p enjo-mock)
+  export ENJO_MOCK_BIN="$REPO/target/release/enjo-mock"
+fi
+
+step "napi build --platform --release (and drift check of the generated bindings)"
+committed="$(mktemp -d)"
+trap 'rm -rf "$committed"' EXIT
+cp native.js native.d.ts "$committed/"
+npx napi build --platform --release \
+  --js native.js --dts native.d.ts -- --locked
+drift=0
+for f in native.js native.d.ts; do
+  if ! cmp -s "$committed/$f" "$f"; then
+    echo "error: $f is out of date with the Rust side: commit the regenerated file" >&2
+    diff -u "$committed/$f" "$f" | head -40 >&2 || true
+    drift=1
+  fi
+done
+[ "$drift" -eq 0 ] || exit 1
+
+step "node --test"
+# examples/node resolves `import 'enjo'` to this package, as `npm install` in it would.
+mkdir -p "$REPO/examples/node/node_modules"
+ln -sfn "../../../bindings-node" "$REPO/examples/node/node_modules/enjo"
+node --test --test-reporter=spec test/*.test.js
+
+step "tsc --noEmit --strict (declarations, typing test, examples)"
+npx tsc -p "$HERE/tsconfig.json"
+
+echo
+echo "bindings-node: all checks passed"

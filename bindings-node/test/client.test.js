@@ -1,0 +1,304 @@
+'use strict'
+// Replies, conversations, tickets, options and secrets, over real HTTP to `enjo-mock`.
+
+const { test, before, after } = require('node:test')
+const assert = require('node:assert/strict')
+const util = require('node:util')
+
+const enjo = require('..')
+const { Enjo, InvalidArgumentError, EnjoError } = enjo
+const { startMock, uniqueText } = require('./helpers')
+
+let mock
+let client
+
+before(async () => {
+  mock = await startMock()
+  client = new Enjo({ token: mock.token, baseUrl: mock.url, rateLimit: false })
+})
+after(() => mock?.close())
+
+test('echo-bot answers with the text, and the reply has the documented shape', async () => {
+  const text = uniqueText('hello')
+  const reply = await client.sendMessage('echo-bot', text)
+  assert.equal(reply.answers, text)
+  assert.equal(typeof reply.conversationId, 'string')
+  assert.ok(reply.conversationId.length > 0)
+  assert.ok(Array.isArray(reply.sources))
+  assert.equal(Object.getPrototypeOf(reply.raw), Object.prototype, 'raw is a plain object')
+  assert.equal(reply.raw.success, true)
+  assert.equal(reply.raw.data.answers, text)
+  assert.equal(reply.raw.data.conversationId, reply.conversationId)
+  assert.equal(reply.ticket, undefined, 'echo-bot creates no ticket')
+  const log = await mock.requests('echo-bot')
+  const mine = log.filter((r) => r.text === text)
+  assert.equal(mine.length, 1)
+  assert.equal(mine[0].conversation_id ?? undefined, undefined, 'no conversationId on a first message')
+})
+
+test('unicode text survives the round trip unchanged', async () => {
+  const samples = [
+    'naïve café — “quotes” ‘and’ …',
+    '日本語のテキストと中文和한국어',
+    'עברית ومرحبا بالعربية',
+    'emoji 👩🏽‍💻🚀🇫🇷 and ZWJ',
+    'e\u0301 combining, \u200b zero width, \ud83d\ude00 surrogate pair',
+    'line\nbreaks\tand "json" \\ escapes </script>',
+  ]
+  for (const base of samples) {
+    const text = `${base} ${uniqueText('u')}`
+    const reply = await client.sendMessage('echo-bot', text)
+    assert.equal(reply.answers, text)
+    const [logged] = (await mock.requests('echo-bot')).filter((r) => r.text === text)
+    assert.ok(logged, `the server received ${JSON.stringify(base)} exactly`)
+  }
+})
+
+test('bot ids are sent as one path segment', async () => {
+  // A bot that does not exist: the server must see the whole id, not a path.
+  const err = await client.sendMessage('no such/bot?x=1#y', uniqueText('seg')).catch((e) => e)
+  assert.ok(err instanceof EnjoError)
+  assert.ok(err.status === 400 || err.status === 404, `got ${err.status}`)
+})
+
+test('sources have type, name, score and url', async () => {
+  const reply = await client.sendMessage('support-bot', uniqueText('How do I reset my password?'))
+  assert.ok(reply.sources.length > 0, 'support-bot cites sources')
+  for (const source of reply.sources) {
+    assert.deepEqual(
+      Object.keys(source).filter((k) => !['type', 'name', 'score', 'url'].includes(k)),
+      [],
+    )
+    assert.equal(typeof source.name, 'string')
+    if (source.score !== undefined) assert.equal(typeof source.score, 'number')
+  }
+  assert.deepEqual(
+    reply.sources.map((s) => s.name),
+    reply.raw.data.sources.map((s) => s.name ?? s.title),
+  )
+})
+
+test('faq-bot never creates a ticket: ticket is undefined', async () => {
+  const reply = await client.sendMessage('faq-bot', uniqueText('please open a ticket, I need a human'))
+  assert.equal(reply.ticket, undefined)
+  assert.equal(typeof reply.answers, 'string')
+})
+
+const PLATFORMS = [
+  ['support-bot', 'Salesforce'],
+  ['jira-bot', 'Jira'],
+  ['servicenow-bot', 'ServiceNow'],
+]
+for (const [bot, platform] of PLATFORMS) {
+  test(`${platform} ticket (${bot}) is read into camelCase fields`, async () => {
+    const text = uniqueText('My laptop will not boot, please open a ticket')
+    const reply = await client.sendMessage(bot, text)
+    const ticket = reply.ticket
+    assert.ok(ticket, `${bot} created a ticket`)
+    assert.equal(typeof ticket.id, 'string')
+    assert.equal(typeof ticket.caseNumber, 'string')
+    assert.equal(typeof ticket.status, 'string')
+    assert.equal(typeof ticket.url, 'string')
+    assert.equal(Object.getPrototypeOf(ticket.raw), Object.prototype)
+    assert.deepEqual(ticket.raw, reply.raw.data.ticketDetails, 'ticket.raw is the record as sent')
+    for (const key of Object.keys(ticket)) {
+      assert.ok(
+        [
+          'id', 'url', 'type', 'status', 'priority', 'description', 'createdDate',
+          'lastModifiedDate', 'caseNumber', 'raw',
+        ].includes(key),
+        `unexpected key ${key}`,
+      )
+    }
+    // The mock's own record of the ticket agrees.
+    const tickets = JSON.stringify(await mock.tickets())
+    assert.ok(tickets.includes(ticket.caseNumber), `${ticket.caseNumber} is in /_mock/tickets`)
+  })
+}
+
+test('Salesforce casing: CaseNumber and attributes are read case-insensitively', async () => {
+  const reply = await client.sendMessage('support-bot', uniqueText('escalate to a human please'))
+  const raw = reply.ticket.raw
+  const caseNumber = raw.CaseNumber ?? raw.caseNumber
+  assert.equal(reply.ticket.caseNumber, String(caseNumber))
+})
+
+test('a conversation threads its id through every message', async () => {
+  const chat = client.conversation('echo-bot')
+  assert.equal(chat.botId, 'echo-bot')
+  assert.equal(chat.conversationId, undefined)
+  const first = uniqueText('first')
+  const r1 = await chat.send(first)
+  assert.equal(r1.answers, first)
+  assert.equal(chat.conversationId, r1.conversationId)
+  const second = uniqueText('second')
+  const r2 = await chat.send(second)
+  assert.equal(r2.conversationId, r1.conversationId)
+  const log = await mock.requests('echo-bot')
+  const [l1] = log.filter((r) => r.text === first)
+  const [l2] = log.filter((r) => r.text === second)
+  assert.equal(l1.conversation_id ?? undefined, undefined)
+  assert.equal(l2.conversation_id, r1.conversationId, 'the second message continues the first')
+  assert.match(util.inspect(chat), /conversationId/)
+})
+
+test('sendMessage({ conversationId }) and conversation(bot, { conversationId }) resume', async () => {
+  const r1 = await client.sendMessage('echo-bot', uniqueText('start'))
+  const next = uniqueText('next')
+  const r2 = await client.sendMessage('echo-bot', next, { conversationId: r1.conversationId })
+  assert.equal(r2.conversationId, r1.conversationId)
+  const resumed = client.conversation('echo-bot', { conversationId: r1.conversationId })
+  assert.equal(resumed.conversationId, r1.conversationId)
+  const third = uniqueText('third')
+  await resumed.send(third)
+  const log = await mock.requests('echo-bot')
+  assert.equal(log.find((r) => r.text === next).conversation_id, r1.conversationId)
+  assert.equal(log.find((r) => r.text === third).conversation_id, r1.conversationId)
+  await assert.rejects(resumed.send('x', { conversationId: 'other' }), InvalidArgumentError)
+})
+
+test('a ticket created over a conversation covers it', async () => {
+  const chat = client.conversation('jira-bot')
+  await chat.send(uniqueText('The VPN drops every few minutes'))
+  const reply = await chat.send(uniqueText('Still broken: please open a ticket'))
+  assert.ok(reply.ticket)
+  assert.equal(reply.conversationId, chat.conversationId)
+})
+
+test('the token never appears in inspect, JSON, errors or messages', async () => {
+  const token = 'tok-SECRET-4f1d2a'
+  const wrong = new Enjo({ token, baseUrl: mock.url, rateLimit: false })
+  const shown = [util.inspect(wrong), util.inspect(wrong, { showHidden: true, depth: 9 }), JSON.stringify(wrong)]
+  for (const text of shown) assert.ok(!text.includes(token), text)
+  assert.match(util.inspect(wrong), /redacted/)
+  assert.match(util.inspect(wrong), new RegExp(mock.url.replace(/[.:/]/g, '\\$&')))
+  const err = await wrong.sendMessage('echo-bot', uniqueText('x')).catch((e) => e)
+  assert.ok(err instanceof enjo.AuthenticationError)
+  for (const text of [err.message, err.stack, util.inspect(err), JSON.stringify(err), String(err.body)]) {
+    assert.ok(!text.includes(token), text)
+  }
+  // Also when the token is not a valid header value.
+  const bad = 'line1\nline2-SECRET'
+  const badErr = (() => {
+    try {
+      return new Enjo({ token: bad, baseUrl: mock.url })
+    } catch (e) {
+      return e
+    }
+  })()
+  assert.ok(badErr instanceof InvalidArgumentError)
+  assert.ok(!badErr.message.includes('SECRET'), badErr.message)
+  // And when it has the wrong type: only the type is reported.
+  assert.throws(() => new Enjo({ token: 12345678 }), (e) => e instanceof InvalidArgumentError && !e.message.includes('12345678'))
+})
+
+test('options: defaults come from process.env, bad values are InvalidArgumentError', async () => {
+  const saved = { ...process.env }
+  try {
+    process.env.ENJO_API_TOKEN = mock.token
+    process.env.ENJO_BASE_URL = mock.url
+    const fromEnv = new Enjo({ rateLimit: false })
+    assert.equal(fromEnv.baseUrl, mock.url)
+    const text = uniqueText('env')
+    assert.equal((await fromEnv.sendMessage('echo-bot', text)).answers, text)
+    delete process.env.ENJO_API_TOKEN
+    assert.throws(() => new Enjo({ baseUrl: mock.url }), InvalidArgumentError)
+  } finally {
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]
+    Object.assign(process.env, saved)
+  }
+  const ok = { token: 't', baseUrl: mock.url }
+  const bad = [
+    { ...ok, baseUrl: 'ftp://example.com' },
+    { ...ok, baseUrl: 'http://example.com' }, // the token would travel in clear text
+    { ...ok, baseUrl: 'not a url' },
+    { ...ok, timeout: 0 },
+    { ...ok, timeout: -5 },
+    { ...ok, timeout: Number.NaN },
+    { ...ok, timeout: '100' },
+    { ...ok, connectTimeout: Infinity },
+    { ...ok, maxRetries: -1 },
+    { ...ok, maxRetries: 1.5 },
+    { ...ok, retryPolicy: 'always' },
+    { ...ok, rateLimit: [] },
+    { ...ok, rateLimit: [{ requests: 0, windowMs: 100 }] },
+    { ...ok, rateLimit: [{ requests: 5 }] },
+    { ...ok, rateLimit: 'on' },
+    { ...ok, rateLimitMaxWait: -1 },
+    { ...ok, userAgent: 'bad\nagent' },
+    { ...ok, tokn: 'typo' },
+    { token: '' },
+    { token: '   ' },
+    'a string',
+  ]
+  for (const options of bad) {
+    assert.throws(() => new Enjo(options), InvalidArgumentError, JSON.stringify(options))
+  }
+  // Good values are accepted.
+  const custom = new Enjo({
+    ...ok,
+    timeout: 1500,
+    connectTimeout: 500,
+    maxRetries: 0,
+    retryPolicy: 'atLeastOnce',
+    rateLimit: [{ requests: 5, windowMs: 200 }, { requests: 10, windowMs: 1000 }],
+    rateLimitMaxWait: 0,
+    userAgent: 'my-app/1.0',
+  })
+  assert.equal(custom.baseUrl, mock.url)
+  assert.equal(new Enjo({ ...ok, baseUrl: mock.url + '/prefix/' }).baseUrl, mock.url + '/prefix')
+})
+
+test('bad arguments to sendMessage reject with InvalidArgumentError and send nothing', async () => {
+  const before = (await mock.requests()).length
+  const cases = [
+    ['', 'text'],
+    ['echo-bot', ''],
+    ['echo-bot', '   '],
+    ['echo-bot', 'x'.repeat(200 * 1024)],
+    [42, 'text'],
+    ['echo-bot', undefined],
+    ['bad\nbot', 'text'],
+  ]
+  for (const [bot, text] of cases) {
+    await assert.rejects(client.sendMessage(bot, text), InvalidArgumentError, `${bot}/${String(text).slice(0, 9)}`)
+  }
+  await assert.rejects(client.sendMessage('echo-bot', 'x', { timeout: 0 }), InvalidArgumentError)
+  await assert.rejects(client.sendMessage('echo-bot', 'x', { maxRetries: -2 }), InvalidArgumentError)
+  await assert.rejects(client.sendMessage('echo-bot', 'x', { signal: {} }), InvalidArgumentError)
+  await assert.rejects(client.sendMessage('echo-bot', 'x', 'opts'), InvalidArgumentError)
+  await assert.rejects(client.sendMessage('echo-bot', 'x', { conversationId: '' }), InvalidArgumentError)
+  assert.equal((await mock.requests()).length, before, 'nothing reached the server')
+  // Synchronous misuse still yields a rejected promise, never a throw.
+  const p = client.sendMessage(undefined, undefined)
+  assert.ok(p instanceof Promise)
+  await assert.rejects(p, InvalidArgumentError)
+})
+
+test('per-call options override the client: maxRetries and timeout', async () => {
+  const bot = 'echo-bot'
+  await mock.fault(bot, '429;retry-after=0', 1)
+  const text = uniqueText('no-retry')
+  await assert.rejects(client.sendMessage(bot, text, { maxRetries: 0 }), enjo.RateLimitError)
+  assert.equal((await mock.requests(bot)).filter((r) => r.text === text).length, 1)
+  await mock.fault(bot, 'delay=3000', 1)
+  await assert.rejects(client.sendMessage(bot, uniqueText('slow'), { timeout: 100 }), enjo.APITimeoutError)
+})
+
+test('many concurrent calls on one client all succeed and match their texts', async () => {
+  const texts = Array.from({ length: 100 }, (_, i) => uniqueText(`c${i}`))
+  const replies = await Promise.all(texts.map((t) => client.sendMessage('echo-bot', t)))
+  assert.deepEqual(replies.map((r) => r.answers), texts)
+})
+
+test('the package exports every documented name', () => {
+  for (const name of [
+    'Enjo', 'Conversation', 'EnjoError', 'InvalidArgumentError', 'InvalidRequestError',
+    'AuthenticationError', 'NotFoundError', 'RateLimitError', 'ServerError', 'APIError',
+    'APITimeoutError', 'APIConnectionError', 'ResponseDecodeError', 'VERSION',
+  ]) {
+    assert.ok(name in enjo, name)
+  }
+  assert.equal(enjo.default, Enjo)
+  assert.equal(enjo.VERSION, require('../package.json').version)
+})

@@ -1,0 +1,55 @@
+'use strict'
+// The examples run against the mock, as a user would run them.
+
+const { test, before, after } = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const path = require('node:path')
+const { execFile } = require('node:child_process')
+const { promisify } = require('node:util')
+
+const { startMock, REPO } = require('./helpers')
+
+const PKG = path.resolve(__dirname, '..')
+const EXAMPLES = path.join(REPO, 'examples', 'node')
+let mock
+
+before(async () => {
+  mock = await startMock()
+  // `import 'enjo'` from examples/node resolves to this package (as `npm install` would link it).
+  const link = path.join(EXAMPLES, 'node_modules', 'enjo')
+  if (!fs.existsSync(link)) {
+    fs.mkdirSync(path.dirname(link), { recursive: true })
+    fs.symlinkSync(path.relative(path.dirname(link), PKG), link, 'dir')
+  }
+})
+after(() => mock?.close())
+
+async function run(file, env) {
+  return promisify(execFile)(process.execPath, [file], {
+    env: { ...process.env, ENJO_API_TOKEN: mock.token, ENJO_BASE_URL: mock.url, ...env },
+    timeout: 60_000,
+  })
+}
+
+test('send_message.mjs (the vendor sample on the SDK) prints the answer and the ticket', async () => {
+  const { stdout } = await run(path.join(EXAMPLES, 'send_message.mjs'), { ENJO_BOT_ID: 'support-bot' })
+  assert.match(stdout, /conversation: \S+/)
+  assert.match(stdout, /ticket \S+ \(.+\): http/)
+  const tickets = JSON.stringify(await mock.tickets())
+  const caseNumber = /ticket (\S+) /.exec(stdout)[1]
+  assert.ok(tickets.includes(caseNumber), `${caseNumber} was created on the server`)
+})
+
+test('send_message.mjs reports a typed error and exits non-zero', async () => {
+  const err = await run(path.join(EXAMPLES, 'send_message.mjs'), { ENJO_BOT_ID: 'no-such-bot' }).catch((e) => e)
+  assert.equal(err.code, 1)
+  assert.match(err.stderr, /^InvalidRequestError: /m)
+})
+
+test('conversation.mts (TypeScript) compiles and holds a conversation ending in a ticket', async () => {
+  const tsc = path.join(PKG, 'node_modules', 'typescript', 'bin', 'tsc')
+  await promisify(execFile)(process.execPath, [tsc, '-p', path.join(PKG, 'tsconfig.examples.json')], { cwd: PKG })
+  const { stdout } = await run(path.join(PKG, 'build', 'examples', 'conversation.mjs'), { ENJO_BOT_ID: 'jira-bot' })
+  assert.match(stdout, /conversation \S+: ticket \S+ \(/)
+})

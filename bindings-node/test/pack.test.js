@@ -1,0 +1,64 @@
+'use strict'
+// What users do: `npm pack`, install the tarball into a fresh project (offline: the package
+// has no dependencies), and run the example with require and import.
+
+const { test, before, after } = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { execFile } = require('node:child_process')
+const { promisify } = require('node:util')
+
+const { startMock, REPO } = require('./helpers')
+
+const exec = promisify(execFile)
+const PKG = path.resolve(__dirname, '..')
+const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm'
+let mock
+let dir
+
+before(async () => {
+  mock = await startMock()
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'enjo-pack-'))
+})
+after(async () => {
+  await mock?.close()
+  if (dir) fs.rmSync(dir, { recursive: true, force: true })
+})
+
+test('npm pack → npm install (offline) in a fresh project → the example runs', async () => {
+  const { stdout: packed } = await exec(NPM, ['pack', '--json', '--pack-destination', dir], { cwd: PKG })
+  const [info] = JSON.parse(packed)
+  const files = info.files.map((f) => f.path).sort()
+  for (const needed of ['index.js', 'index.mjs', 'index.d.ts', 'index.d.mts', 'native.js', 'native.d.ts', 'package.json', 'README.md']) {
+    assert.ok(files.includes(needed), `${needed} is in the tarball: ${files}`)
+  }
+  assert.ok(files.some((f) => f.endsWith('.node')), 'the addon is in the tarball')
+  assert.deepEqual(files.filter((f) => /^(src|test|node_modules|target)\//.test(f) || f.endsWith('.rs')), [])
+
+  const project = path.join(dir, 'app')
+  fs.mkdirSync(project)
+  fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }))
+  await exec(NPM, ['install', '--offline', '--no-audit', '--no-fund', path.join(dir, info.filename)], { cwd: project })
+  fs.copyFileSync(path.join(REPO, 'examples', 'node', 'send_message.mjs'), path.join(project, 'send_message.mjs'))
+  fs.writeFileSync(
+    path.join(project, 'check.cjs'),
+    `const { Enjo, RateLimitError } = require('enjo')
+     new Enjo({ rateLimit: false }).sendMessage('echo-bot', 'from cjs')
+       .then((r) => console.log(r.answers, typeof RateLimitError))`,
+  )
+  const env = {
+    ...process.env,
+    ENJO_API_TOKEN: mock.token,
+    ENJO_BASE_URL: mock.url,
+    ENJO_BOT_ID: 'servicenow-bot',
+  }
+  const example = await exec(process.execPath, ['send_message.mjs'], { cwd: project, env, timeout: 60_000 })
+  assert.match(example.stdout, /ticket \S+ \(.+\): http/)
+  const cjs = await exec(process.execPath, ['check.cjs'], { cwd: project, env, timeout: 60_000 })
+  assert.equal(cjs.stdout.trim(), 'from cjs function')
+  // The installed copy is the tarball's, not a link to the source tree.
+  const installed = fs.realpathSync(path.join(project, 'node_modules', 'enjo'))
+  assert.ok(installed.startsWith(fs.realpathSync(project)), installed)
+})
