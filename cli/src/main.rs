@@ -28,35 +28,34 @@ use progress::Progress;
     after_help = exit::HELP
 )]
 struct Cli {
-    #[command(flatten)]
-    global: Global,
     #[command(subcommand)]
     command: Command,
 }
 
+/// How to reach the API: the options of `send` and `chat`.
 #[derive(clap::Args)]
 struct Global {
     /// API base URL (default https://api.enjo.ai; use `enjo mock`'s URL to work offline)
-    #[arg(long, env = "ENJO_BASE_URL", global = true)]
+    #[arg(long, env = "ENJO_BASE_URL")]
     base_url: Option<String>,
     /// Read the bearer token from this file (default: the ENJO_API_TOKEN environment variable)
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, value_name = "PATH")]
     token_file: Option<PathBuf>,
     /// The bearer token itself. Prefer ENJO_API_TOKEN or --token-file: a flag is visible to
     /// other users in `ps` and lands in shell history
-    #[arg(long, global = true, hide_env_values = true)]
+    #[arg(long, hide_env_values = true)]
     token: Option<String>,
     /// Timeout of each attempt, in seconds
-    #[arg(long, global = true, default_value_t = 60.0, value_name = "SECONDS")]
+    #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
     timeout: f64,
     /// Retries of what is safe to retry (429s, connections that never reached the server)
-    #[arg(long, global = true, default_value_t = enjo::DEFAULT_MAX_RETRIES)]
+    #[arg(long, default_value_t = enjo::DEFAULT_MAX_RETRIES)]
     max_retries: u32,
     /// Turn off client-side rate limiting (the server's 429s are still retried)
-    #[arg(long, global = true)]
+    #[arg(long)]
     no_rate_limit: bool,
     /// Log each attempt, wait and retry to stderr (the token is never logged)
-    #[arg(long, short, global = true)]
+    #[arg(long, short)]
     verbose: bool,
 }
 
@@ -74,6 +73,8 @@ enum Command {
         /// Print the API's JSON reply (and errors as JSON) instead of text
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        client: Global,
     },
     /// Chat with a bot: one message per line (interactive, or piped on stdin); the conversation
     /// id is kept. `/new` starts a new conversation, `/quit` or end of input stops
@@ -83,6 +84,8 @@ enum Command {
         /// Resume this conversation
         #[arg(long, short = 'c')]
         conversation_id: Option<String>,
+        #[command(flatten)]
+        client: Global,
     },
     /// Run a local Enjo-compatible server (for tests, demos and offline work)
     Mock(enjo_mock::cli::MockArgs),
@@ -105,13 +108,6 @@ fn main() -> ExitCode {
             });
         }
     };
-    if cli.global.verbose {
-        tracing_subscriber::fmt()
-            .with_writer(io::stderr)
-            .with_env_filter("enjo=debug")
-            .with_target(false)
-            .init();
-    }
     ExitCode::from(run(cli))
 }
 
@@ -122,17 +118,13 @@ fn run(cli: Cli) -> u8 {
             text,
             conversation_id,
             json,
-        } => send(
-            &cli.global,
-            &bot_id,
-            &text,
-            conversation_id.as_deref(),
-            json,
-        ),
+            client,
+        } => send(&client, &bot_id, &text, conversation_id.as_deref(), json),
         Command::Chat {
             bot_id,
             conversation_id,
-        } => chat(&cli.global, bot_id, conversation_id),
+            client,
+        } => chat(&client, bot_id, conversation_id),
         Command::Mock(args) => match enjo_mock::cli::run(args) {
             Ok(()) => exit::OK,
             Err(err) => {
@@ -147,8 +139,15 @@ fn run(cli: Cli) -> u8 {
     }
 }
 
-/// Builds the client from the global flags, reporting the spinner's events.
+/// Builds the client from the command's flags, reporting the spinner's events.
 fn client(global: &Global, progress: &Progress) -> Result<blocking::Client, Error> {
+    if global.verbose {
+        let _ = tracing_subscriber::fmt()
+            .with_writer(io::stderr)
+            .with_env_filter("enjo=debug")
+            .with_target(false)
+            .try_init();
+    }
     let mut builder = blocking::Client::builder()
         .max_retries(global.max_retries)
         .user_agent(concat!("enjo-cli/", env!("CARGO_PKG_VERSION")));

@@ -1,0 +1,268 @@
+//! The `enjo` binary against a real `enjo-mock`: output, `--json`, exit codes, chat over piped
+//! stdin, the token file, completions and `enjo mock`.
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use assert_cmd::Command;
+use enjo_mock::{DEFAULT_TOKEN, MockConfig, MockServer};
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn mock() -> MockServer {
+    MockServer::start_background(MockConfig::default().without_rate_limit()).expect("mock")
+}
+
+/// `enjo` aimed at `server`, with a clean environment.
+fn enjo(server: &MockServer) -> Command {
+    let mut cmd = Command::cargo_bin("enjo").expect("binary");
+    cmd.env_clear()
+        .env("ENJO_BASE_URL", server.url())
+        .env("ENJO_API_TOKEN", DEFAULT_TOKEN);
+    cmd
+}
+
+#[test]
+fn send_prints_answer_sources_and_conversation() {
+    let server = mock();
+    enjo(&server)
+        .args(["send", "faq-bot", "How do I reset my password?"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("Use Forgot password"))
+        .stdout(predicate::str::contains("Sources:\n  ["))
+        .stdout(predicate::str::contains(
+            "https://acme.example/faq/password",
+        ))
+        .stdout(predicate::str::is_match(r"Conversation: [0-9a-f-]{36}\n$").expect("regex"))
+        // No spinner or other noise when stderr is not a terminal.
+        .stderr(predicate::str::is_empty());
+}
+
+#[test]
+fn send_shows_the_ticket_and_continues_a_conversation() {
+    let server = mock();
+    let first = enjo(&server)
+        .args(["send", "servicenow-bot", "My VPN disconnects all the time"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&first.get_output().stdout).into_owned();
+    let id = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Conversation: "))
+        .expect("conversation line")
+        .to_owned();
+    enjo(&server)
+        .args([
+            "send",
+            "servicenow-bot",
+            "-c",
+            &id,
+            "Please open a ticket, it is urgent",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Ticket INC"))
+        .stdout(predicate::str::contains("status New, priority 2 - High"))
+        .stdout(predicate::str::contains(format!("Conversation: {id}")));
+    let log = server.requests();
+    assert_eq!(log[1].conversation_id.as_deref(), Some(id.as_str()));
+}
+
+#[test]
+fn json_prints_the_documented_body() {
+    let server = mock();
+    let output = enjo(&server)
+        .args([
+            "send",
+            "--json",
+            "support-bot",
+            "I need a human: create a ticket",
+        ])
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let body: Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
+    assert_eq!(body["success"], true);
+    assert!(body["data"]["ticketDetails"]["CaseNumber"].is_string());
+}
+
+#[test]
+fn exit_codes_per_error_kind() {
+    let server = mock();
+    // 401: a wrong token (never printed).
+    enjo(&server)
+        .env("ENJO_API_TOKEN", "sk-wrong-secret")
+        .args(["send", "faq-bot", "hi"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("ENJO_API_TOKEN"))
+        .stderr(predicate::str::contains("sk-wrong-secret").not());
+    // 400: unknown bot.
+    enjo(&server)
+        .args(["send", "no-such-bot", "hi"])
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("botId not found"));
+    // Invalid arguments: nothing is sent.
+    enjo(&server)
+        .args(["send", "faq-bot", " "])
+        .assert()
+        .code(3);
+    enjo(&server)
+        .args(["send", "--timeout", "0", "faq-bot", "hi"])
+        .assert()
+        .code(3);
+    enjo(&server)
+        .env_remove("ENJO_API_TOKEN")
+        .args(["send", "faq-bot", "hi"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("ENJO_API_TOKEN"));
+    // Faults: server error and malformed reply.
+    server
+        .add_fault(enjo_mock::FaultRule {
+            bot_id: Some("faq-bot".into()),
+            fault: "500".into(),
+            times: Some(1),
+        })
+        .expect("fault");
+    enjo(&server)
+        .args(["send", "faq-bot", "hi"])
+        .assert()
+        .code(8);
+    server
+        .add_fault(enjo_mock::FaultRule {
+            bot_id: Some("faq-bot".into()),
+            fault: "malformed-json".into(),
+            times: Some(1),
+        })
+        .expect("fault");
+    enjo(&server)
+        .args(["send", "faq-bot", "hi"])
+        .assert()
+        .code(12);
+    // Connection refused (a closed port), after the safe retries.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    enjo(&server)
+        .env("ENJO_BASE_URL", format!("http://127.0.0.1:{port}"))
+        .args([
+            "send",
+            "--max-retries",
+            "0",
+            "--no-rate-limit",
+            "faq-bot",
+            "hi",
+        ])
+        .assert()
+        .code(11);
+    // Usage errors are clap's.
+    enjo(&server).args(["send"]).assert().code(2);
+}
+
+#[test]
+fn json_errors_are_json_on_stdout() {
+    let server = mock();
+    let output = enjo(&server)
+        .args(["send", "--json", "no-such-bot", "hi"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(5));
+    let body: Value = serde_json::from_slice(&output.stdout).expect("JSON error");
+    assert_eq!(body["error"]["kind"], "invalid_request");
+    assert_eq!(body["error"]["status"], 400);
+    assert_eq!(body["error"]["code"], "invalid_request_error");
+}
+
+#[test]
+fn chat_over_piped_stdin_keeps_the_conversation() {
+    let server = mock();
+    enjo(&server)
+        .args(["chat", "jira-bot"])
+        .write_stdin("How do I deploy to staging?\n\nI need a human\nany update on my ticket?\n/new\nhello again\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Merging to main deploys to staging"))
+        .stdout(predicate::str::is_match(r"(?m)^Ticket SUP-\d+: status").expect("regex").count(1))
+        .stderr(predicate::str::contains("Conversation: "));
+    let log = server.requests();
+    assert_eq!(log.len(), 4, "the blank line and /new are not sent");
+    let first = log[1].conversation_id.clone().expect("continued");
+    assert_eq!(log[2].conversation_id.as_deref(), Some(first.as_str()));
+    assert_eq!(log[3].conversation_id, None, "/new starts over");
+    assert_eq!(server.tickets().len(), 1);
+}
+
+#[test]
+fn token_file_is_read_and_trimmed() {
+    let server = mock();
+    let path = std::env::temp_dir().join(format!("enjo-token-{}", std::process::id()));
+    std::fs::write(&path, format!("{DEFAULT_TOKEN}\n")).expect("write");
+    enjo(&server)
+        .env_remove("ENJO_API_TOKEN")
+        .args(["send", "echo-bot", "from a file", "--token-file"])
+        .arg(&path)
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("from a file\n"));
+    let _ = std::fs::remove_file(&path);
+    enjo(&server)
+        .args([
+            "send",
+            "--token-file",
+            "/nonexistent/token",
+            "echo-bot",
+            "x",
+        ])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("cannot read --token-file"));
+}
+
+#[test]
+fn completions_and_help() {
+    let mut cmd = Command::cargo_bin("enjo").expect("binary");
+    cmd.args(["completions", "bash"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("_enjo()"));
+    let mut cmd = Command::cargo_bin("enjo").expect("binary");
+    cmd.arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Exit codes:"));
+}
+
+#[test]
+fn enjo_mock_subcommand_serves_the_api() {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("enjo"))
+        .args(["mock", "--port", "0", "--exit-on-stdin-close", "--quiet"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("line");
+    let port = line
+        .trim()
+        .strip_prefix("LISTENING ")
+        .expect("LISTENING")
+        .to_owned();
+    Command::cargo_bin("enjo")
+        .expect("binary")
+        .env_clear()
+        .env("ENJO_BASE_URL", format!("http://127.0.0.1:{port}"))
+        .env("ENJO_API_TOKEN", DEFAULT_TOKEN)
+        .args(["send", "echo-bot", "through enjo mock"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("through enjo mock\n"));
+    drop(child.stdin.take());
+    assert!(child.wait().expect("exits").success());
+}
