@@ -685,3 +685,98 @@ pub fn test_panic<'env>(env: &'env Env, mode: String) -> napi::Result<Object<'en
         panic!("test panic (async)")
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn milliseconds_become_durations_and_bad_values_are_invalid_arguments() {
+        assert_eq!(
+            millis("timeout", 1500.0, false).ok(),
+            Some(Duration::from_millis(1500))
+        );
+        assert_eq!(
+            millis("timeout", 0.5, false).ok(),
+            Some(Duration::from_micros(500))
+        );
+        assert_eq!(millis("wait", 0.0, true).ok(), Some(Duration::ZERO));
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, f64::MAX] {
+            let Err(err) = millis("timeout", bad, false) else {
+                panic!("{bad} was accepted");
+            };
+            assert_eq!(err.kind(), enjo::ErrorKind::InvalidArgument);
+            assert!(err.message().starts_with("timeout must be"), "{err}");
+        }
+    }
+
+    #[test]
+    fn counts_are_whole_non_negative_numbers() {
+        assert_eq!(count("maxRetries", 0.0).ok(), Some(0));
+        assert_eq!(count("maxRetries", 7.0).ok(), Some(7));
+        for bad in [-1.0, 1.5, f64::NAN, 1e10] {
+            assert!(count("maxRetries", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn rate_limit_spellings() -> enjo::Result<()> {
+        assert_eq!(rate_limit(Either::A(true))?, enjo::RateLimit::Documented);
+        assert_eq!(rate_limit(Either::A(false))?, enjo::RateLimit::Off);
+        let quota = RateLimitQuota {
+            requests: 5.0,
+            window_ms: 200.0,
+        };
+        assert_eq!(
+            rate_limit(Either::B(vec![quota]))?,
+            enjo::RateLimit::Custom(vec![enjo::Quota::new(5, Duration::from_millis(200))])
+        );
+        assert!(retry_policy("at_least_once").is_err());
+        assert_eq!(retry_policy("atLeastOnce")?, enjo::RetryPolicy::AtLeastOnce);
+        Ok(())
+    }
+
+    #[test]
+    fn error_info_keeps_every_field_and_retry_after_is_in_seconds() {
+        let err = enjo::Error::from_response(
+            429,
+            Some("rate_limit_error".into()),
+            "Rate limit exceeded".into(),
+            r#"{"code":"rate_limit_error"}"#.into(),
+            Some(Duration::from_millis(2500)),
+            Some("req-7".into()),
+        );
+        let info = ErrorInfo::from(err);
+        assert_eq!(info.kind, "RateLimitError");
+        assert_eq!(info.status, Some(429));
+        assert_eq!(info.code.as_deref(), Some("rate_limit_error"));
+        assert_eq!(info.retry_after, Some(2.5));
+        assert_eq!(info.request_id.as_deref(), Some("req-7"));
+        assert!(info.message.contains("req-7"), "{}", info.message);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_future_becomes_an_error() {
+        let ok = CatchUnwind(Box::pin(async { 7 })).await;
+        assert_eq!(ok, Ok(7));
+        let caught = CatchUnwind(Box::pin(async {
+            tokio::task::yield_now().await;
+            panic!("boom")
+        }))
+        .await;
+        assert_eq!(caught, Err::<(), _>("panic: boom".to_owned()));
+    }
+
+    #[tokio::test]
+    async fn cancel_wakes_a_waiter_registered_before_or_after() {
+        let token = CancelToken::new();
+        let state = token.state.clone();
+        let waiter = tokio::spawn(async move { state.cancelled().await });
+        tokio::task::yield_now().await;
+        token.cancel();
+        assert!(waiter.await.is_ok());
+        // Already cancelled: returns at once.
+        token.state.cancelled().await;
+        assert!(token.cancelled());
+    }
+}

@@ -285,6 +285,17 @@ test('per-call options override the client: maxRetries and timeout', async () =>
   await assert.rejects(client.sendMessage(bot, uniqueText('slow'), { timeout: 100 }), enjo.APITimeoutError)
 })
 
+test('the User-Agent names the SDK, Node and the caller\'s suffix', async () => {
+  const withSuffix = new Enjo({ token: mock.token, baseUrl: mock.url, rateLimit: false, userAgent: 'my-app/2.1' })
+  const text = uniqueText('ua')
+  await withSuffix.sendMessage('echo-bot', text)
+  const [logged] = (await mock.requests('echo-bot')).filter((r) => r.text === text)
+  const version = require('../package.json').version
+  assert.ok(logged.user_agent.startsWith('enjo-rust/'), logged.user_agent)
+  assert.ok(logged.user_agent.includes(`enjo-node/${version} node/${process.versions.node}`), logged.user_agent)
+  assert.ok(logged.user_agent.endsWith(' my-app/2.1'), logged.user_agent)
+})
+
 test('many concurrent calls on one client all succeed and match their texts', async () => {
   const texts = Array.from({ length: 100 }, (_, i) => uniqueText(`c${i}`))
   const replies = await Promise.all(texts.map((t) => client.sendMessage('echo-bot', t)))

@@ -294,14 +294,14 @@ test('a body over the size cap is a ResponseDecodeError, not an out-of-memory', 
   assertShape(err, ResponseDecodeError)
 })
 
-test('errors carry the request id when the server sends one', async () => {
+test('replies and errors carry the server\'s request id (x-request-id)', async () => {
   const { err } = await withFault('status=400')
-  if (err.requestId !== undefined) {
-    assert.equal(typeof err.requestId, 'string')
-    assert.ok(err.message.includes(err.requestId))
-  }
+  assert.equal(typeof err.requestId, 'string')
+  assert.ok(err.requestId.length > 0)
+  assert.ok(err.message.includes(err.requestId), 'quoted in the message, for support')
   const reply = await client.sendMessage(BOT, uniqueText('rid'))
-  if (reply.requestId !== undefined) assert.equal(typeof reply.requestId, 'string')
+  assert.equal(typeof reply.requestId, 'string')
+  assert.notEqual(reply.requestId, err.requestId)
 })
 
 test('a Rust panic becomes an EnjoError, never a crash', async () => {
