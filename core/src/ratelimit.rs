@@ -30,7 +30,7 @@
 //! by hosts (Redis) can replace the in-process [`MemoryStore`] without touching callers; time
 //! comes from a [`Clock`], which tests replace.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -178,21 +178,19 @@ pub trait LimiterStore: Send + Sync + 'static {
 }
 
 /// The exact sliding log, as a plain data structure with time passed in (no clock, no I/O).
+///
+/// Requests in flight are kept by id; completed ones only as their completion instants, in
+/// order, for as long as the longest window: every check is O(number of quotas).
 #[derive(Debug, Default)]
 pub struct SlidingLog {
-    /// Granted requests, oldest first. `done` entries hold their completion instant.
-    entries: Vec<Entry>,
+    /// Granted requests that have not completed: id → grant instant.
+    in_flight: HashMap<u64, Instant>,
+    /// Completion instants, oldest first.
+    done: VecDeque<Instant>,
     blocked_until: Option<Instant>,
     next_id: u64,
-    /// The longest window seen: completed entries older than this can never matter again.
+    /// The longest window seen: completions older than this can never matter again.
     horizon: Duration,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    id: u64,
-    at: Instant,
-    done: bool,
 }
 
 impl SlidingLog {
@@ -203,12 +201,12 @@ impl SlidingLog {
 
     /// Number of requests remembered (in flight or completed within the longest window).
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.in_flight.len() + self.done.len()
     }
 
     /// True when nothing is remembered.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
     }
 
     /// See [`LimiterStore::peek`].
@@ -220,27 +218,22 @@ impl SlidingLog {
         if let Some(until) = self.blocked_until.filter(|&until| until > now) {
             return Decision::WaitUntil(until);
         }
-        let in_flight = self.entries.iter().filter(|e| !e.done).count();
+        let in_flight = self.in_flight.len();
         let mut wait_until: Option<Instant> = None;
-        let mut done_times: Vec<Instant> = Vec::new();
         for quota in quotas {
             let limit = quota.requests as usize;
             if in_flight >= limit {
                 return Decision::WaitForCompletion;
             }
-            // At most `room` completed requests may still be inside the window at grant time.
+            // At most `room` completed requests may still be inside the window at grant time,
+            // so the (room+1)-th most recent completion must have left it.
             let room = limit - 1 - in_flight;
-            if done_times.is_empty() {
-                done_times = self
-                    .entries
-                    .iter()
-                    .filter(|e| e.done)
-                    .map(|e| e.at)
-                    .collect();
-                done_times.sort_unstable_by(|a, b| b.cmp(a));
-            }
-            // The (room+1)-th most recent completion must have left the window.
-            if let Some(&pivot) = done_times.get(room) {
+            if let Some(&pivot) = self
+                .done
+                .len()
+                .checked_sub(room + 1)
+                .and_then(|i| self.done.get(i))
+            {
                 let earliest = pivot + quota.window;
                 if earliest > now {
                     wait_until = Some(wait_until.map_or(earliest, |w| w.max(earliest)));
@@ -258,21 +251,24 @@ impl SlidingLog {
         let decision = self.peek(quotas, now);
         if let Decision::Granted(SlotId(id)) = decision {
             self.next_id += 1;
-            self.entries.push(Entry {
-                id,
-                at: now,
-                done: false,
-            });
+            self.in_flight.insert(id, now);
         }
         decision
     }
 
     /// See [`LimiterStore::complete`]. Unknown or already completed slots are ignored.
     pub fn complete(&mut self, slot: SlotId, now: Instant) {
-        if let Some(entry) = self.entries.iter_mut().find(|e| e.id == slot.0 && !e.done) {
-            entry.done = true;
-            entry.at = entry.at.max(now);
-        }
+        let Some(granted) = self.in_flight.remove(&slot.0) else {
+            return;
+        };
+        let at = granted.max(now);
+        // Completions come in time order in practice: insert from the back.
+        let position = self
+            .done
+            .iter()
+            .rposition(|&t| t <= at)
+            .map_or(0, |p| p + 1);
+        self.done.insert(position, at);
     }
 
     /// See [`LimiterStore::block_until`]; a later block wins over an earlier one.
@@ -281,13 +277,13 @@ impl SlidingLog {
     }
 
     fn prune(&mut self, now: Instant) {
-        let horizon = self.horizon;
-        self.entries.retain(|e| {
-            !e.done
-                || now
-                    .checked_duration_since(e.at)
-                    .is_none_or(|age| age < horizon)
-        });
+        while self
+            .done
+            .front()
+            .is_some_and(|&t| now.saturating_duration_since(t) >= self.horizon)
+        {
+            self.done.pop_front();
+        }
     }
 }
 
