@@ -523,3 +523,40 @@ async fn redirects_to_another_origin_are_not_followed() {
         "token never sent elsewhere"
     );
 }
+
+#[tokio::test]
+async fn requests_go_through_the_configured_proxy() {
+    let mock = Mock::start();
+    // Nothing listens on port 1: the reply can only come through the proxy (the mock serves
+    // absolute-form requests, as a forward proxy receives them).
+    let client = mock
+        .client()
+        .base_url("http://127.0.0.1:1")
+        .proxy(mock.url())
+        .build()
+        .expect("client");
+    let reply = client
+        .send_message("echo-bot", "via the proxy", None)
+        .await
+        .expect("proxied");
+    assert_eq!(reply.answers.as_deref(), Some("via the proxy"));
+    let err = mock
+        .client()
+        .proxy("not a url")
+        .build()
+        .expect_err("bad proxy");
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+}
+
+#[tokio::test]
+async fn an_extra_root_certificate_is_accepted() {
+    let pem = include_bytes!("data/test-ca.pem");
+    let mock = Mock::start();
+    let client = mock
+        .client()
+        .add_root_certificate_pem(pem.to_vec())
+        .tcp_keepalive(None)
+        .build()
+        .expect("a valid PEM is accepted");
+    assert!(client.send_message("echo-bot", "ok", None).await.is_ok());
+}
