@@ -3,6 +3,9 @@
 //! `enjo send BOT "text"` replaces the vendor's curl sample; `enjo chat BOT` is an interactive
 //! (or piped) conversation; `enjo mock` runs a local Enjo-compatible server.
 
+// Doc comments here double as `--help` text, where URLs are plain text.
+#![allow(rustdoc::bare_urls)]
+
 mod exit;
 mod output;
 mod progress;
