@@ -69,14 +69,19 @@ impl Mock {
 
     /// The request log for `bot_id`.
     pub async fn requests(&self, bot_id: &str) -> Vec<Value> {
+        self.get_list(&format!("/_mock/requests?bot_id={bot_id}")).await
+    }
+
+    /// A JSON list from the admin API.
+    async fn get_list(&self, path: &str) -> Vec<Value> {
         self.admin
-            .get(format!("{}/_mock/requests?bot_id={bot_id}", self.url()))
+            .get(format!("{}{path}", self.url()))
             .send()
             .await
             .expect("admin API answers")
             .json::<Vec<Value>>()
             .await
-            .expect("request log is JSON")
+            .expect("admin API answers a JSON list")
     }
 
     /// Requests whose text is `text`.
@@ -88,14 +93,8 @@ impl Mock {
             .count()
     }
 
+    /// Every ticket the mock created.
     pub async fn tickets(&self) -> Vec<Value> {
-        self.admin
-            .get(format!("{}/_mock/tickets", self.url()))
-            .send()
-            .await
-            .expect("admin API answers")
-            .json::<Vec<Value>>()
-            .await
-            .expect("tickets are JSON")
+        self.get_list("/_mock/tickets").await
     }
 }
