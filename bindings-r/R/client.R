@@ -1,0 +1,114 @@
+enjo_client <- function(token = Sys.getenv("ENJO_API_TOKEN"),
+                        base_url = Sys.getenv("ENJO_BASE_URL", "https://api.enjo.ai"),
+                        timeout = 60, connect_timeout = 10, max_retries = 2L,
+                        retry_policy = c("safe", "at_least_once"), rate_limit = TRUE,
+                        rate_limit_max_wait = NULL, user_agent = NULL, proxy = NULL,
+                        allow_insecure_http = FALSE, max_response_bytes = NULL) {
+  token <- check_string(token, "token", allow_empty = TRUE)
+  if (!nzchar(base_url %||% "")) base_url <- NULL
+  base_url <- check_string(base_url, "base_url", allow_null = TRUE)
+  check_number(timeout, "timeout", allow_null = FALSE, min = 1e-9)
+  check_number(connect_timeout, "connect_timeout", allow_null = FALSE, min = 1e-9)
+  check_number(max_retries, "max_retries", allow_null = FALSE, integer = TRUE)
+  if (!is.character(retry_policy) || length(retry_policy) < 1 || anyNA(retry_policy)) {
+    invalid_argument(sprintf('retry_policy must be "safe" or "at_least_once", not %s',
+                             describe(retry_policy)))
+  }
+  retry_policy <- tryCatch(match.arg(retry_policy), error = function(e) {
+    invalid_argument(sprintf('retry_policy must be "safe" or "at_least_once", not "%s"',
+                             retry_policy[1]))
+  })
+  quotas <- parse_rate_limit(rate_limit)
+  check_number(rate_limit_max_wait, "rate_limit_max_wait")
+  ua <- paste0("r/", getRversion())
+  if (!is.null(user_agent)) ua <- paste(check_string(user_agent, "user_agent"), ua)
+  proxy <- check_string(proxy, "proxy", allow_null = TRUE)
+  check_flag(allow_insecure_http, "allow_insecure_http")
+  check_number(max_response_bytes, "max_response_bytes", min = 1, integer = TRUE)
+
+  ptr <- unwrap(.Call(
+    enjo_r_client_new, token, base_url, as.double(timeout), as.double(connect_timeout),
+    as.integer(max_retries), if (retry_policy == "safe") 0L else 1L, quotas$enabled,
+    quotas$requests, quotas$windows,
+    if (is.null(rate_limit_max_wait)) NULL else as.double(rate_limit_max_wait),
+    ua, proxy, allow_insecure_http,
+    if (is.null(max_response_bytes)) NULL else as.double(max_response_bytes)
+  ))
+  structure(
+    list(
+      ptr = ptr,
+      base_url = .Call(enjo_r_client_base_url, ptr),
+      rate_limit = quotas$label,
+      timeout = as.double(timeout),
+      max_retries = as.integer(max_retries),
+      retry_policy = retry_policy
+    ),
+    class = "enjo_client"
+  )
+}
+
+`%||%` <- function(x, y) if (is.null(x)) y else x
+
+# TRUE (Enjo's documented limits), FALSE (off), or a list of c(requests, window_seconds).
+parse_rate_limit <- function(rate_limit) {
+  if (is.logical(rate_limit) && length(rate_limit) == 1 && !is.na(rate_limit)) {
+    return(list(enabled = rate_limit, requests = NULL, windows = NULL,
+                label = if (rate_limit) "documented (20/min, 10/5s)" else "off"))
+  }
+  bad <- function() {
+    invalid_argument(paste(
+      "rate_limit must be TRUE, FALSE or a list of c(requests, window_seconds) pairs,",
+      "e.g. list(c(5, 0.2), c(10, 1))"
+    ))
+  }
+  if (is.numeric(rate_limit) && length(rate_limit) == 2) rate_limit <- list(rate_limit)
+  if (!is.list(rate_limit) || length(rate_limit) == 0) bad()
+  requests <- integer(0)
+  windows <- numeric(0)
+  for (q in rate_limit) {
+    if (!is.numeric(q) || length(q) != 2 || anyNA(q) || q[1] < 1 || q[1] != round(q[1]) ||
+        !is.finite(q[2]) || q[2] <= 0) bad()
+    requests <- c(requests, as.integer(q[1]))
+    windows <- c(windows, as.double(q[2]))
+  }
+  list(enabled = TRUE, requests = requests, windows = windows,
+       label = paste(sprintf("%d/%gs", requests, windows), collapse = ", "))
+}
+
+client_ptr <- function(client) {
+  if (!inherits(client, "enjo_client")) {
+    invalid_argument(sprintf("client must be an enjo_client (from enjo_client()), not %s",
+                             describe(client)))
+  }
+  if (!.Call(enjo_r_client_valid, client$ptr)) {
+    invalid_argument(paste(
+      "this enjo_client is closed (enjo_close()) or was restored from a saved session;",
+      "create a new one with enjo_client()"
+    ))
+  }
+  client$ptr
+}
+
+format.enjo_client <- function(x, ...) {
+  valid <- .Call(enjo_r_client_valid, x$ptr)
+  sprintf("<enjo_client%s base_url=%s rate_limit=%s timeout=%gs max_retries=%d retry_policy=%s>",
+          if (valid) "" else " (closed)", x$base_url %||% "?", x$rate_limit, x$timeout,
+          x$max_retries, x$retry_policy)
+}
+
+print.enjo_client <- function(x, ...) {
+  cat(format(x), "\n", sep = "")
+  invisible(x)
+}
+
+enjo_close <- function(client) {
+  if (!inherits(client, "enjo_client")) {
+    invalid_argument(sprintf("enjo_close() takes an enjo_client, not %s", describe(client)))
+  }
+  .Call(enjo_r_client_close, client$ptr)
+  invisible(NULL)
+}
+
+enjo_version <- function() {
+  .Call(enjo_r_version)
+}

@@ -1,0 +1,4 @@
+library(testthat)
+library(enjo)
+
+test_check("enjo")

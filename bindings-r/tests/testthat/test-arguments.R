@@ -1,0 +1,35 @@
+test_that("NA, empty and non-character arguments are rejected before sending", {
+  m <- mock()
+  client <- test_client(m)
+  marker <- unique_text("never-sent")
+  invalid <- function(expr, pattern) {
+    expect_error(expr, pattern, class = "enjo_invalid_argument_error")
+  }
+  invalid(send_message(client, NA, marker), "bot_id must be a single string, not NA")
+  invalid(send_message(client, NA_character_, marker), "bot_id")
+  invalid(send_message(client, "", marker), "bot_id must not be empty")
+  invalid(send_message(client, "   ", marker), "bot_id")
+  invalid(send_message(client, 42, marker), "bot_id must be a single string, not a numeric")
+  invalid(send_message(client, c("a", "b"), marker), "length 2")
+  invalid(send_message(client, character(0), marker), "length 0")
+  invalid(send_message(client, NULL, marker), "NULL")
+  invalid(send_message(client, "faq-bot", NA_character_), "text")
+  invalid(send_message(client, "faq-bot", ""), "text must not be empty")
+  invalid(send_message(client, "faq-bot", list("x")), "text")
+  invalid(send_message(client, "faq-bot", TRUE), "text")
+  invalid(send_message(client, "faq-bot", marker, conversation_id = NA), "conversation_id")
+  invalid(send_message(client, "faq-bot", marker, conversation_id = ""), "conversation_id")
+  invalid(send_message(client, "faq-bot", marker, conversation_id = 1), "conversation_id")
+  invalid(send_message(client, "faq-bot", marker, timeout = -1), "timeout")
+  invalid(send_message(client, "faq-bot", marker, max_retries = NA), "max_retries")
+  invalid(send_message(client, "a\nb", marker), "bot_id") # refused by the library
+  expect_identical(requests_with(m, marker), 0L)
+})
+
+test_that("invalid argument errors carry no HTTP fields", {
+  err <- tryCatch(send_message(test_client(), "", "x"), enjo_invalid_argument_error = identity)
+  expect_identical(class(err), c("enjo_invalid_argument_error", "enjo_error", "error", "condition"))
+  expect_null(err$status)
+  expect_null(err$code)
+  expect_null(err$retry_after)
+})
