@@ -34,16 +34,16 @@ enjo_client <- function(token = Sys.getenv("ENJO_API_TOKEN"),
     ua, proxy, allow_insecure_http,
     if (is.null(max_response_bytes)) NULL else as.double(max_response_bytes)
   ))
+  # The client is the external pointer itself (freed by its finalizer), with the settings
+  # worth printing as attributes. The token is kept nowhere on the R side.
   structure(
-    list(
-      ptr = ptr,
-      base_url = .Call(enjo_r_client_base_url, ptr),
-      rate_limit = quotas$label,
-      timeout = as.double(timeout),
-      max_retries = as.integer(max_retries),
-      retry_policy = retry_policy
-    ),
-    class = "enjo_client"
+    ptr,
+    class = "enjo_client",
+    base_url = .Call(enjo_r_client_base_url, ptr),
+    rate_limit = quotas$label,
+    timeout = as.double(timeout),
+    max_retries = as.integer(max_retries),
+    retry_policy = retry_policy
   )
 }
 
@@ -80,20 +80,20 @@ client_ptr <- function(client) {
     invalid_argument(sprintf("client must be an enjo_client (from enjo_client()), not %s",
                              describe(client)))
   }
-  if (!.Call(enjo_r_client_valid, client$ptr)) {
+  if (!.Call(enjo_r_client_valid, client)) {
     invalid_argument(paste(
       "this enjo_client is closed (enjo_close()) or was restored from a saved session;",
       "create a new one with enjo_client()"
     ))
   }
-  client$ptr
+  client
 }
 
 format.enjo_client <- function(x, ...) {
-  valid <- .Call(enjo_r_client_valid, x$ptr)
+  valid <- .Call(enjo_r_client_valid, x)
   sprintf("<enjo_client%s base_url=%s rate_limit=%s timeout=%gs max_retries=%d retry_policy=%s>",
-          if (valid) "" else " (closed)", x$base_url %||% "?", x$rate_limit, x$timeout,
-          x$max_retries, x$retry_policy)
+          if (valid) "" else " (closed)", attr(x, "base_url") %||% "?", attr(x, "rate_limit"),
+          attr(x, "timeout"), attr(x, "max_retries"), attr(x, "retry_policy"))
 }
 
 print.enjo_client <- function(x, ...) {
@@ -105,7 +105,7 @@ enjo_close <- function(client) {
   if (!inherits(client, "enjo_client")) {
     invalid_argument(sprintf("enjo_close() takes an enjo_client, not %s", describe(client)))
   }
-  .Call(enjo_r_client_close, client$ptr)
+  .Call(enjo_r_client_close, client)
   invisible(NULL)
 }
 

@@ -6,7 +6,16 @@ test_that("a client prints without its token", {
   expect_false(any(grepl(secret, shown, fixed = TRUE)))
   expect_true(any(grepl(m$url, shown, fixed = TRUE)))
   expect_s3_class(client, "enjo_client")
+  expect_identical(typeof(client), "externalptr")
+  expect_false(any(grepl(secret, unlist(attributes(client)), fixed = TRUE)))
   expect_match(enjo_version(), "^[0-9]+\\.[0-9]+\\.[0-9]+")
+})
+
+test_that("a client restored from a saved session is refused clearly", {
+  restored <- unserialize(serialize(test_client(), NULL))
+  expect_match(format(restored), "closed")
+  expect_error(send_message(restored, "echo-bot", "x"), "saved session",
+               class = "enjo_invalid_argument_error")
 })
 
 test_that("a wrong token is an authentication error that never shows the token", {
