@@ -364,6 +364,18 @@ static void test_token_from_environment_and_never_shown(void) {
     enjo_error_free(err);
 }
 
+static void custom_agent(enjo_options *opts) { opts->user_agent = "c-harness/1.0"; }
+
+static void test_user_agent(void) {
+    enjo_client *client = client_for(&g_mock, custom_agent);
+    enjo_response *resp = NULL;
+    CHECK_STATUS(enjo_send_message(client, "echo-bot", unique("ua"), NULL, &resp, NULL), ENJO_OK);
+    enjo_response_free(resp);
+    CHECK(requests_with(&g_mock, "c-harness/1.0") >= 1);
+    CHECK(requests_with(&g_mock, "enjo-rust/") >= 1);
+    enjo_client_free(client);
+}
+
 /* ---------------------------------------------------------------- success paths */
 
 static void test_send_message_success(void) {
@@ -1142,6 +1154,7 @@ int main(int argc, char **argv) {
     run("options_are_validated", test_options_are_validated, filter);
     run("token_from_environment_and_never_shown", test_token_from_environment_and_never_shown,
         filter);
+    run("user_agent", test_user_agent, filter);
     run("send_message_success", test_send_message_success, filter);
     run("sources_are_read", test_sources_are_read, filter);
     run("echo_utf8_round_trip", test_echo_utf8_round_trip, filter);

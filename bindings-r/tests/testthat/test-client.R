@@ -81,3 +81,12 @@ test_that("a closed client is refused clearly", {
   expect_error(send_message(client, "echo-bot", "x"), "closed", class = "enjo_invalid_argument_error")
   expect_error(send_message(list(), "echo-bot", "x"), "enjo_client", class = "enjo_invalid_argument_error")
 })
+
+test_that("the User-Agent names R and the caller's suffix", {
+  m <- mock()
+  client <- test_client(m, user_agent = "r-tests/2.0")
+  send_message(client, "echo-bot", unique_text("ua"))
+  log <- mock_http(m, "GET", "/_mock/requests")$body
+  expect_true(grepl("r-tests/2.0", log, fixed = TRUE))
+  expect_true(grepl(paste0("r/", getRversion()), log, fixed = TRUE))
+})
