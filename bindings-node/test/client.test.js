@@ -18,7 +18,7 @@ before(async () => {
 })
 after(() => mock?.close())
 
-test('echo-bot answers with the text, and the reply has the documented shape', async () => {
+test('echo-bot answers with the text, and the reply has the documented shape', { timeout: 120_000 }, async () => {
   const text = uniqueText('hello')
   const reply = await client.sendMessage('echo-bot', text)
   assert.equal(reply.answers, text)
@@ -36,7 +36,7 @@ test('echo-bot answers with the text, and the reply has the documented shape', a
   assert.equal(mine[0].conversation_id ?? undefined, undefined, 'no conversationId on a first message')
 })
 
-test('unicode text survives the round trip unchanged', async () => {
+test('unicode text survives the round trip unchanged', { timeout: 120_000 }, async () => {
   const samples = [
     'naïve café — “quotes” ‘and’ …',
     '日本語のテキストと中文和한국어',
@@ -54,14 +54,14 @@ test('unicode text survives the round trip unchanged', async () => {
   }
 })
 
-test('bot ids are sent as one path segment', async () => {
+test('bot ids are sent as one path segment', { timeout: 120_000 }, async () => {
   // A bot that does not exist: the server must see the whole id, not a path.
   const err = await client.sendMessage('no such/bot?x=1#y', uniqueText('seg')).catch((e) => e)
   assert.ok(err instanceof EnjoError)
   assert.ok(err.status === 400 || err.status === 404, `got ${err.status}`)
 })
 
-test('sources have type, name, score and url', async () => {
+test('sources have type, name, score and url', { timeout: 120_000 }, async () => {
   const reply = await client.sendMessage('support-bot', uniqueText('How do I reset my password?'))
   assert.ok(reply.sources.length > 0, 'support-bot cites sources')
   for (const source of reply.sources) {
@@ -78,7 +78,7 @@ test('sources have type, name, score and url', async () => {
   )
 })
 
-test('faq-bot never creates a ticket: ticket is undefined', async () => {
+test('faq-bot never creates a ticket: ticket is undefined', { timeout: 120_000 }, async () => {
   const reply = await client.sendMessage('faq-bot', uniqueText('please open a ticket, I need a human'))
   assert.equal(reply.ticket, undefined)
   assert.equal(typeof reply.answers, 'string')
@@ -116,14 +116,14 @@ for (const [bot, platform] of PLATFORMS) {
   })
 }
 
-test('Salesforce casing: CaseNumber and attributes are read case-insensitively', async () => {
+test('Salesforce casing: CaseNumber and attributes are read case-insensitively', { timeout: 120_000 }, async () => {
   const reply = await client.sendMessage('support-bot', uniqueText('escalate to a human please'))
   const raw = reply.ticket.raw
   const caseNumber = raw.CaseNumber ?? raw.caseNumber
   assert.equal(reply.ticket.caseNumber, String(caseNumber))
 })
 
-test('a conversation threads its id through every message', async () => {
+test('a conversation threads its id through every message', { timeout: 120_000 }, async () => {
   const chat = client.conversation('echo-bot')
   assert.equal(chat.botId, 'echo-bot')
   assert.equal(chat.conversationId, undefined)
@@ -142,7 +142,7 @@ test('a conversation threads its id through every message', async () => {
   assert.match(util.inspect(chat), /conversationId/)
 })
 
-test('sendMessage({ conversationId }) and conversation(bot, { conversationId }) resume', async () => {
+test('sendMessage({ conversationId }) and conversation(bot, { conversationId }) resume', { timeout: 120_000 }, async () => {
   const r1 = await client.sendMessage('echo-bot', uniqueText('start'))
   const next = uniqueText('next')
   const r2 = await client.sendMessage('echo-bot', next, { conversationId: r1.conversationId })
@@ -157,7 +157,7 @@ test('sendMessage({ conversationId }) and conversation(bot, { conversationId }) 
   await assert.rejects(resumed.send('x', { conversationId: 'other' }), InvalidArgumentError)
 })
 
-test('a ticket created over a conversation covers it', async () => {
+test('a ticket created over a conversation covers it', { timeout: 120_000 }, async () => {
   const chat = client.conversation('jira-bot')
   await chat.send(uniqueText('The VPN drops every few minutes'))
   const reply = await chat.send(uniqueText('Still broken: please open a ticket'))
@@ -165,7 +165,7 @@ test('a ticket created over a conversation covers it', async () => {
   assert.equal(reply.conversationId, chat.conversationId)
 })
 
-test('the token never appears in inspect, JSON, errors or messages', async () => {
+test('the token never appears in inspect, JSON, errors or messages', { timeout: 120_000 }, async () => {
   const token = 'tok-SECRET-4f1d2a'
   const wrong = new Enjo({ token, baseUrl: mock.url, rateLimit: false })
   const shown = [util.inspect(wrong), util.inspect(wrong, { showHidden: true, depth: 9 }), JSON.stringify(wrong)]
@@ -192,7 +192,7 @@ test('the token never appears in inspect, JSON, errors or messages', async () =>
   assert.throws(() => new Enjo({ token: 12345678 }), (e) => e instanceof InvalidArgumentError && !e.message.includes('12345678'))
 })
 
-test('options: defaults come from process.env, bad values are InvalidArgumentError', async () => {
+test('options: defaults come from process.env, bad values are InvalidArgumentError', { timeout: 120_000 }, async () => {
   const saved = { ...process.env }
   try {
     process.env.ENJO_API_TOKEN = mock.token
@@ -249,7 +249,7 @@ test('options: defaults come from process.env, bad values are InvalidArgumentErr
   assert.equal(new Enjo({ ...ok, baseUrl: mock.url + '/prefix/' }).baseUrl, mock.url + '/prefix')
 })
 
-test('bad arguments to sendMessage reject with InvalidArgumentError and send nothing', async () => {
+test('bad arguments to sendMessage reject with InvalidArgumentError and send nothing', { timeout: 120_000 }, async () => {
   const before = (await mock.requests()).length
   const cases = [
     ['', 'text'],
@@ -275,7 +275,7 @@ test('bad arguments to sendMessage reject with InvalidArgumentError and send not
   await assert.rejects(p, InvalidArgumentError)
 })
 
-test('per-call options override the client: maxRetries and timeout', async () => {
+test('per-call options override the client: maxRetries and timeout', { timeout: 120_000 }, async () => {
   const bot = 'echo-bot'
   await mock.fault(bot, '429;retry-after=0', 1)
   const text = uniqueText('no-retry')
@@ -285,7 +285,7 @@ test('per-call options override the client: maxRetries and timeout', async () =>
   await assert.rejects(client.sendMessage(bot, uniqueText('slow'), { timeout: 100 }), enjo.APITimeoutError)
 })
 
-test('the User-Agent names the SDK, Node and the caller\'s suffix', async () => {
+test('the User-Agent names the SDK, Node and the caller\'s suffix', { timeout: 120_000 }, async () => {
   const withSuffix = new Enjo({ token: mock.token, baseUrl: mock.url, rateLimit: false, userAgent: 'my-app/2.1' })
   const text = uniqueText('ua')
   await withSuffix.sendMessage('echo-bot', text)
@@ -296,7 +296,7 @@ test('the User-Agent names the SDK, Node and the caller\'s suffix', async () => 
   assert.ok(logged.user_agent.endsWith(' my-app/2.1'), logged.user_agent)
 })
 
-test('many concurrent calls on one client all succeed and match their texts', async () => {
+test('many concurrent calls on one client all succeed and match their texts', { timeout: 120_000 }, async () => {
   const texts = Array.from({ length: 100 }, (_, i) => uniqueText(`c${i}`))
   const replies = await Promise.all(texts.map((t) => client.sendMessage('echo-bot', t)))
   assert.deepEqual(replies.map((r) => r.answers), texts)

@@ -75,14 +75,14 @@ test('the class hierarchy', () => {
   assert.equal(Object.getPrototypeOf(EnjoError.prototype), Error.prototype)
 })
 
-test('InvalidArgumentError: caught before sending', async () => {
+test('InvalidArgumentError: caught before sending', { timeout: 120_000 }, async () => {
   const err = await failure(client.sendMessage('', 'text'))
   assertShape(err, InvalidArgumentError)
   assert.equal(err.status, undefined)
   assert.throws(() => new Enjo({ token: 'x', baseUrl: 'gopher://h' }), InvalidArgumentError)
 })
 
-test('InvalidRequestError: HTTP 400 for an unknown bot, with code and body', async () => {
+test('InvalidRequestError: HTTP 400 for an unknown bot, with code and body', { timeout: 120_000 }, async () => {
   const text = uniqueText('unknown bot')
   const err = await failure(client.sendMessage('no-such-bot', text))
   assertShape(err, InvalidRequestError)
@@ -93,7 +93,7 @@ test('InvalidRequestError: HTTP 400 for an unknown bot, with code and body', asy
   assert.match(err.message, /400/)
 })
 
-test('AuthenticationError: HTTP 401 for a wrong token', async () => {
+test('AuthenticationError: HTTP 401 for a wrong token', { timeout: 120_000 }, async () => {
   const wrong = new Enjo({ token: 'wrong-token', baseUrl: mock.url, rateLimit: false })
   const err = await failure(wrong.sendMessage(BOT, uniqueText('auth')))
   assertShape(err, AuthenticationError)
@@ -101,7 +101,7 @@ test('AuthenticationError: HTTP 401 for a wrong token', async () => {
   assert.match(err.message, /ENJO_API_TOKEN/, 'says what to do next')
 })
 
-test('NotFoundError: HTTP 404 for a wrong base URL path', async () => {
+test('NotFoundError: HTTP 404 for a wrong base URL path', { timeout: 120_000 }, async () => {
   const wrong = new Enjo({ token: mock.token, baseUrl: `${mock.url}/wrong/prefix`, rateLimit: false })
   const err = await failure(wrong.sendMessage(BOT, uniqueText('404')))
   assertShape(err, NotFoundError)
@@ -130,7 +130,7 @@ for (const [fault, Class, status] of [
   })
 }
 
-test('429 in both documented shapes: {code, error} and {code, message, status}', async () => {
+test('429 in both documented shapes: {code, error} and {code, message, status}', { timeout: 120_000 }, async () => {
   const a = await withFault('429')
   const b = await withFault('status=429;shape=message')
   for (const { err } of [a, b]) {
@@ -145,14 +145,14 @@ test('429 in both documented shapes: {code, error} and {code, message, status}',
   assert.ok('message' in bodyB && 'status' in bodyB, b.err.body)
 })
 
-test('429 Retry-After is exposed in seconds', async () => {
+test('429 Retry-After is exposed in seconds', { timeout: 120_000 }, async () => {
   const { err } = await withFault('429;retry-after=7')
   assertShape(err, RateLimitError)
   assert.equal(err.retryAfter, 7)
   assert.match(err.message, /7\.0s/)
 })
 
-test('500 is sent once by default: no duplicate ticket', async () => {
+test('500 is sent once by default: no duplicate ticket', { timeout: 120_000 }, async () => {
   const c = new Enjo({ token: mock.token, baseUrl: mock.url, rateLimit: false }) // default maxRetries 2
   const { err, log } = await withFault('500', { c })
   assertShape(err, ServerError)
@@ -160,7 +160,7 @@ test('500 is sent once by default: no duplicate ticket', async () => {
   assert.equal(log.length, 1)
 })
 
-test('500-after-ticket: the ticket exists, the error says so, and it is not retried', async () => {
+test('500-after-ticket: the ticket exists, the error says so, and it is not retried', { timeout: 120_000 }, async () => {
   const c = new Enjo({ token: mock.token, baseUrl: mock.url, rateLimit: false })
   const ticketsBefore = (await mock.tickets()).length
   const { err, log } = await withFault('500-after-ticket', {
@@ -173,14 +173,14 @@ test('500-after-ticket: the ticket exists, the error says so, and it is not retr
   assert.match(err.message, /ticket/)
 })
 
-test('retryPolicy atLeastOnce retries a 500 (counted at the server)', async () => {
+test('retryPolicy atLeastOnce retries a 500 (counted at the server)', { timeout: 120_000 }, async () => {
   const c = new Enjo({ token: mock.token, baseUrl: mock.url, rateLimit: false, retryPolicy: 'atLeastOnce', maxRetries: 2 })
   const { reply, log, text } = await withFault('500', { c })
   assert.equal(reply.answers, text)
   assert.equal(log.length, 2)
 })
 
-test('a 429 is retried after Retry-After, then succeeds (counted at the server)', async () => {
+test('a 429 is retried after Retry-After, then succeeds (counted at the server)', { timeout: 120_000 }, async () => {
   const c = new Enjo({ token: mock.token, baseUrl: mock.url, rateLimit: false, maxRetries: 2 })
   const { reply, log, text } = await withFault('429;retry-after=0', { c })
   assert.equal(reply.answers, text)
@@ -189,7 +189,7 @@ test('a 429 is retried after Retry-After, then succeeds (counted at the server)'
   assert.equal(log[1].status, 200)
 })
 
-test('a 429 without Retry-After is retried with backoff, and maxRetries bounds the attempts', async () => {
+test('a 429 without Retry-After is retried with backoff, and maxRetries bounds the attempts', { timeout: 120_000 }, async () => {
   const c = new Enjo({ token: mock.token, baseUrl: mock.url, rateLimit: false, maxRetries: 1 })
   await mock.fault(BOT, '429;retry-after=none', 3)
   const text = uniqueText('bounded')
@@ -199,21 +199,21 @@ test('a 429 without Retry-After is retried with backoff, and maxRetries bounds t
   await mock.reset()
 })
 
-test('malformed-json → ResponseDecodeError with the body', async () => {
+test('malformed-json → ResponseDecodeError with the body', { timeout: 120_000 }, async () => {
   const { err } = await withFault('malformed-json')
   assertShape(err, ResponseDecodeError)
   assert.equal(err.status, 200)
   assert.equal(typeof err.body, 'string')
 })
 
-test('html-502 → ServerError with the HTML body, never a parse failure', async () => {
+test('html-502 → ServerError with the HTML body, never a parse failure', { timeout: 120_000 }, async () => {
   const { err } = await withFault('html-502')
   assertShape(err, ServerError)
   assert.equal(err.status, 502)
   assert.match(err.body, /<html/i)
 })
 
-test('empty-body=200 → ResponseDecodeError; empty-body=500 → ServerError', async () => {
+test('empty-body=200 → ResponseDecodeError; empty-body=500 → ServerError', { timeout: 120_000 }, async () => {
   const a = await withFault('empty-body=200')
   assertShape(a.err, ResponseDecodeError)
   const b = await withFault('empty-body=500')
@@ -223,24 +223,24 @@ test('empty-body=200 → ResponseDecodeError; empty-body=500 → ServerError', a
   assertShape(c.err, AuthenticationError)
 })
 
-test('delay beyond the timeout → APITimeoutError', async () => {
+test('delay beyond the timeout → APITimeoutError', { timeout: 120_000 }, async () => {
   const { err } = await withFault('delay=5000', { options: { timeout: 200 } })
   assertShape(err, APITimeoutError)
   assert.equal(err.status, undefined)
 })
 
-test('a delay within the timeout is just a slower success', async () => {
+test('a delay within the timeout is just a slower success', { timeout: 120_000 }, async () => {
   const { reply, text } = await withFault('delay=50', { options: { timeout: 10_000 } })
   assert.equal(reply.answers, text)
 })
 
-test('reset → APIConnectionError', async () => {
+test('reset → APIConnectionError', { timeout: 120_000 }, async () => {
   const { err, log } = await withFault('reset')
   assertShape(err, APIConnectionError)
   assert.ok(log.length <= 1, 'a reset after sending is not retried by default')
 })
 
-test('connection refused → APIConnectionError', async () => {
+test('connection refused → APIConnectionError', { timeout: 120_000 }, async () => {
   const port = await new Promise((resolve) => {
     const server = net.createServer().listen(0, '127.0.0.1', () => {
       const { port } = server.address()
@@ -253,13 +253,13 @@ test('connection refused → APIConnectionError', async () => {
   assert.match(err.message, /refused|connect/i)
 })
 
-test('success-false → APIError (a 200 that says it failed)', async () => {
+test('success-false → APIError (a 200 that says it failed)', { timeout: 120_000 }, async () => {
   const { err } = await withFault('success-false')
   assertShape(err, APIError)
   assert.equal(err.constructor, APIError)
 })
 
-test('missing-fields: a reply without data is fine, fields are undefined', async () => {
+test('missing-fields: a reply without data is fine, fields are undefined', { timeout: 120_000 }, async () => {
   const { reply } = await withFault('missing-fields')
   assert.ok(reply, 'no error')
   assert.equal(reply.answers, undefined)
@@ -269,7 +269,7 @@ test('missing-fields: a reply without data is fine, fields are undefined', async
   assert.equal(typeof reply.raw, 'object')
 })
 
-test('extra-fields: unknown keys are ignored but kept in raw', async () => {
+test('extra-fields: unknown keys are ignored but kept in raw', { timeout: 120_000 }, async () => {
   const { reply, text } = await withFault('extra-fields')
   assert.equal(reply.answers, text)
   const known = new Set(['success', 'data'])
@@ -280,7 +280,7 @@ test('extra-fields: unknown keys are ignored but kept in raw', async () => {
   assert.ok(extraTop.length + extraData.length > 0, 'raw keeps the unknown keys')
 })
 
-test('a 5 MB answer arrives whole', async () => {
+test('a 5 MB answer arrives whole', { timeout: 120_000 }, async () => {
   const size = 5 * 1024 * 1024
   const { reply, err } = await withFault(`huge-body=${size}`)
   assert.equal(err, undefined, err && err.message)
@@ -289,12 +289,12 @@ test('a 5 MB answer arrives whole', async () => {
   assert.equal(reply.raw.data.answers, reply.answers)
 })
 
-test('a body over the size cap is a ResponseDecodeError, not an out-of-memory', async () => {
+test('a body over the size cap is a ResponseDecodeError, not an out-of-memory', { timeout: 120_000 }, async () => {
   const { err } = await withFault(`huge-body=${20 * 1024 * 1024}`)
   assertShape(err, ResponseDecodeError)
 })
 
-test('replies and errors carry the server\'s request id (x-request-id)', async () => {
+test('replies and errors carry the server\'s request id (x-request-id)', { timeout: 120_000 }, async () => {
   const { err } = await withFault('status=400')
   assert.equal(typeof err.requestId, 'string')
   assert.ok(err.requestId.length > 0)
@@ -304,7 +304,7 @@ test('replies and errors carry the server\'s request id (x-request-id)', async (
   assert.notEqual(reply.requestId, err.requestId)
 })
 
-test('a Rust panic becomes an EnjoError, never a crash', async () => {
+test('a Rust panic becomes an EnjoError, never a crash', { timeout: 120_000 }, async () => {
   // Inside a request's future, on the SDK's runtime:
   const asyncErr = await failure(enjo.__testPanic('async'))
   assertShape(asyncErr, EnjoError)

@@ -32,7 +32,7 @@ async function run(file, env) {
   })
 }
 
-test('send_message.mjs (the vendor sample on the SDK) prints the answer and the ticket', async () => {
+test('send_message.mjs (the vendor sample on the SDK) prints the answer and the ticket', { timeout: 120_000 }, async () => {
   const { stdout } = await run(path.join(EXAMPLES, 'send_message.mjs'), { ENJO_BOT_ID: 'support-bot' })
   assert.match(stdout, /conversation: \S+/)
   assert.match(stdout, /ticket \S+ \(.+\): http/)
@@ -41,13 +41,13 @@ test('send_message.mjs (the vendor sample on the SDK) prints the answer and the 
   assert.ok(tickets.includes(caseNumber), `${caseNumber} was created on the server`)
 })
 
-test('send_message.mjs reports a typed error and exits non-zero', async () => {
+test('send_message.mjs reports a typed error and exits non-zero', { timeout: 120_000 }, async () => {
   const err = await run(path.join(EXAMPLES, 'send_message.mjs'), { ENJO_BOT_ID: 'no-such-bot' }).catch((e) => e)
   assert.equal(err.code, 1)
   assert.match(err.stderr, /^InvalidRequestError: /m)
 })
 
-test('conversation.mts (TypeScript) compiles and holds a conversation ending in a ticket', async () => {
+test('conversation.mts (TypeScript) compiles and holds a conversation ending in a ticket', { timeout: 120_000 }, async () => {
   const tsc = path.join(PKG, 'node_modules', 'typescript', 'bin', 'tsc')
   await promisify(execFile)(process.execPath, [tsc, '-p', path.join(PKG, 'tsconfig.examples.json')], { cwd: PKG })
   const { stdout } = await run(path.join(PKG, 'build', 'examples', 'conversation.mjs'), { ENJO_BOT_ID: 'jira-bot' })

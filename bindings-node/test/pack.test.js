@@ -27,7 +27,7 @@ after(async () => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true })
 })
 
-test('npm pack → npm install (offline) in a fresh project → the example runs', async () => {
+test('npm pack → npm install (offline) in a fresh project → the example runs', { timeout: 120_000 }, async () => {
   const { stdout: packed } = await exec(NPM, ['pack', '--json', '--pack-destination', dir], { cwd: PKG })
   const [info] = JSON.parse(packed)
   const files = info.files.map((f) => f.path).sort()

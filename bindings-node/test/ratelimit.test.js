@@ -14,7 +14,7 @@ before(async () => {
 })
 after(() => mock?.close())
 
-test('200 concurrent sendMessage calls under scaled quotas: zero 429s', async () => {
+test('200 concurrent sendMessage calls under scaled quotas: zero 429s', { timeout: 120_000 }, async () => {
   const client = new Enjo({
     token: mock.token,
     baseUrl: mock.url,
@@ -35,7 +35,7 @@ test('200 concurrent sendMessage calls under scaled quotas: zero 429s', async ()
   assert.deepEqual(mine.filter((r) => r.status !== 200).map((r) => r.status), [], 'the server refused none')
 })
 
-test('rateLimitMaxWait: a wait past the bound fails locally with RateLimitError, nothing sent', async (t) => {
+test('rateLimitMaxWait: a wait past the bound fails locally with RateLimitError, nothing sent', { timeout: 120_000 }, async (t) => {
   // Its own server: the limiter is shared by every client of the process per origin, and the
   // burst above filled this origin's log.
   const own = await startMock()

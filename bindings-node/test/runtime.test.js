@@ -36,7 +36,7 @@ function node(args, env = {}) {
   })
 }
 
-test('CommonJS require and ESM import give the same classes', async () => {
+test('CommonJS require and ESM import give the same classes', { timeout: 120_000 }, async () => {
   const script = `
     // Both resolve the package by name, through its exports map (a self-reference).
     const cjs = require('enjo')
@@ -55,7 +55,7 @@ test('CommonJS require and ESM import give the same classes', async () => {
   assert.deepEqual(JSON.parse(out.stdout), { same: true, answers: 'esm says hi', isEsmError: true })
 })
 
-test('an ESM module can use named imports (the package is resolved by its exports map)', async () => {
+test('an ESM module can use named imports (the package is resolved by its exports map)', { timeout: 120_000 }, async () => {
   const script = `
     import { Enjo, RateLimitError } from 'enjo'
     import Default from 'enjo'
@@ -69,7 +69,7 @@ test('an ESM module can use named imports (the package is resolved by its export
   assert.deepEqual(JSON.parse(out.stdout), ['named imports', true, 'function'])
 })
 
-test('the process exits on its own when idle (no handle keeps the event loop alive)', async () => {
+test('the process exits on its own when idle (no handle keeps the event loop alive)', { timeout: 120_000 }, async () => {
   const script = `
     const { Enjo } = require(${JSON.stringify(PKG)})
     const client = new Enjo({ rateLimit: false })
@@ -88,7 +88,7 @@ test('the process exits on its own when idle (no handle keeps the event loop ali
   assert.deepEqual(JSON.parse(out.stdout), ['one', 'two', 'InvalidRequestError', 'AbortError'])
 })
 
-test('a pending request keeps the process alive until it settles', async () => {
+test('a pending request keeps the process alive until it settles', { timeout: 120_000 }, async () => {
   const text = uniqueText('pending')
   await mock.fault('echo-bot', 'delay=300', 1)
   const script = `
@@ -101,7 +101,7 @@ test('a pending request keeps the process alive until it settles', async () => {
   assert.equal(out.stdout.trim(), text, 'the reply was printed before exit')
 })
 
-test('works in worker threads, with the token from the worker\'s own env', async () => {
+test('works in worker threads, with the token from the worker\'s own env', { timeout: 120_000 }, async () => {
   const source = `
     const { parentPort, workerData } = require('node:worker_threads')
     const { Enjo, AuthenticationError } = require(workerData.pkg)
@@ -121,10 +121,14 @@ test('works in worker threads, with the token from the worker\'s own env', async
       // Not in the process environment: only the worker's process.env has them.
       env: { ENJO_API_TOKEN: mock.token, ENJO_BASE_URL: mock.url },
     })
-    return once(worker, 'message').then(([msg]) => {
+    // Listen for both now: a worker that exits right after posting can emit 'exit' in the
+    // same turn as 'message'.
+    const exited = once(worker, 'exit')
+    return once(worker, 'message').then(async ([msg]) => {
       assert.deepEqual(msg, { answers: texts, auth: true })
-      return once(worker, 'exit')
-    }).then(([code]) => assert.equal(code, 0, 'the worker exits on its own'))
+      const [code] = await exited
+      assert.equal(code, 0, 'the worker exits on its own')
+    })
   })
   await Promise.all(workers)
   // The main thread's copy still works after the workers are gone.
@@ -134,7 +138,7 @@ test('works in worker threads, with the token from the worker\'s own env', async
   assert.equal((await client.sendMessage('echo-bot', text)).answers, text)
 })
 
-test('terminating workers with requests in flight does not crash the process', async () => {
+test('terminating workers with requests in flight does not crash the process', { timeout: 120_000 }, async () => {
   // Requests outlive their environment and complete (or are still running) on the SDK's
   // threads after worker.terminate(): their Promises must be dropped, not settled into a
   // freed environment (which would abort the whole process).
