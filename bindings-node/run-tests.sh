@@ -58,7 +58,7 @@ ln -sfn "../../../bindings-node" "$REPO/examples/node/node_modules/enjo"
 node --test --test-reporter=spec test/*.test.js
 
 step "tsc --noEmit --strict (declarations, typing test, examples)"
-npx tsc -p "$HERE/tsconfig.json"
+npx tsc -p "$HERE/tsconfig.json" --noEmit --strict
 
 echo
 echo "bindings-node: all checks passed"
