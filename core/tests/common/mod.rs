@@ -69,7 +69,8 @@ impl Mock {
 
     /// The request log for `bot_id`.
     pub async fn requests(&self, bot_id: &str) -> Vec<Value> {
-        self.get_list(&format!("/_mock/requests?bot_id={bot_id}")).await
+        self.get_list(&format!("/_mock/requests?bot_id={bot_id}"))
+            .await
     }
 
     /// A JSON list from the admin API.
