@@ -1,8 +1,9 @@
 //! A blocking client with the same surface as the async one, for scripts, threads, C and R.
 //!
-//! Requests run on the SDK's process-wide runtime ([`crate::runtime`]), which is rebuilt, with
-//! the HTTP pool, in a child process after `fork()`: a client made before `fork()` keeps
-//! working in the child and in the parent. Safe to share between threads.
+//! A call runs on a small runtime owned by the calling thread, with that thread's connection
+//! pool, so its I/O never waits for another thread to wake up. Both are rebuilt in a child
+//! process after `fork()`: a client made before `fork()` keeps working in the child and in the
+//! parent. Safe to share between threads (each thread keeps its own connections).
 
 use std::fmt;
 use std::future::Future;
@@ -125,13 +126,15 @@ impl Conversation {
     }
 }
 
-/// Runs `future` to completion on the SDK's runtime. Called from inside another tokio runtime
-/// (where blocking the thread would panic), it runs on a helper thread instead.
+/// Runs `future` to completion from blocking code. Outside any tokio runtime (the usual case:
+/// scripts, C, R, Python threads) it runs on the calling thread's own runtime, which keeps all
+/// of a call's I/O on that thread. Called from inside a tokio runtime (where blocking the thread
+/// would panic), it runs on a helper thread with the SDK's shared runtime instead.
 pub fn block_on<T: Send>(future: impl Future<Output = Result<T>> + Send) -> Result<T> {
-    let runtime = crate::process::runtime()?;
     if tokio::runtime::Handle::try_current().is_err() {
-        return runtime.block_on(future);
+        return crate::process::block_on_this_thread(future)?;
     }
+    let runtime = crate::process::runtime()?;
     std::thread::scope(|scope| {
         scope
             .spawn(|| runtime.block_on(future))

@@ -1,7 +1,8 @@
 //! The async [`Client`] and its [`ClientBuilder`].
 
+use std::cell::RefCell;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use reqwest::header::HeaderValue;
@@ -433,9 +434,14 @@ impl Client {
         }
     }
 
-    /// The HTTP client for this process: after `fork()` the parent's pool is unusable (its
-    /// connections belong to the parent's runtime), so the child builds its own.
+    /// The HTTP client to send with. Blocking calls running on their thread's own runtime use
+    /// that thread's pool (a connection belongs to the runtime that opened it). Otherwise the
+    /// process's pool: after `fork()` the parent's is unusable (its connections belong to the
+    /// parent's runtime), so the child builds its own.
     fn http(&self) -> Result<reqwest::Client> {
+        if crate::process::on_thread_runtime() {
+            return self.thread_http();
+        }
         let pid = std::process::id();
         let mut slot = self
             .inner
@@ -449,6 +455,37 @@ impl Client {
         }
         Ok(slot.1.clone())
     }
+
+    /// This thread's pool for this client (see [`Client::http`]).
+    fn thread_http(&self) -> Result<reqwest::Client> {
+        THREAD_POOLS.with(|pools| {
+            let mut pools = pools.borrow_mut();
+            let pid = std::process::id();
+            if pools.0 != pid {
+                // Forked: the parent's connections are not ours to use or to close.
+                std::mem::forget(std::mem::replace(&mut *pools, (pid, Vec::new())));
+            }
+            // Forget the pools of clients that no longer exist.
+            pools.1.retain(|(owner, _)| owner.strong_count() > 0);
+            let me = Arc::downgrade(&self.inner);
+            if let Some((_, client)) = pools.1.iter().find(|(owner, _)| owner.ptr_eq(&me)) {
+                return Ok(client.clone());
+            }
+            let client = http::build_client(&self.inner.http_settings)?;
+            pools.1.push((me, client.clone()));
+            Ok(client)
+        })
+    }
+}
+
+/// A thread's connection pools: the process id they belong to, and one pool per live client.
+type ThreadPools = (u32, Vec<(Weak<Inner>, reqwest::Client)>);
+
+thread_local! {
+    /// Per-thread connection pools of the clients used from this thread's blocking calls,
+    /// with the process id they belong to.
+    static THREAD_POOLS: RefCell<ThreadPools> =
+        const { RefCell::new((0, Vec::new())) };
 }
 
 impl fmt::Debug for Client {

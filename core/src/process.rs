@@ -6,6 +6,8 @@
 //! child. The parent's copies are leaked in the child, never dropped: dropping a runtime whose
 //! threads do not exist would hang.
 
+use std::cell::{Cell, RefCell};
+use std::future::Future;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 
@@ -75,23 +77,84 @@ impl<T: Send + Sync + 'static> Default for PerProcess<T> {
 
 static RUNTIME: PerProcess<tokio::runtime::Runtime> = PerProcess::new();
 
-/// The SDK's process-wide tokio runtime (two worker threads named `enjo-io`), rebuilt in a
-/// child after `fork()`. The blocking client and the bindings run their requests on it.
+/// Worker threads of the process-wide runtime: `ENJO_IO_THREADS` (1 to 64), else 1.
+///
+/// One thread serves the API's few requests per minute with the lowest latency (no hop between
+/// workers); raise it only for very high request rates against a server without limits.
+fn io_threads() -> usize {
+    std::env::var("ENJO_IO_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| (1..=64).contains(n))
+        .unwrap_or(1)
+}
+
+fn io_error(e: std::io::Error) -> Error {
+    Error::new(
+        ErrorKind::Connection,
+        format!("could not start the SDK's I/O runtime: {e}"),
+    )
+    .with_source(e)
+    .with_maybe_sent(false)
+}
+
+/// The SDK's process-wide tokio runtime (worker threads named `enjo-io`, see [`io_threads`]),
+/// rebuilt in a child after `fork()`. Async bindings run their requests on it.
 pub fn runtime() -> Result<&'static tokio::runtime::Runtime> {
     RUNTIME.get_or_try_init(|| {
         tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+            .worker_threads(io_threads())
             .thread_name("enjo-io")
             .enable_all()
             .build()
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Connection,
-                    format!("could not start the SDK's I/O threads: {e}"),
-                )
-                .with_source(e)
-                .with_maybe_sent(false)
-            })
+            .map_err(io_error)
+    })
+}
+
+thread_local! {
+    /// This thread's own runtime for blocking calls, with the process id it was built in.
+    static THREAD_RUNTIME: RefCell<Option<(u32, tokio::runtime::Runtime)>> =
+        const { RefCell::new(None) };
+    /// Whether this thread is inside [`block_on_this_thread`].
+    static ON_THREAD_RUNTIME: Cell<bool> = const { Cell::new(false) };
+}
+
+/// True while a blocking call runs on this thread's own runtime: the HTTP client then uses
+/// this thread's connection pool (connections belong to the runtime that made them).
+pub(crate) fn on_thread_runtime() -> bool {
+    ON_THREAD_RUNTIME.with(Cell::get)
+}
+
+/// Runs `future` on a current-thread runtime owned by the calling thread, so that a blocking
+/// call does all its I/O on the caller's thread: no wake-up of another thread, hence lower
+/// latency. The runtime is rebuilt after `fork()` (the parent's is leaked, never dropped).
+/// Must not be called from inside a tokio runtime.
+pub(crate) fn block_on_this_thread<F: Future>(future: F) -> Result<F::Output> {
+    struct Flag(bool);
+    impl Drop for Flag {
+        fn drop(&mut self) {
+            ON_THREAD_RUNTIME.with(|f| f.set(self.0));
+        }
+    }
+    THREAD_RUNTIME.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        let pid = std::process::id();
+        if !matches!(&*slot, Some((owner, _)) if *owner == pid) {
+            if let Some(parent) = slot.take() {
+                std::mem::forget(parent);
+            }
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(io_error)?;
+            *slot = Some((pid, runtime));
+        }
+        let Some((_, runtime)) = slot.as_ref() else {
+            return Err(Error::new(ErrorKind::Connection, "no I/O runtime"));
+        };
+        // Restored even if the future panics.
+        let _restore = Flag(ON_THREAD_RUNTIME.with(|f| f.replace(true)));
+        Ok(runtime.block_on(future))
     })
 }
 
@@ -106,6 +169,27 @@ mod tests {
         let b = CELL.get_or_init(|| "b".to_owned());
         assert!(std::ptr::eq(a, b));
         assert_eq!(b, "a");
+    }
+
+    #[test]
+    fn blocking_calls_run_on_the_callers_thread() {
+        assert!(!on_thread_runtime());
+        let inside = block_on_this_thread(async { on_thread_runtime() }).expect("runtime");
+        assert!(inside);
+        assert!(!on_thread_runtime(), "the flag is restored");
+        let caught = std::panic::catch_unwind(|| {
+            let _ = block_on_this_thread(async { panic!("boom") });
+        });
+        assert!(caught.is_err());
+        assert!(!on_thread_runtime(), "restored after a panic too");
+    }
+
+    #[test]
+    fn one_io_thread_by_default() {
+        if std::env::var_os("ENJO_IO_THREADS").is_none() {
+            assert_eq!(io_threads(), 1);
+            assert_eq!(runtime().expect("runtime").metrics().num_workers(), 1);
+        }
     }
 
     #[test]
