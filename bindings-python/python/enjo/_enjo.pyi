@@ -1,0 +1,156 @@
+# Type stubs of the native module (src/lib.rs). The public classes are re-exported by `enjo`.
+from typing import Any, Callable, Dict, List, Optional, final
+
+__version__: str
+
+@final
+class Source:
+    """One source the bot used for its answer."""
+
+    @property
+    def type(self) -> Optional[str]:
+        """The source's type, e.g. ``"jira"`` or ``"knowledge base"``."""
+    @property
+    def name(self) -> Optional[str]:
+        """Name or title of the source."""
+    @property
+    def score(self) -> Optional[float]:
+        """Relevance score, usually in ``[0, 1]``."""
+    @property
+    def url(self) -> Optional[str]:
+        """Link to the source."""
+    def to_dict(self) -> Dict[str, Any]:
+        """``{"type", "name", "score", "url"}``."""
+
+@final
+class Ticket:
+    """A ticket the bot created (Salesforce, Jira, ServiceNow, ...). Common fields are read
+    whatever the platform's casing; ``raw`` is the platform's whole record."""
+
+    @property
+    def id(self) -> Optional[str]: ...
+    @property
+    def url(self) -> Optional[str]: ...
+    @property
+    def type(self) -> Optional[str]: ...
+    @property
+    def status(self) -> Optional[str]: ...
+    @property
+    def priority(self) -> Optional[str]: ...
+    @property
+    def description(self) -> Optional[str]: ...
+    @property
+    def created_date(self) -> Optional[str]: ...
+    @property
+    def last_modified_date(self) -> Optional[str]: ...
+    @property
+    def case_number(self) -> Optional[str]:
+        """Salesforce ``CaseNumber``, ServiceNow ``number``, Jira ``key``."""
+    @property
+    def raw(self) -> Dict[str, Any]:
+        """The ticket exactly as the server sent it."""
+    def to_dict(self) -> Dict[str, Any]: ...
+
+@final
+class MessageResponse:
+    """A bot's reply."""
+
+    @property
+    def answers(self) -> Optional[str]:
+        """The bot's answer."""
+    @property
+    def sources(self) -> List[Source]:
+        """The sources the bot used (empty when none)."""
+    @property
+    def conversation_id(self) -> Optional[str]:
+        """Pass it back to continue the conversation."""
+    @property
+    def ticket(self) -> Optional[Ticket]:
+        """The ticket the bot created, when its bot is wired to ticketing."""
+    @property
+    def request_id(self) -> Optional[str]:
+        """The server's request id (``x-request-id``)."""
+    @property
+    def raw(self) -> Dict[str, Any]:
+        """The whole response body, unknown fields included."""
+    def to_dict(self) -> Dict[str, Any]:
+        """Every field as plain dicts and lists (``raw`` included)."""
+
+@final
+class Task:
+    def cancel(self) -> None: ...
+
+@final
+class Completions:
+    def __init__(self, call_soon_threadsafe: Optional[Callable[..., Any]] = None) -> None: ...
+    def fileno(self) -> int: ...
+    def set_drain(self, drain: Callable[[], None]) -> None: ...
+    def drain(self) -> None: ...
+
+@final
+class Conversation:
+    @property
+    def bot_id(self) -> str: ...
+    @property
+    def conversation_id(self) -> Optional[str]: ...
+    def send(
+        self,
+        text: str,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        log: bool = False,
+    ) -> MessageResponse: ...
+    def start(
+        self,
+        completions: Completions,
+        future: Any,
+        text: str,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        log: bool = False,
+    ) -> Task: ...
+
+@final
+class Client:
+    def __init__(
+        self,
+        *,
+        token: Optional[str] = None,
+        base_url: Optional[str] = None,
+        timeout: Optional[float] = None,
+        connect_timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        retry_policy: Optional[str] = None,
+        rate_limit: Any = None,
+        rate_limit_max_wait: Optional[float] = None,
+        user_agent: Optional[str] = None,
+    ) -> None: ...
+    @property
+    def base_url(self) -> str: ...
+    def describe(self) -> str: ...
+    def send(
+        self,
+        bot_id: str,
+        text: str,
+        conversation_id: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        log: bool = False,
+    ) -> MessageResponse: ...
+    def start(
+        self,
+        completions: Completions,
+        future: Any,
+        bot_id: str,
+        text: str,
+        conversation_id: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        log: bool = False,
+    ) -> Task: ...
+    def conversation(self, bot_id: str, conversation_id: Optional[str] = None) -> Conversation: ...
+
+def _test_panic(
+    mode: str, completions: Optional[Completions] = None, future: Any = None
+) -> Optional[Task]: ...
+def _in_flight() -> int: ...

@@ -1,0 +1,145 @@
+"""The SDK's exceptions: one class per kind of the core's error taxonomy.
+
+Every error the SDK raises is an :class:`EnjoError`. Errors that come from an HTTP response
+derive from :class:`APIError` and carry ``status``, ``code``, ``message``, ``body`` and, for
+429s, ``retry_after`` (seconds). ``str(error)`` says what happened and what to do next; it
+never contains the token.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+__all__ = [
+    "EnjoError",
+    "InvalidArgumentError",
+    "APIError",
+    "InvalidRequestError",
+    "AuthenticationError",
+    "NotFoundError",
+    "RateLimitError",
+    "ServerError",
+    "APITimeoutError",
+    "APIConnectionError",
+    "ResponseDecodeError",
+]
+
+
+class EnjoError(Exception):
+    """Base class of every error the SDK raises.
+
+    Attributes:
+        message: the message alone (the server's, e.g. ``"botId not found"``, or the SDK's).
+        kind: the error's kind in the taxonomy every enjo binding shares (``"rate_limited"``,
+            ``"timeout"``, ...).
+        status: the HTTP status, for errors that come from a response.
+        code: the server's error code (e.g. ``"rate_limit_error"``).
+        body: the raw response body (cut at 64 KiB).
+        retry_after: seconds to wait before trying again (``Retry-After``, or the client-side
+            rate limiter's estimate).
+        request_id: the server's request id, to quote to Enjo's support.
+    """
+
+    #: The kind of the class's errors (instances carry theirs in ``kind``).
+    default_kind = "internal"
+
+    message: str
+    kind: str
+    status: Optional[int]
+    code: Optional[str]
+    body: Optional[str]
+    retry_after: Optional[float]
+    request_id: Optional[str]
+
+    def __init__(
+        self,
+        text: str,
+        *,
+        message: Optional[str] = None,
+        kind: Optional[str] = None,
+        status: Optional[int] = None,
+        code: Optional[str] = None,
+        body: Optional[str] = None,
+        retry_after: Optional[float] = None,
+        request_id: Optional[str] = None,
+    ) -> None:
+        super().__init__(text)
+        self.message = text if message is None else message
+        self.kind = self.default_kind if kind is None else kind
+        self.status = status
+        self.code = code
+        self.body = body
+        self.retry_after = retry_after
+        self.request_id = request_id
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else self.message
+
+    def __repr__(self) -> str:
+        fields = [repr(str(self))]
+        for name in ("status", "code", "retry_after", "request_id"):
+            value = getattr(self, name, None)
+            if value is not None:
+                fields.append(f"{name}={value!r}")
+        return f"{type(self).__name__}({', '.join(fields)})"
+
+
+class InvalidArgumentError(EnjoError, ValueError):
+    """Rejected before anything was sent: empty bot id or text, bad option, missing token."""
+
+    default_kind = "invalid_argument"
+
+
+class APIError(EnjoError):
+    """An error status from the API (or a reply saying ``"success": false``)."""
+
+    default_kind = "api"
+
+
+class InvalidRequestError(APIError):
+    """HTTP 400, e.g. ``botId not found``."""
+
+    default_kind = "invalid_request"
+
+
+class AuthenticationError(APIError):
+    """HTTP 401: the token is missing, wrong or revoked."""
+
+    default_kind = "authentication"
+
+
+class NotFoundError(APIError):
+    """HTTP 404: usually a wrong base URL."""
+
+    default_kind = "not_found"
+
+
+class RateLimitError(APIError):
+    """HTTP 429, or the client-side limiter would wait longer than ``rate_limit_max_wait``
+    (then nothing was sent and ``status`` is ``None``). ``retry_after`` says how long to wait."""
+
+    default_kind = "rate_limited"
+
+
+class ServerError(APIError):
+    """HTTP 5xx. The request may have been processed (a ticket may exist)."""
+
+    default_kind = "server"
+
+
+class APITimeoutError(EnjoError, TimeoutError):
+    """No full answer within the timeout. The request may have been processed."""
+
+    default_kind = "timeout"
+
+
+class APIConnectionError(EnjoError):
+    """DNS failure, connection refused or reset, TLS failure, refused redirect."""
+
+    default_kind = "connection"
+
+
+class ResponseDecodeError(EnjoError):
+    """A 2xx reply whose body is not the documented JSON (or is over the size cap)."""
+
+    default_kind = "decode"

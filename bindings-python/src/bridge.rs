@@ -1,0 +1,292 @@
+//! Async calls: a request runs as a task on the core's process-wide runtime
+//! ([`enjo::runtime`], rebuilt after `fork()`), and its outcome comes back to the asyncio event
+//! loop through a [`Completions`] queue, one per loop.
+//!
+//! A finished task pushes its outcome and, when the queue was empty, writes one byte to a
+//! socket pair whose other end the loop watches (`loop.add_reader`). The loop then runs
+//! [`Completions::drain`] on its own thread, with the GIL it already holds, and settles every
+//! finished `asyncio.Future` at once. No runtime thread ever waits for the GIL, and a burst of
+//! replies costs one wake-up. Loops without `add_reader` (Windows' proactor) get a fallback:
+//! the pushing thread attaches and calls `loop.call_soon_threadsafe(drain)`.
+//!
+//! Cancellation: the Python side calls [`Task::cancel`] when the awaiting coroutine is cancelled,
+//! which aborts the tokio task: its future is dropped, closing the connection or leaving the
+//! rate limiter's queue.
+
+use std::future::Future;
+use std::io::{ErrorKind as IoErrorKind, Read, Write};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
+
+use pyo3::intern;
+use pyo3::prelude::*;
+
+use crate::errors::{ErrorFields, panic_text};
+use crate::models::MessageResponse;
+
+/// How a request ended.
+pub enum Outcome {
+    Reply(Box<enjo::MessageResponse>),
+    Failed(ErrorFields),
+}
+
+impl Outcome {
+    pub fn from_result(result: enjo::Result<enjo::MessageResponse>) -> Outcome {
+        match result {
+            Ok(reply) => Outcome::Reply(Box::new(reply)),
+            Err(err) => Outcome::Failed(ErrorFields::from(&err)),
+        }
+    }
+}
+
+struct Done {
+    future: Py<PyAny>,
+    outcome: Outcome,
+}
+
+/// How the loop learns that the queue has something.
+enum Waker {
+    #[cfg(unix)]
+    Pipe {
+        tx: std::os::unix::net::UnixStream,
+        rx: std::os::unix::net::UnixStream,
+    },
+    /// `loop.call_soon_threadsafe` and the queue's own `drain`.
+    Threadsafe {
+        call_soon_threadsafe: Py<PyAny>,
+        drain: Mutex<Option<Py<PyAny>>>,
+    },
+}
+
+struct Shared {
+    queue: Mutex<Vec<Done>>,
+    waker: Waker,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Vec<Done>> {
+        self.queue
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn push(&self, done: Done) {
+        let was_empty = {
+            let mut queue = self.lock();
+            let was_empty = queue.is_empty();
+            queue.push(done);
+            was_empty
+        };
+        if !was_empty {
+            return; // a wake-up is already on its way
+        }
+        match &self.waker {
+            #[cfg(unix)]
+            Waker::Pipe { tx, .. } => {
+                // Full pipe (WouldBlock): the loop has wake-ups pending anyway.
+                let _ = (&*tx).write(&[1]);
+            }
+            Waker::Threadsafe {
+                call_soon_threadsafe,
+                drain,
+            } => Python::attach(|py| {
+                let drain = drain
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .as_ref()
+                    .map(|d| d.clone_ref(py));
+                if let Some(drain) = drain
+                    && let Err(err) = call_soon_threadsafe.bind(py).call1((drain,))
+                {
+                    // The loop is closed: nobody awaits these futures any more.
+                    err.write_unraisable(py, None);
+                }
+            }),
+        }
+    }
+}
+
+/// The completion queue of one asyncio event loop (made by `enjo._bridge`).
+#[pyclass(frozen, module = "enjo._enjo")]
+pub struct Completions {
+    shared: Arc<Shared>,
+}
+
+#[pymethods]
+impl Completions {
+    /// A queue woken through a socket pair (`fileno()` for `loop.add_reader`), or, with
+    /// `call_soon_threadsafe`, through the loop's own thread-safe scheduling.
+    #[new]
+    #[pyo3(signature = (call_soon_threadsafe=None))]
+    fn new(call_soon_threadsafe: Option<Py<PyAny>>) -> PyResult<Completions> {
+        let waker = match call_soon_threadsafe {
+            Some(call_soon_threadsafe) => Waker::Threadsafe {
+                call_soon_threadsafe,
+                drain: Mutex::new(None),
+            },
+            None => pipe_waker()?,
+        };
+        Ok(Completions {
+            shared: Arc::new(Shared {
+                queue: Mutex::new(Vec::new()),
+                waker,
+            }),
+        })
+    }
+
+    /// The descriptor to watch with `loop.add_reader` (-1 for a thread-safe-call queue).
+    fn fileno(&self) -> i32 {
+        match &self.shared.waker {
+            #[cfg(unix)]
+            Waker::Pipe { rx, .. } => {
+                use std::os::fd::AsRawFd;
+                rx.as_raw_fd()
+            }
+            Waker::Threadsafe { .. } => -1,
+        }
+    }
+
+    /// For the thread-safe-call queue: the callable to schedule (normally `self.drain`).
+    fn set_drain(&self, drain: Py<PyAny>) {
+        if let Waker::Threadsafe { drain: slot, .. } = &self.shared.waker {
+            *slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(drain);
+        }
+    }
+
+    /// Settles every finished request's future (runs on the loop's thread).
+    fn drain(&self, py: Python<'_>) -> PyResult<()> {
+        crate::errors::guard(py, || {
+            #[cfg(unix)]
+            if let Waker::Pipe { rx, .. } = &self.shared.waker {
+                let mut sink = [0u8; 256];
+                loop {
+                    match (&*rx).read(&mut sink) {
+                        Ok(0) => break,
+                        Ok(_) => continue,
+                        Err(e) if e.kind() == IoErrorKind::Interrupted => continue,
+                        Err(_) => break, // WouldBlock: emptied
+                    }
+                }
+            }
+            let done = std::mem::take(&mut *self.shared.lock());
+            for Done { future, outcome } in done {
+                let future = future.bind(py);
+                // Cancelled meanwhile (its task was aborted too late to stop it): drop the reply.
+                if future.call_method0(intern!(py, "done"))?.is_truthy()? {
+                    continue;
+                }
+                let settled = match outcome {
+                    Outcome::Reply(reply) => {
+                        let reply = Py::new(py, MessageResponse::from(*reply))?;
+                        future.call_method1(intern!(py, "set_result"), (reply,))
+                    }
+                    Outcome::Failed(fields) => {
+                        let err = fields.to_pyerr(py).into_value(py);
+                        future.call_method1(intern!(py, "set_exception"), (err,))
+                    }
+                };
+                if let Err(err) = settled {
+                    err.write_unraisable(py, Some(future));
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+#[cfg(unix)]
+fn pipe_waker() -> PyResult<Waker> {
+    let (tx, rx) = std::os::unix::net::UnixStream::pair()?;
+    tx.set_nonblocking(true)?;
+    rx.set_nonblocking(true)?;
+    Ok(Waker::Pipe { tx, rx })
+}
+
+#[cfg(not(unix))]
+fn pipe_waker() -> PyResult<Waker> {
+    Err(pyo3::exceptions::PyNotImplementedError::new_err(
+        "no socket-pair wake-up on this platform",
+    ))
+}
+
+/// Requests started and not yet finished or dropped (a test hook: cancellation must drop them).
+pub static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+struct InFlight;
+
+impl InFlight {
+    fn new() -> InFlight {
+        IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
+        InFlight
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A running request; `cancel()` aborts it.
+#[pyclass(frozen, module = "enjo._enjo")]
+pub struct Task {
+    abort: Option<tokio::task::AbortHandle>,
+}
+
+#[pymethods]
+impl Task {
+    /// Aborts the request (idempotent; nothing happens once it has finished).
+    fn cancel(&self) {
+        if let Some(abort) = &self.abort {
+            abort.abort();
+        }
+    }
+}
+
+/// A future that turns a panic while polling into `Err(message)`.
+struct CatchUnwind<F>(Pin<Box<F>>);
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, String>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(payload) => Poll::Ready(Err(panic_text(payload.as_ref()))),
+        }
+    }
+}
+
+/// Runs `request` on the core's runtime; its outcome settles `future` through `completions`.
+pub fn spawn<F>(completions: &Completions, future: Py<PyAny>, request: F) -> Task
+where
+    F: Future<Output = Outcome> + Send + 'static,
+{
+    let shared = completions.shared.clone();
+    let runtime = match enjo::runtime() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            shared.push(Done {
+                future,
+                outcome: Outcome::Failed(ErrorFields::from(&err)),
+            });
+            return Task { abort: None };
+        }
+    };
+    let in_flight = InFlight::new();
+    let handle = runtime.spawn(async move {
+        let _in_flight = in_flight;
+        let outcome = CatchUnwind(Box::pin(request))
+            .await
+            .unwrap_or_else(|panic| Outcome::Failed(ErrorFields::bug(&panic)));
+        shared.push(Done { future, outcome });
+    });
+    Task {
+        abort: Some(handle.abort_handle()),
+    }
+}

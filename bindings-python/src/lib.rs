@@ -1,0 +1,369 @@
+//! The native half of the Python package `enjo` (module `enjo._enjo`): converts options,
+//! replies and errors between Python and the `enjo` core crate, nothing else.
+//!
+//! - [`Client`] wraps `enjo::Client`. `send` is the blocking call: it releases the GIL
+//!   (`py.detach`) and runs the request on the calling thread's own runtime
+//!   ([`enjo::blocking::block_on`], fork-safe). On the main thread it wakes every 100 ms to run
+//!   Python's signal handlers, so Ctrl-C interrupts a long call. `start` is the async call (see
+//!   [`bridge`]).
+//! - Replies are the classes of [`models`]; errors become the classes of `enjo._exceptions`
+//!   ([`errors`]); a panic anywhere becomes `enjo.EnjoError`.
+//! - Logging goes through the core's observer to the Python logger `enjo` ([`logging`]).
+
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+mod bridge;
+mod errors;
+mod logging;
+mod models;
+mod options;
+
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use pyo3::prelude::*;
+
+use crate::bridge::{Completions, Outcome, Task};
+use crate::errors::{ErrorFields, guard, panic_text, to_pyerr};
+use crate::logging::Logged;
+use crate::models::{MessageResponse, Source, Ticket};
+
+/// The thread that imported the module, when it is Python's main thread: the only one whose
+/// blocking calls need to run signal handlers (Python runs them on the main thread only).
+static MAIN_THREAD: OnceLock<std::thread::ThreadId> = OnceLock::new();
+
+/// How often a blocking call on the main thread checks for signals (Ctrl-C).
+const SIGNAL_CHECK: Duration = Duration::from_millis(100);
+
+fn on_main_thread() -> bool {
+    MAIN_THREAD
+        .get()
+        .is_some_and(|id| *id == std::thread::current().id())
+}
+
+/// Runs a request from blocking code with the GIL released. A panic becomes an `EnjoError`;
+/// on the main thread, a signal handler that raises (`KeyboardInterrupt`) abandons the request
+/// (its future is dropped) and the exception propagates.
+fn block<F>(py: Python<'_>, request: F) -> PyResult<enjo::MessageResponse>
+where
+    F: Future<Output = enjo::Result<enjo::MessageResponse>> + Send,
+{
+    enum Ended {
+        Done(Box<enjo::Result<enjo::MessageResponse>>),
+        Signal(PyErr),
+    }
+    let interruptible = on_main_thread();
+    let ended = py.detach(|| {
+        catch_unwind(AssertUnwindSafe(|| {
+            enjo::blocking::block_on(async move {
+                if !interruptible {
+                    return Ok(Ended::Done(Box::new(request.await)));
+                }
+                let mut request = std::pin::pin!(request);
+                let check = tokio::time::sleep(SIGNAL_CHECK);
+                let mut check = std::pin::pin!(check);
+                loop {
+                    tokio::select! {
+                        biased;
+                        result = &mut request => return Ok(Ended::Done(Box::new(result))),
+                        () = &mut check => {
+                            if let Err(err) = Python::attach(|py| py.check_signals()) {
+                                return Ok(Ended::Signal(err));
+                            }
+                            check.as_mut().reset(tokio::time::Instant::now() + SIGNAL_CHECK);
+                        }
+                    }
+                }
+            })
+        }))
+    });
+    match ended {
+        Ok(Ok(Ended::Done(done))) => (*done).map_err(|err| to_pyerr(py, &err)),
+        Ok(Err(err)) => Err(to_pyerr(py, &err)),
+        Ok(Ok(Ended::Signal(err))) => Err(err),
+        Err(payload) => Err(ErrorFields::bug(&panic_text(payload.as_ref())).to_pyerr(py)),
+    }
+}
+
+/// `Some(bot id)` when the caller's logger wants records.
+fn log_context(log: bool, bot_id: &str) -> Option<Arc<str>> {
+    log.then(|| Arc::from(bot_id))
+}
+
+/// The native client; `enjo.Enjo` and `enjo.AsyncEnjo` wrap it.
+#[pyclass(frozen, module = "enjo._enjo")]
+struct Client {
+    inner: enjo::Client,
+}
+
+#[pymethods]
+impl Client {
+    #[new]
+    #[pyo3(signature = (
+        *, token=None, base_url=None, timeout=None, connect_timeout=None, max_retries=None,
+        retry_policy=None, rate_limit=None, rate_limit_max_wait=None, user_agent=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        token: Option<String>,
+        base_url: Option<String>,
+        timeout: Option<f64>,
+        connect_timeout: Option<f64>,
+        max_retries: Option<i64>,
+        retry_policy: Option<String>,
+        rate_limit: Option<Bound<'_, PyAny>>,
+        rate_limit_max_wait: Option<f64>,
+        user_agent: Option<String>,
+    ) -> PyResult<Client> {
+        guard(py, || {
+            let limit = match rate_limit {
+                Some(value) => Some(options::rate_limit(&value)?),
+                None => None,
+            };
+            let built = (|| {
+                let mut b = enjo::Client::builder().observer(logging::observe);
+                if let Some(token) = token {
+                    b = b.token(token);
+                }
+                if let Some(url) = base_url {
+                    b = b.base_url(url);
+                }
+                if let Some(secs) = timeout {
+                    b = b.timeout(options::seconds("timeout", secs, false)?);
+                }
+                if let Some(secs) = connect_timeout {
+                    b = b.connect_timeout(options::seconds("connect_timeout", secs, false)?);
+                }
+                if let Some(n) = max_retries {
+                    b = b.max_retries(options::retries("max_retries", n)?);
+                }
+                if let Some(policy) = retry_policy {
+                    b = b.retry_policy(options::retry_policy(&policy)?);
+                }
+                if let Some(limit) = limit {
+                    b = b.rate_limit(limit?);
+                }
+                if let Some(secs) = rate_limit_max_wait {
+                    b = b.rate_limit_max_wait(options::seconds("rate_limit_max_wait", secs, true)?);
+                }
+                if let Some(suffix) = user_agent {
+                    b = b.user_agent(suffix);
+                }
+                b.build()
+            })();
+            built
+                .map(|inner| Client { inner })
+                .map_err(|err| to_pyerr(py, &err))
+        })
+    }
+
+    /// The base URL requests go to (normalised, no trailing slash).
+    #[getter]
+    fn base_url(&self) -> &str {
+        self.inner.base_url()
+    }
+
+    /// The client's settings without secrets.
+    fn describe(&self) -> String {
+        format!("{:?}", self.inner)
+    }
+
+    /// Sends `text` to `bot_id` and waits for the reply, with the GIL released.
+    #[pyo3(signature = (bot_id, text, conversation_id=None, timeout=None, max_retries=None, log=false))]
+    #[allow(clippy::too_many_arguments)]
+    fn send(
+        &self,
+        py: Python<'_>,
+        bot_id: String,
+        text: String,
+        conversation_id: Option<String>,
+        timeout: Option<f64>,
+        max_retries: Option<i64>,
+        log: bool,
+    ) -> PyResult<MessageResponse> {
+        guard(py, || {
+            let options = options::send_options(conversation_id, timeout, max_retries)
+                .map_err(|err| to_pyerr(py, &err))?;
+            let client = &self.inner;
+            let logged = log_context(log, &bot_id);
+            let reply = block(
+                py,
+                Logged::new(client.send_message_with(&bot_id, &text, &options), logged),
+            )?;
+            Ok(MessageResponse::from(reply))
+        })
+    }
+
+    /// Starts sending `text` to `bot_id` on the SDK's runtime; the outcome settles `future`
+    /// (an `asyncio.Future` of the loop that owns `completions`).
+    #[pyo3(signature = (completions, future, bot_id, text, conversation_id=None, timeout=None, max_retries=None, log=false))]
+    #[allow(clippy::too_many_arguments)]
+    fn start(
+        &self,
+        py: Python<'_>,
+        completions: &Completions,
+        future: Py<PyAny>,
+        bot_id: String,
+        text: String,
+        conversation_id: Option<String>,
+        timeout: Option<f64>,
+        max_retries: Option<i64>,
+        log: bool,
+    ) -> PyResult<Task> {
+        guard(py, || {
+            let options = options::send_options(conversation_id, timeout, max_retries);
+            let client = self.inner.clone();
+            let logged = log_context(log, &bot_id);
+            Ok(bridge::spawn(completions, future, async move {
+                match options {
+                    Ok(options) => Outcome::from_result(
+                        Logged::new(client.send_message_with(&bot_id, &text, &options), logged)
+                            .await,
+                    ),
+                    Err(err) => Outcome::Failed(ErrorFields::from(&err)),
+                }
+            }))
+        })
+    }
+
+    /// A conversation with `bot_id`, continuing `conversation_id` when given.
+    #[pyo3(signature = (bot_id, conversation_id=None))]
+    fn conversation(&self, bot_id: String, conversation_id: Option<String>) -> Conversation {
+        let inner = match conversation_id {
+            Some(id) => self.inner.resume_conversation(bot_id, id),
+            None => self.inner.conversation(bot_id),
+        };
+        Conversation {
+            inner: Arc::new(inner),
+        }
+    }
+}
+
+/// The native conversation; `enjo.Conversation` and `enjo.AsyncConversation` wrap it.
+#[pyclass(frozen, module = "enjo._enjo")]
+struct Conversation {
+    inner: Arc<enjo::Conversation>,
+}
+
+#[pymethods]
+impl Conversation {
+    /// The bot this conversation talks to.
+    #[getter]
+    fn bot_id(&self) -> &str {
+        self.inner.bot_id()
+    }
+
+    /// The conversation id, once a reply has given one (or when resumed).
+    #[getter]
+    fn conversation_id(&self) -> Option<String> {
+        self.inner.id()
+    }
+
+    /// Sends `text` in this conversation and waits, with the GIL released.
+    #[pyo3(signature = (text, timeout=None, max_retries=None, log=false))]
+    fn send(
+        &self,
+        py: Python<'_>,
+        text: String,
+        timeout: Option<f64>,
+        max_retries: Option<i64>,
+        log: bool,
+    ) -> PyResult<MessageResponse> {
+        guard(py, || {
+            let options = options::send_options(None, timeout, max_retries)
+                .map_err(|err| to_pyerr(py, &err))?;
+            let logged = log_context(log, self.inner.bot_id());
+            let reply = block(
+                py,
+                Logged::new(self.inner.send_with(&text, options), logged),
+            )?;
+            Ok(MessageResponse::from(reply))
+        })
+    }
+
+    /// Starts sending `text` in this conversation (see `Client.start`).
+    #[pyo3(signature = (completions, future, text, timeout=None, max_retries=None, log=false))]
+    #[allow(clippy::too_many_arguments)]
+    fn start(
+        &self,
+        py: Python<'_>,
+        completions: &Completions,
+        future: Py<PyAny>,
+        text: String,
+        timeout: Option<f64>,
+        max_retries: Option<i64>,
+        log: bool,
+    ) -> PyResult<Task> {
+        guard(py, || {
+            let options = options::send_options(None, timeout, max_retries);
+            let conversation = self.inner.clone();
+            let logged = log_context(log, self.inner.bot_id());
+            Ok(bridge::spawn(completions, future, async move {
+                match options {
+                    Ok(options) => Outcome::from_result(
+                        Logged::new(conversation.send_with(&text, options), logged).await,
+                    ),
+                    Err(err) => Outcome::Failed(ErrorFields::from(&err)),
+                }
+            }))
+        })
+    }
+}
+
+/// Test hook: panics in a plain call (`"sync"`), inside a blocking request (`"blocking"`) or
+/// inside an async request's task (`"async"`, which needs `completions` and `future`), to
+/// prove that none of them reaches Python as anything but `enjo.EnjoError`. Not public API.
+#[pyfunction]
+#[pyo3(signature = (mode, completions=None, future=None))]
+fn _test_panic(
+    py: Python<'_>,
+    mode: &str,
+    completions: Option<&Completions>,
+    future: Option<Py<PyAny>>,
+) -> PyResult<Option<Task>> {
+    guard(py, || match (mode, completions, future) {
+        ("blocking", _, _) => block(py, async { boom("blocking") }).map(|_| None),
+        ("async", Some(completions), Some(future)) => {
+            Ok(Some(bridge::spawn(completions, future, async {
+                tokio::task::yield_now().await;
+                Outcome::from_result(boom("async"))
+            })))
+        }
+        _ => panic!("test panic (sync)"),
+    })
+}
+
+fn boom(where_: &str) -> enjo::Result<enjo::MessageResponse> {
+    panic!("test panic ({where_})")
+}
+
+/// Test hook: async requests started and not yet finished or dropped.
+#[pyfunction]
+fn _in_flight() -> usize {
+    bridge::IN_FLIGHT.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+#[pymodule]
+fn _enjo(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    let threading = py.import("threading")?;
+    let current = threading.call_method0("get_ident")?;
+    let main = threading.call_method0("main_thread")?.getattr("ident")?;
+    if current.eq(main)? {
+        let _ = MAIN_THREAD.set(std::thread::current().id());
+    }
+    m.add("__version__", enjo::VERSION)?;
+    m.add_class::<Client>()?;
+    m.add_class::<Conversation>()?;
+    m.add_class::<Completions>()?;
+    m.add_class::<Task>()?;
+    m.add_class::<MessageResponse>()?;
+    m.add_class::<Source>()?;
+    m.add_class::<Ticket>()?;
+    m.add_function(wrap_pyfunction!(_test_panic, m)?)?;
+    m.add_function(wrap_pyfunction!(_in_flight, m)?)?;
+    Ok(())
+}
