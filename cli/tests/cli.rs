@@ -266,3 +266,32 @@ fn enjo_mock_subcommand_serves_the_api() {
     drop(child.stdin.take());
     assert!(child.wait().expect("exits").success());
 }
+
+#[test]
+fn a_spinner_shows_on_a_terminal_while_waiting() {
+    // `script` (util-linux, essential on Debian) runs the command on a pseudo-terminal.
+    let server = mock();
+    server
+        .add_fault(enjo_mock::FaultRule {
+            bot_id: Some("echo-bot".into()),
+            fault: "delay=600".into(),
+            times: Some(1),
+        })
+        .expect("fault");
+    let enjo = assert_cmd::cargo::cargo_bin("enjo");
+    let output = std::process::Command::new("script")
+        .args(["-q", "-e", "-c"])
+        .arg(format!("{} send echo-bot slow", enjo.display()))
+        .arg("/dev/null")
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("TERM", "xterm")
+        .env("ENJO_BASE_URL", server.url())
+        .env("ENJO_API_TOKEN", DEFAULT_TOKEN)
+        .output()
+        .expect("script runs");
+    assert!(output.status.success(), "{output:?}");
+    let terminal = String::from_utf8_lossy(&output.stdout);
+    assert!(terminal.contains("waiting for the bot"), "{terminal}");
+    assert!(terminal.contains("slow"), "the answer follows: {terminal}");
+}
