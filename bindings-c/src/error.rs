@@ -6,7 +6,7 @@ use std::ffi::{CString, c_char};
 use enjo_core::{Error, ErrorKind};
 
 use crate::enjo_status;
-use crate::util::{c_string, guard, opt_c_string, panic_text, ptr_of};
+use crate::util::{c_string, guard, opt_c_string, ptr_of};
 
 /// An error inside the library, before it is handed to C: the core's, or the binding's own
 /// (invalid argument caught here, caught panic). Small, so `Result`s stay cheap.
@@ -30,7 +30,7 @@ impl CError {
             enjo_status::ENJO_ERR_INTERNAL,
             format!(
                 "internal error in libenjo ({}); this is a bug, please report it",
-                panic_text(payload)
+                enjo_core::unwind::panic_message(payload)
             )
             .into_boxed_str(),
         )

@@ -1,6 +1,5 @@
 //! Panic guards, argument conversion and the small free-standing functions.
 
-use std::any::Any;
 use std::ffi::{CStr, CString, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -35,17 +34,6 @@ pub(crate) fn call(
 /// Runs an infallible entry point (an accessor), returning `fallback` on a panic.
 pub(crate) fn guard<T>(fallback: T, body: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(body)).unwrap_or(fallback)
-}
-
-/// The text of a panic payload.
-pub(crate) fn panic_text(payload: &(dyn Any + Send)) -> &str {
-    if let Some(s) = payload.downcast_ref::<&'static str>() {
-        s
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s
-    } else {
-        "unknown panic"
-    }
 }
 
 /// A required string argument: not NULL, valid UTF-8 (emptiness is checked by the core, whose

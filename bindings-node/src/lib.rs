@@ -16,11 +16,8 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 use std::future::Future;
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use napi::bindgen_prelude::{Either, Object};
@@ -446,32 +443,6 @@ impl CancelToken {
     }
 }
 
-/// A future that turns a panic while polling into `Err(message)`.
-struct CatchUnwind<F>(Pin<Box<F>>);
-
-impl<F: Future> Future for CatchUnwind<F> {
-    type Output = Result<F::Output, String>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let inner = self.0.as_mut();
-        match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
-            Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(payload) => Poll::Ready(Err(panic_text(payload.as_ref()))),
-        }
-    }
-}
-
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        format!("panic: {s}")
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        format!("panic: {s}")
-    } else {
-        "panic".to_owned()
-    }
-}
-
 type OutcomeDeferred = JsDeferred<SendOutcome, Box<dyn FnOnce(Env) -> napi::Result<SendOutcome>>>;
 
 /// Whether a JavaScript environment (the main thread's, or a worker's) still exists.
@@ -535,7 +506,7 @@ where
         }
     };
     runtime.spawn(async move {
-        let guarded = CatchUnwind(Box::pin(request));
+        let guarded = enjo::unwind::catch_unwind_future(request);
         let outcome = match cancel {
             None => guarded.await,
             Some(cancel) => tokio::select! {
@@ -544,7 +515,9 @@ where
                 outcome = guarded => outcome,
             },
         };
-        settle(outcome.unwrap_or_else(|panic| SendOutcome::failed(ErrorInfo::bug(&panic))));
+        settle(outcome.unwrap_or_else(|panic| {
+            SendOutcome::failed(ErrorInfo::bug(&format!("panic: {panic}")))
+        }));
     });
     Ok(promise)
 }
@@ -753,18 +726,6 @@ mod tests {
         assert_eq!(info.retry_after, Some(2.5));
         assert_eq!(info.request_id.as_deref(), Some("req-7"));
         assert!(info.message.contains("req-7"), "{}", info.message);
-    }
-
-    #[tokio::test]
-    async fn a_panicking_future_becomes_an_error() {
-        let ok = CatchUnwind(Box::pin(async { 7 })).await;
-        assert_eq!(ok, Ok(7));
-        let caught = CatchUnwind(Box::pin(async {
-            tokio::task::yield_now().await;
-            panic!("boom")
-        }))
-        .await;
-        assert_eq!(caught, Err::<(), _>("panic: boom".to_owned()));
     }
 
     #[tokio::test]

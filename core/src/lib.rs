@@ -42,6 +42,7 @@ mod models;
 pub mod process;
 pub mod ratelimit;
 pub mod retry;
+pub mod unwind;
 pub mod validate;
 
 pub use client::{Client, ClientBuilder};
