@@ -1,0 +1,67 @@
+//! The examples in `core/examples/` run against a real enjo-mock (built next to the test
+//! binaries, in `target/<profile>/examples/`).
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Once;
+
+use common::Mock;
+
+fn example(name: &str) -> PathBuf {
+    // `cargo test` builds examples, but `cargo test --test examples` does not: build them once.
+    static BUILD: Once = Once::new();
+    BUILD.call_once(|| {
+        let mut cargo = Command::new(env!("CARGO"));
+        cargo.args(["build", "--quiet", "--package", "enjo", "--examples"]);
+        if !cfg!(debug_assertions) {
+            cargo.arg("--release");
+        }
+        let status = cargo.status().expect("cargo runs");
+        assert!(status.success(), "building the examples failed");
+    });
+    let mut dir = std::env::current_exe().expect("test binary path");
+    dir.pop(); // the test binary
+    dir.pop(); // deps/
+    let path = dir.join("examples").join(name);
+    assert!(path.exists(), "{} is built by cargo test", path.display());
+    path
+}
+
+fn run(mock: &Mock, name: &str, args: &[&str]) -> String {
+    let output = Command::new(example(name))
+        .args(args)
+        .env("ENJO_BASE_URL", mock.url())
+        .env("ENJO_API_TOKEN", enjo_mock::DEFAULT_TOKEN)
+        .output()
+        .expect("example runs");
+    assert!(output.status.success(), "{name}: {output:?}");
+    String::from_utf8(output.stdout).expect("utf8")
+}
+
+#[test]
+fn send_message_example() {
+    let mock = Mock::start();
+    let out = run(
+        &mock,
+        "send_message",
+        &["support-bot", "Request for ticket generation"],
+    );
+    assert!(out.contains("ticket 00012345 (New)"), "{out}");
+}
+
+#[test]
+fn conversation_example() {
+    let mock = Mock::start();
+    let out = run(&mock, "conversation", &["jira-bot"]);
+    assert!(out.contains("ticket SUP-"), "{out}");
+    let id = out
+        .lines()
+        .last()
+        .and_then(|l| l.strip_prefix("conversation "))
+        .expect("id");
+    let tickets = mock.server.tickets();
+    assert_eq!(tickets.len(), 1);
+    assert_eq!(tickets[0].conversation_id, id);
+}
