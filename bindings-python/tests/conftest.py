@@ -115,6 +115,14 @@ def limited_mock() -> Iterator[Mock]:
 
 
 @pytest.fixture
+def own_mock() -> Iterator[Mock]:
+    """A mock of the test's own (limits off): its own origin, hence its own shared limiter."""
+    server = Mock("--rate-limit", "off")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def client(mock: Mock) -> Iterator[enjo.Enjo]:
     with enjo.Enjo(token=TOKEN, base_url=mock.url, rate_limit=False) as c:
         yield c
