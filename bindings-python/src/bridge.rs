@@ -15,16 +15,13 @@
 
 use std::future::Future;
 use std::io::{ErrorKind as IoErrorKind, Read, Write};
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll};
 
 use pyo3::intern;
 use pyo3::prelude::*;
 
-use crate::errors::{ErrorFields, panic_text};
+use crate::errors::ErrorFields;
 use crate::models::MessageResponse;
 
 /// How a request ended.
@@ -246,22 +243,6 @@ impl Task {
     }
 }
 
-/// A future that turns a panic while polling into `Err(message)`.
-struct CatchUnwind<F>(Pin<Box<F>>);
-
-impl<F: Future> Future for CatchUnwind<F> {
-    type Output = Result<F::Output, String>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let inner = self.0.as_mut();
-        match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
-            Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(payload) => Poll::Ready(Err(panic_text(payload.as_ref()))),
-        }
-    }
-}
-
 /// Runs `request` on the core's runtime; its outcome settles `future` through `completions`.
 pub fn spawn<F>(completions: &Completions, future: Py<PyAny>, request: F) -> Task
 where
@@ -281,9 +262,9 @@ where
     let in_flight = InFlight::new();
     let handle = runtime.spawn(async move {
         let _in_flight = in_flight;
-        let outcome = CatchUnwind(Box::pin(request))
+        let outcome = enjo::unwind::catch_unwind_future(request)
             .await
-            .unwrap_or_else(|panic| Outcome::Failed(ErrorFields::bug(&panic)));
+            .unwrap_or_else(|panic| Outcome::Failed(ErrorFields::bug(&format!("panic: {panic}"))));
         shared.push(Done { future, outcome });
     });
     Task {

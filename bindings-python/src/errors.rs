@@ -107,15 +107,9 @@ pub fn invalid(message: impl Into<String>) -> enjo::Error {
     enjo::Error::invalid_argument(message)
 }
 
-/// The text of a panic's payload.
+/// The text of a panic's payload (its message, from [`enjo::unwind::panic_message`]).
 pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        format!("panic: {s}")
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        format!("panic: {s}")
-    } else {
-        "panic".to_owned()
-    }
+    format!("panic: {}", enjo::unwind::panic_message(payload))
 }
 
 /// Runs `f`, turning a panic into an `EnjoError` (the body of every exported function runs in
