@@ -180,11 +180,10 @@ class Enjo(_Base):
         self.close()
 
 
-class Conversation:
-    """A conversation with one bot (from ``Enjo.conversation``): each ``send`` passes the
-    conversation id of the previous reply, so the bot keeps the context."""
+class _ConversationBase:
+    """What both conversation classes share: the native handle and its read-only state."""
 
-    def __init__(self, client: Enjo, native: Any) -> None:
+    def __init__(self, client: _Base, native: Any) -> None:
         self._client = client
         self._native = native
 
@@ -198,18 +197,29 @@ class Conversation:
         """The conversation id, once a reply has given one (or when resumed)."""
         return self._native.conversation_id  # type: ignore[no-any-return]
 
+    def _check_open(self) -> None:
+        if self._client.closed:
+            _CLOSED.send()
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(bot_id={self.bot_id!r}, "
+            f"conversation_id={self.conversation_id!r})"
+        )
+
+
+class Conversation(_ConversationBase):
+    """A conversation with one bot (from ``Enjo.conversation``): each ``send`` passes the
+    conversation id of the previous reply, so the bot keeps the context."""
+
     def send(
         self, text: str, *, timeout: Optional[float] = None, max_retries: Optional[int] = None
     ) -> MessageResponse:
         """Sends ``text`` in this conversation and returns the reply."""
-        if self._client.closed:
-            _CLOSED.send()
+        self._check_open()
         return self._native.send(  # type: ignore[no-any-return]
             text, timeout, max_retries, _log_enabled()
         )
-
-    def __repr__(self) -> str:
-        return f"Conversation(bot_id={self.bot_id!r}, conversation_id={self.conversation_id!r})"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -316,33 +326,12 @@ class AsyncEnjo(_Base):
         await self.close()
 
 
-class AsyncConversation:
+class AsyncConversation(_ConversationBase):
     """A conversation with one bot (from ``AsyncEnjo.conversation``)."""
-
-    def __init__(self, client: AsyncEnjo, native: Any) -> None:
-        self._client = client
-        self._native = native
-
-    @property
-    def bot_id(self) -> str:
-        """The bot this conversation talks to."""
-        return self._native.bot_id  # type: ignore[no-any-return]
-
-    @property
-    def conversation_id(self) -> Optional[str]:
-        """The conversation id, once a reply has given one (or when resumed)."""
-        return self._native.conversation_id  # type: ignore[no-any-return]
 
     async def send(
         self, text: str, *, timeout: Optional[float] = None, max_retries: Optional[int] = None
     ) -> MessageResponse:
         """Sends ``text`` in this conversation and returns the reply."""
-        if self._client.closed:
-            _CLOSED.send()
+        self._check_open()
         return await _await(self._native.start, text, timeout, max_retries, _log_enabled())
-
-    def __repr__(self) -> str:
-        return (
-            f"AsyncConversation(bot_id={self.bot_id!r}, "
-            f"conversation_id={self.conversation_id!r})"
-        )
