@@ -22,6 +22,7 @@ test: lint test-rust test-bindings
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --locked
 
 test-rust:
 	$(CARGO) test --workspace --locked

@@ -1,14 +1,14 @@
 //! The native half of the Python package `enjo` (module `enjo._enjo`): converts options,
 //! replies and errors between Python and the `enjo` core crate, nothing else.
 //!
-//! - [`Client`] wraps `enjo::Client`. `send` is the blocking call: it releases the GIL
+//! - `Client` wraps `enjo::Client`. `send` is the blocking call: it releases the GIL
 //!   (`py.detach`) and runs the request on the calling thread's own runtime
 //!   ([`enjo::blocking::block_on`], fork-safe). On the main thread it wakes every 100 ms to run
 //!   Python's signal handlers, so Ctrl-C interrupts a long call. `start` is the async call (see
-//!   [`bridge`]).
-//! - Replies are the classes of [`models`]; errors become the classes of `enjo._exceptions`
-//!   ([`errors`]); a panic anywhere becomes `enjo.EnjoError`.
-//! - Logging goes through the core's observer to the Python logger `enjo` ([`logging`]).
+//!   `bridge`).
+//! - Replies are the classes of `models`; errors become the classes of `enjo._exceptions`
+//!   (`errors`); a panic anywhere becomes `enjo.EnjoError`.
+//! - Logging goes through the core's observer to the Python logger `enjo` (`logging`).
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 

@@ -98,8 +98,9 @@ fn io_error(e: std::io::Error) -> Error {
     .with_maybe_sent(false)
 }
 
-/// The SDK's process-wide tokio runtime (worker threads named `enjo-io`, see [`io_threads`]),
-/// rebuilt in a child after `fork()`. Async bindings run their requests on it.
+/// The SDK's process-wide tokio runtime (worker threads named `enjo-io`: one by default, or
+/// `ENJO_IO_THREADS`), rebuilt in a child after `fork()`. Async bindings run their requests
+/// on it.
 pub fn runtime() -> Result<&'static tokio::runtime::Runtime> {
     RUNTIME.get_or_try_init(|| {
         tokio::runtime::Builder::new_multi_thread()
