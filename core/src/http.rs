@@ -55,7 +55,11 @@ pub(crate) fn build_client(settings: &HttpSettings) -> Result<reqwest::Client> {
     }
     if let Some(proxy) = &settings.proxy {
         let proxy = reqwest::Proxy::all(proxy.as_str()).map_err(|e| {
-            Error::invalid_argument(format!("proxy {proxy:?} is not a valid proxy URL: {e}"))
+            let shown = crate::validate::redact_credentials(proxy);
+            Error::invalid_argument(format!(
+                "proxy {shown:?} is not a valid proxy URL: {}",
+                root_cause(&e)
+            ))
         })?;
         builder = builder.proxy(proxy);
     }

@@ -42,6 +42,12 @@ use tokio::sync::Notify;
 use crate::error::{Error, Result};
 use crate::process::PerProcess;
 
+/// The latest instant the limiter computes with: a year after `now` (later ones saturate).
+fn far_future(now: Instant) -> Instant {
+    now.checked_add(crate::validate::MAX_DURATION)
+        .unwrap_or(now)
+}
+
 /// At most `requests` requests in any window of length `window`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Quota {
@@ -63,14 +69,29 @@ impl Quota {
         Quota::new(10, Duration::from_secs(5)),
     ];
 
-    /// Rejects a quota of zero requests or a zero-length window.
+    /// Rejects a quota of zero requests, a zero-length window, or a window longer than
+    /// [`MAX_DURATION`](crate::validate::MAX_DURATION) (a year).
     pub fn validate(&self) -> Result<()> {
         if self.requests == 0 || self.window.is_zero() {
             return Err(Error::invalid_argument(format!(
                 "rate limit quota {self} is empty: it needs at least 1 request and a window above 0"
             )));
         }
+        if self.window > crate::validate::MAX_DURATION {
+            return Err(Error::invalid_argument(format!(
+                "rate limit quota {self} has a window longer than a year"
+            )));
+        }
         Ok(())
+    }
+
+    /// A quota from another language's numbers: `requests` a whole number from 1, `window`
+    /// already converted (see [`validate::seconds`](crate::validate::seconds)).
+    pub fn from_count(requests: f64, window: Duration) -> Result<Quota> {
+        let requests = crate::validate::count("rate limit requests", requests)?;
+        let quota = Quota::new(requests, window);
+        quota.validate()?;
+        Ok(quota)
     }
 
     /// Parses a comma-separated list such as `20/60s,10/5s` (units `ms`, `s`, `m`; a bare number
@@ -234,7 +255,9 @@ impl SlidingLog {
                 .checked_sub(room + 1)
                 .and_then(|i| self.done.get(i))
             {
-                let earliest = pivot + quota.window;
+                // Windows are at most a year (`Quota::validate`); saturate rather than panic
+                // for a store fed unvalidated quotas.
+                let earliest = pivot.checked_add(quota.window).unwrap_or(far_future(now));
                 if earliest > now {
                     wait_until = Some(wait_until.map_or(earliest, |w| w.max(earliest)));
                 }
@@ -410,12 +433,13 @@ impl RateLimiter {
         max_wait: Option<Duration>,
     ) -> Result<Permit> {
         let start = self.clock.now();
-        let deadline = max_wait.map(|w| start + w);
+        // A bound too large to add to an instant is no bound at all.
+        let deadline = max_wait.and_then(|w| start.checked_add(w));
         let too_long = |limiter: &RateLimiter, bound: Duration| {
             let now = limiter.clock.now();
             let until = match limiter.store.peek(quotas, now) {
                 Decision::WaitUntil(until) => until,
-                _ => now + bound,
+                _ => now.checked_add(bound).unwrap_or(now),
             };
             Error::local_rate_limit(until.saturating_duration_since(now), bound)
         };
@@ -491,7 +515,8 @@ impl RateLimiter {
 
     /// Blocks every caller until `retry_after` from now (the server said 429).
     pub fn block_for(&self, retry_after: Duration) {
-        let until = self.clock.now() + retry_after;
+        let now = self.clock.now();
+        let until = now.checked_add(retry_after).unwrap_or(far_future(now));
         self.store.block_until(until);
         tracing::debug!(
             target: "enjo::ratelimit",

@@ -4,6 +4,7 @@
 //! errors whose message names the offending argument.
 
 use std::net::IpAddr;
+use std::time::Duration;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use url::{Host, Url};
@@ -35,27 +36,29 @@ impl BaseUrl {
     /// `allow_insecure_http` is set (the token must never cross a network in clear text). A
     /// path is kept as a prefix; queries, fragments and credentials are refused.
     pub fn parse(input: &str, allow_insecure_http: bool) -> Result<BaseUrl> {
+        // Messages quote the URL without any credentials it may (wrongly) hold.
+        let shown = redact_credentials(input.trim());
         let url = Url::parse(input.trim()).map_err(|e| {
             Error::invalid_argument(format!(
-                "base_url {input:?} is not a valid URL ({e}); expected e.g. https://api.enjo.ai"
+                "base_url {shown:?} is not a valid URL ({e}); expected e.g. https://api.enjo.ai"
             ))
         })?;
         let host = url
             .host()
-            .ok_or_else(|| Error::invalid_argument(format!("base_url {input:?} has no host")))?;
+            .ok_or_else(|| Error::invalid_argument(format!("base_url {shown:?} has no host")))?;
         match url.scheme() {
             "https" => {}
             "http" if allow_insecure_http || is_loopback(&host) => {}
             "http" => {
                 return Err(Error::invalid_argument(format!(
-                    "base_url {input:?} uses plain http to a non-loopback host: the bearer token \
+                    "base_url {shown:?} uses plain http to a non-loopback host: the bearer token \
                      would travel in clear text. Use https, or enable allow_insecure_http \
                      explicitly"
                 )));
             }
             other => {
                 return Err(Error::invalid_argument(format!(
-                    "base_url {input:?} has scheme {other:?}; only https (and http to loopback) \
+                    "base_url {shown:?} has scheme {other:?}; only https (and http to loopback) \
                      are supported"
                 )));
             }
@@ -67,7 +70,7 @@ impl BaseUrl {
         }
         if url.query().is_some() || url.fragment().is_some() {
             return Err(Error::invalid_argument(format!(
-                "base_url {input:?} must not have a query or fragment"
+                "base_url {shown:?} must not have a query or fragment"
             )));
         }
         let origin = url.origin().ascii_serialization();
@@ -169,6 +172,77 @@ pub fn text(text: &str) -> Result<()> {
     Ok(())
 }
 
+/// Longest duration any option accepts (a year): beyond it, arithmetic on instants could
+/// overflow, and no sensible timeout or wait is that long.
+pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
+/// A duration given as a number of seconds (Python, R and C spell durations so): finite,
+/// above 0 (or exactly 0 when `allow_zero`), at most [`MAX_DURATION`]. `name` is the option's
+/// name in the caller's language, for the error message.
+pub fn seconds(name: &str, secs: f64, allow_zero: bool) -> Result<Duration> {
+    duration(name, secs, 1.0, "seconds", allow_zero)
+}
+
+/// A duration given as a number of milliseconds (Node spells durations so); see [`seconds`].
+pub fn millis(name: &str, ms: f64, allow_zero: bool) -> Result<Duration> {
+    duration(name, ms, 0.001, "milliseconds", allow_zero)
+}
+
+fn duration(name: &str, value: f64, scale: f64, unit: &str, allow_zero: bool) -> Result<Duration> {
+    let in_range = value.is_finite() && (value > 0.0 || (allow_zero && value == 0.0));
+    let duration = in_range
+        .then(|| Duration::try_from_secs_f64(value * scale).ok())
+        .flatten()
+        .filter(|d| *d <= MAX_DURATION);
+    duration.ok_or_else(|| {
+        let bound = if allow_zero { "0 or more" } else { "above 0" };
+        Error::invalid_argument(format!(
+            "{name} must be a finite number of {unit}, {bound} and at most a year (got {value})"
+        ))
+    })
+}
+
+/// A count such as `max_retries` given as a number (JavaScript and R have no integers): a
+/// whole number from 0 to `u32::MAX`.
+pub fn count(name: &str, value: f64) -> Result<u32> {
+    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= f64::from(u32::MAX) {
+        Ok(value as u32)
+    } else {
+        Err(Error::invalid_argument(format!(
+            "{name} must be a whole number from 0 to {} (got {value})",
+            u32::MAX
+        )))
+    }
+}
+
+/// Like [`count`], for languages with integers (Python, C).
+pub fn count_int(name: &str, value: i64) -> Result<u32> {
+    u32::try_from(value).map_err(|_| {
+        Error::invalid_argument(format!(
+            "{name} must be a whole number from 0 to {} (got {value})",
+            u32::MAX
+        ))
+    })
+}
+
+/// Replaces the user-info part of a URL (`https://user:secret@host` → `https://***@host`) so
+/// that a proxy or base URL can be quoted in an error message without its credentials.
+pub fn redact_credentials(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, url),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let redacted = match rest[..authority_end].rfind('@') {
+        Some(at) => format!("***{}", &rest[at..]),
+        None => rest.to_owned(),
+    };
+    match scheme {
+        Some(scheme) => format!("{scheme}://{redacted}"),
+        None => redacted,
+    }
+}
+
 /// Checks a bearer token: present, and made only of visible ASCII (it goes in a header).
 pub fn token(token: Option<&str>) -> Result<()> {
     let Some(token) = token.filter(|t| !t.is_empty()) else {
@@ -229,6 +303,48 @@ mod tests {
             assert_eq!(err.kind(), ErrorKind::InvalidArgument);
         }
         assert!(BaseUrl::parse("http://example.com", true).is_ok());
+    }
+
+    #[test]
+    fn credentials_never_reach_messages() {
+        assert_eq!(
+            redact_credentials("http://u:s3cret@proxy:8080/x@y"),
+            "http://***@proxy:8080/x@y"
+        );
+        assert_eq!(redact_credentials("https://h/p"), "https://h/p");
+        assert_eq!(redact_credentials("u:s3cret@h"), "***@h");
+        for bad in [
+            "https://u:s3cret@h",
+            "https://u:s3cret@[bad",
+            "ftp://u:s3cret@h",
+        ] {
+            let err = BaseUrl::parse(bad, false).expect_err(bad);
+            assert!(!err.to_string().contains("s3cret"), "{err}");
+        }
+    }
+
+    #[test]
+    fn numbers_from_other_languages() {
+        assert_eq!(
+            seconds("t", 1.5, false).ok(),
+            Some(Duration::from_millis(1500))
+        );
+        assert_eq!(
+            millis("t", 250.0, false).ok(),
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(seconds("w", 0.0, true).ok(), Some(Duration::ZERO));
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e300, 366.0 * 86400.0] {
+            let err = seconds("timeout", bad, false).expect_err("out of range");
+            assert!(err.to_string().contains("timeout"), "{err}");
+        }
+        assert_eq!(count("n", 3.0).ok(), Some(3));
+        for bad in [-1.0, 1.5, f64::NAN, 5e9] {
+            assert!(count("n", bad).is_err(), "{bad}");
+        }
+        assert_eq!(count_int("n", 7).ok(), Some(7));
+        assert!(count_int("n", -1).is_err());
+        assert!(count_int("n", i64::from(u32::MAX) + 1).is_err());
     }
 
     #[test]

@@ -265,6 +265,20 @@ async fn async_limiter_serves_in_order_without_polling() {
     for k in 10..64 {
         assert!(times[k] >= times[k - 10] + 1010, "request {k}: {times:?}");
     }
+    // And not a millisecond later than the quotas allow: the async layer (turnstile, sleeps,
+    // wake-ups on completion) grants exactly the schedule of the simulated log.
+    let arrivals = vec![
+        Request {
+            arrival: 0,
+            duration: 10
+        };
+        64
+    ];
+    let expected: Vec<u64> = simulate(&quotas, &arrivals)
+        .iter()
+        .map(|s| s.grant)
+        .collect();
+    assert_eq!(times, expected, "granted later than allowed");
     let calls = store.calls.load(Ordering::Relaxed);
     assert!(
         calls <= 64 * 3,
@@ -328,4 +342,33 @@ async fn cancelled_waiter_frees_its_place() {
     let next = limiter.acquire(&quotas, None).await.expect("next");
     assert_eq!(tokio::time::Instant::now() - start, ms(100));
     drop(next);
+}
+
+/// Durations too large for instant arithmetic are refused or saturate; they never panic.
+#[tokio::test(start_paused = true)]
+async fn huge_durations_never_panic() {
+    assert!(Quota::parse_list("1/1e18s").is_err());
+    assert!(Quota::new(1, Duration::MAX).validate().is_err());
+    let limiter = Arc::new(RateLimiter::in_memory());
+    let quotas = [Quota::new(1, ms(100))];
+    // An unrepresentable bound is no bound: the wait is served.
+    let first = limiter
+        .acquire(&quotas, Some(Duration::MAX))
+        .await
+        .expect("free");
+    drop(first);
+    let start = tokio::time::Instant::now();
+    let second = limiter
+        .acquire(&quotas, Some(Duration::MAX))
+        .await
+        .expect("waits its turn");
+    assert_eq!(tokio::time::Instant::now() - start, ms(100));
+    drop(second);
+    // A server asking for forever blocks (for a year at most) without overflowing.
+    limiter.block_for(Duration::MAX);
+    let err = limiter
+        .acquire(&quotas, Some(ms(10)))
+        .await
+        .expect_err("blocked");
+    assert_eq!(err.kind(), enjo::ErrorKind::RateLimited);
 }
