@@ -7,9 +7,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::HeaderValue;
 
-use crate::config::{
-    DEFAULT_BASE_URL, ENV_BASE_URL, ENV_TOKEN, Event, Options, Secret, SendOptions, VERSION,
-};
+use crate::config::{DEFAULT_BASE_URL, EnvSource, Event, Options, Secret, SendOptions, VERSION};
 use crate::conversation::Conversation;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{self, HttpSettings};
@@ -136,7 +134,19 @@ impl ClientBuilder {
 
     /// Ignore `ENJO_API_TOKEN` and `ENJO_BASE_URL` (only what is set on the builder counts).
     pub fn ignore_env(mut self) -> ClientBuilder {
-        self.options.read_env = false;
+        self.options.env = EnvSource::Ignore;
+        self
+    }
+
+    /// Take the defaults of `ENJO_API_TOKEN` and `ENJO_BASE_URL` from these values instead of
+    /// the process environment: for hosts that keep their own (Node's `process.env`, which
+    /// scripts and worker threads may change). Blank values count as unset, as in the
+    /// environment.
+    pub fn env_values(mut self, token: Option<String>, base_url: Option<String>) -> ClientBuilder {
+        self.options.env = EnvSource::Given {
+            token: token.map(Secret),
+            base_url,
+        };
         self
     }
 
@@ -195,15 +205,12 @@ impl Client {
     }
 
     fn from_options(mut options: Options) -> Result<Client> {
-        if options.read_env {
-            if options.token.is_none() {
-                options.token = std::env::var(ENV_TOKEN).ok().map(Secret);
-            }
-            if options.base_url.is_none() {
-                options.base_url = std::env::var(ENV_BASE_URL)
-                    .ok()
-                    .filter(|url| !url.trim().is_empty());
-            }
+        let (env_token, env_base_url) = options.env.read();
+        if options.token.is_none() {
+            options.token = env_token;
+        }
+        if options.base_url.is_none() {
+            options.base_url = env_base_url;
         }
         let token = options.token.as_ref().map(|t| t.0.as_str());
         validate::token(token)?;
@@ -331,6 +338,7 @@ impl Client {
 
         for attempt in 0..=max_retries {
             let permit = self.acquire(limiter.as_ref()).await?;
+            let waited = permit.waited();
             self.emit(|| Event::Attempt {
                 attempt: attempt + 1,
                 max_attempts,
@@ -346,27 +354,60 @@ impl Client {
             )
             .await;
             drop(permit);
-            let elapsed_ms = started.elapsed().as_millis() as u64;
+            let elapsed = started.elapsed();
+            let elapsed_ms = elapsed.as_millis() as u64;
             let err = match result {
                 Ok(reply) => {
                     tracing::debug!(
                         target: "enjo",
                         path,
-                        status = 200,
+                        status = reply.status,
                         attempt = attempt + 1,
                         max_attempts,
                         elapsed_ms,
+                        rate_limit_wait_ms = waited.as_millis() as u64,
                         "attempt succeeded"
                     );
+                    self.emit(|| Event::AttemptEnded {
+                        attempt: attempt + 1,
+                        max_attempts,
+                        status: Some(reply.status),
+                        elapsed,
+                        error: None,
+                    });
                     return Ok(reply);
                 }
                 Err(err) => err,
             };
             let server_429 = err.kind() == ErrorKind::RateLimited && err.status().is_some();
-            if let (true, Some(limiter), Some(wait)) = (server_429, &limiter, err.retry_after()) {
-                limiter.block_for(wait.min(retry::MAX_RETRY_AFTER));
-            }
             let verdict = retry::decide(&err, policy, attempt, max_retries, retry::full_jitter);
+            // A server 429 says the whole process is over the limit, not just this call: with
+            // the limiter on, every caller is held back until the retry instant. Without a
+            // `Retry-After`, wait at least the shortest window of the client's quotas (by then
+            // the server's window has room again, whatever other clients of the IP did).
+            let verdict = match (verdict, server_429, &limiter) {
+                (Verdict::RetryAfter(delay), true, Some(limiter)) => {
+                    let delay = if err.retry_after().is_some() {
+                        delay
+                    } else {
+                        delay.max(self.shortest_window())
+                    };
+                    limiter.block_for(delay);
+                    Verdict::RetryAfter(delay)
+                }
+                (verdict, true, Some(limiter)) => {
+                    // Not retried here, but other callers must not run into the same wall.
+                    if let Some(wait) = err.retry_after() {
+                        limiter.block_for(wait.min(retry::MAX_RETRY_AFTER));
+                    }
+                    verdict
+                }
+                (verdict, _, _) => verdict,
+            };
+            let retry_delay = match verdict {
+                Verdict::RetryAfter(delay) => Some(delay),
+                Verdict::GiveUp => None,
+            };
             tracing::debug!(
                 target: "enjo",
                 path,
@@ -374,12 +415,20 @@ impl Client {
                 attempt = attempt + 1,
                 max_attempts,
                 elapsed_ms,
+                rate_limit_wait_ms = waited.as_millis() as u64,
                 kind = err.kind().as_str(),
-                retry = matches!(verdict, Verdict::RetryAfter(_)),
+                retry_in_ms = retry_delay.map(|d| d.as_millis() as u64),
                 "attempt failed: {}",
                 err.message()
             );
-            let Verdict::RetryAfter(delay) = verdict else {
+            self.emit(|| Event::AttemptEnded {
+                attempt: attempt + 1,
+                max_attempts,
+                status: err.status(),
+                elapsed,
+                error: Some(err.kind()),
+            });
+            let Some(delay) = retry_delay else {
                 return Err(err);
             };
             self.emit(|| Event::Retry {
@@ -387,14 +436,24 @@ impl Client {
                 delay,
                 reason: err.to_string(),
             });
-            // After a server 429 with the limiter on, the limiter itself holds every caller
-            // back until the server's deadline; otherwise sleep here.
-            if !(server_429 && limiter.is_some() && err.retry_after().is_some()) {
+            // After a server 429 with the limiter on, the limiter holds every caller (this one
+            // included) back until the retry instant; otherwise sleep here.
+            if !(server_429 && limiter.is_some()) {
                 tokio::time::sleep(delay).await;
             }
         }
         // The loop returns on its last attempt; reaching here means max_retries overflowed.
         Err(Error::new(ErrorKind::Api, "no attempt was made"))
+    }
+
+    /// The shortest window of this client's quotas (zero when it has none).
+    fn shortest_window(&self) -> Duration {
+        self.inner
+            .quotas
+            .iter()
+            .map(|q| q.window)
+            .min()
+            .unwrap_or_default()
     }
 
     async fn acquire(&self, limiter: Option<&Arc<RateLimiter>>) -> Result<Permit> {

@@ -41,6 +41,20 @@ pub enum Event {
         /// 1 + max_retries.
         max_attempts: u32,
     },
+    /// Attempt `attempt` got its reply (or failed), after `elapsed`.
+    AttemptEnded {
+        /// This attempt's number, from 1.
+        attempt: u32,
+        /// 1 + max_retries.
+        max_attempts: u32,
+        /// The HTTP status, when a reply arrived.
+        status: Option<u16>,
+        /// From sending to the end of the reply (or the failure).
+        elapsed: Duration,
+        /// `None` on success, else the kind of error (a [`Event::Retry`] follows when it is
+        /// sent again).
+        error: Option<crate::ErrorKind>,
+    },
     /// An attempt failed and will be sent again after `delay`.
     Retry {
         /// The failed attempt's number, from 1.
@@ -65,6 +79,40 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// Where the defaults of the token and the base URL come from.
+#[derive(Clone, Default)]
+pub(crate) enum EnvSource {
+    /// `ENJO_API_TOKEN` / `ENJO_BASE_URL` of the process.
+    #[default]
+    Process,
+    /// Values the host language read from its own environment (Node's `process.env`).
+    Given {
+        token: Option<Secret>,
+        base_url: Option<String>,
+    },
+    /// No defaults: only what the builder sets counts.
+    Ignore,
+}
+
+impl EnvSource {
+    /// The token and base URL defaults; blank values count as unset.
+    pub(crate) fn read(&self) -> (Option<Secret>, Option<String>) {
+        let (token, base_url) = match self {
+            EnvSource::Process => (
+                std::env::var(ENV_TOKEN).ok().map(Secret),
+                std::env::var(ENV_BASE_URL).ok(),
+            ),
+            EnvSource::Given { token, base_url } => (token.clone(), base_url.clone()),
+            EnvSource::Ignore => (None, None),
+        };
+        let present = |s: &str| !s.trim().is_empty();
+        (
+            token.filter(|t| present(&t.0)),
+            base_url.filter(|u| present(u)),
+        )
+    }
+}
+
 /// Every option of a client. Built by [`ClientBuilder`](crate::ClientBuilder).
 #[derive(Clone)]
 pub(crate) struct Options {
@@ -83,7 +131,7 @@ pub(crate) struct Options {
     pub tcp_keepalive: Option<Duration>,
     pub allow_insecure_http: bool,
     pub max_response_bytes: usize,
-    pub read_env: bool,
+    pub env: EnvSource,
     pub observer: Option<Observer>,
 }
 
@@ -105,7 +153,7 @@ impl Default for Options {
             tcp_keepalive: Some(Duration::from_secs(30)),
             allow_insecure_http: false,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-            read_env: true,
+            env: EnvSource::Process,
             observer: None,
         }
     }

@@ -24,11 +24,12 @@ pub enum ErrorKind {
     RateLimited,
     /// HTTP 5xx.
     Server,
-    /// Any other non-2xx status, or a 2xx whose body says `"success": false`.
+    /// Any other non-2xx status (a refused redirect included), or a 2xx whose body says
+    /// `"success": false`.
     Api,
     /// No full answer within the timeout.
     Timeout,
-    /// DNS failure, connection refused or reset, TLS failure, redirect refused.
+    /// DNS failure, connection refused or reset, TLS failure.
     Connection,
     /// A 2xx whose body is not the documented JSON (malformed, wrong shape, over the size cap).
     Decode,

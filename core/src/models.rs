@@ -26,6 +26,8 @@ pub struct MessageResponse {
     pub raw: Value,
     /// The server's request id (`x-request-id` header), when it sent one.
     pub request_id: Option<String>,
+    /// The HTTP status of the reply (200, or another 2xx).
+    pub status: u16,
 }
 
 /// One source the bot used for its answer.
@@ -125,6 +127,7 @@ impl MessageResponse {
             ticket,
             raw,
             request_id,
+            status,
         })
     }
 }

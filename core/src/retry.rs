@@ -8,7 +8,15 @@
 //!
 //! Waits: the server's `retry-after-ms` or `Retry-After` (seconds or an HTTP date) when given,
 //! honoured up to [`MAX_RETRY_AFTER`] (beyond it the error is returned, carrying the delay);
-//! otherwise exponential backoff with full jitter, 0.5 s base, 8 s cap.
+//! otherwise exponential backoff with full jitter, 0.5 s base, 8 s cap. A server 429 concerns
+//! the whole process (the limits are per IP): with the client-side limiter on, it holds back
+//! every caller talking to that origin until the retry instant, and without a `Retry-After`
+//! that instant is at least the shortest window of the client's quotas away (5 s for Enjo's
+//! documented limits), since an immediate retry would only meet another 429.
+//!
+//! A timeout counts as "may have been sent" unless reqwest reports it as a connect timeout;
+//! when a call's timeout is shorter than `connect_timeout`, a timeout during connection is
+//! therefore not retried under the safe policy (conservative, never a duplicate).
 
 use std::time::{Duration, SystemTime};
 

@@ -548,15 +548,290 @@ async fn requests_go_through_the_configured_proxy() {
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
 }
 
+/// (The extra root certificate really used for TLS is in `tests/tls.rs`.)
 #[tokio::test]
-async fn an_extra_root_certificate_is_accepted() {
-    let pem = include_bytes!("data/test-ca.pem");
+async fn bad_root_certificates_and_keepalive_settings_are_checked_when_built() {
+    let mock = Mock::start();
+    for bad in [
+        &b"not pem"[..],
+        b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    ] {
+        let err = mock
+            .client()
+            .add_root_certificate_pem(bad.to_vec())
+            .build()
+            .expect_err("not a certificate");
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    }
+    let client = mock
+        .client()
+        .tcp_keepalive(None)
+        .build()
+        .expect("keepalive off is fine");
+    assert!(client.send_message("echo-bot", "ok", None).await.is_ok());
+}
+
+/// A server that answers every request with `reply` (raw HTTP bytes), then closes.
+fn raw_server(reply: Vec<u8>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(&reply);
+        }
+    });
+    url
+}
+
+fn raw_client(url: String) -> enjo::Client {
+    enjo::Client::builder()
+        .ignore_env()
+        .token("t")
+        .base_url(url)
+        .rate_limit(enjo::RateLimit::Off)
+        .max_retries(0)
+        .max_response_bytes(64 * 1024)
+        .build()
+        .expect("client")
+}
+
+#[tokio::test]
+async fn a_chunked_body_over_the_cap_is_cut_off_while_streaming() {
+    // No Content-Length: the cap can only be enforced while reading.
+    let mut reply = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n".to_vec();
+    let chunk = vec![b' '; 16 * 1024];
+    for _ in 0..16 {
+        reply.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        reply.extend_from_slice(&chunk);
+        reply.extend_from_slice(b"\r\n");
+    }
+    reply.extend_from_slice(b"0\r\n\r\n");
+    let err = raw_client(raw_server(reply))
+        .send_message("x", "hi", None)
+        .await
+        .expect_err("256 KiB over a 64 KiB cap");
+    assert_eq!(err.kind(), ErrorKind::Decode, "{err}");
+    assert!(err.message().contains("cap"), "{err}");
+}
+
+#[tokio::test]
+async fn a_truncated_error_body_still_gives_the_status() {
+    let body = br#"{"code":"server_error","err"#;
+    let mut reply = b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: 200\r\nConnection: close\r\n\r\n".to_vec();
+    reply.extend_from_slice(body);
+    let err = raw_client(raw_server(reply))
+        .send_message("x", "hi", None)
+        .await
+        .expect_err("500");
+    assert_eq!(err.kind(), ErrorKind::Server, "{err}");
+    assert_eq!(err.status(), Some(500));
+    assert_eq!(err.body(), Some(std::str::from_utf8(body).expect("utf8")));
+}
+
+#[tokio::test]
+async fn per_call_max_retries_overrides_the_clients() {
     let mock = Mock::start();
     let client = mock
         .client()
-        .add_root_certificate_pem(pem.to_vec())
-        .tcp_keepalive(None)
+        .max_retries(0)
+        .retry_policy(RetryPolicy::AtLeastOnce)
         .build()
-        .expect("a valid PEM is accepted");
-    assert!(client.send_message("echo-bot", "ok", None).await.is_ok());
+        .expect("client");
+    mock.fault("faq-bot", "500", None).await;
+    let options = SendOptions::new().max_retries(2);
+    let err = client
+        .send_message_with("faq-bot", "three times", &options)
+        .await
+        .expect_err("500");
+    assert_eq!(err.status(), Some(500));
+    assert_eq!(mock.count_text("faq-bot", "three times").await, 3);
+    let err = client
+        .send_message("faq-bot", "once", None)
+        .await
+        .expect_err("500");
+    assert_eq!(err.status(), Some(500));
+    assert_eq!(mock.count_text("faq-bot", "once").await, 1);
+}
+
+/// Arrival instants (the mock's `at_ms`) of the requests whose text is `text`.
+async fn arrivals(mock: &Mock, bot_id: &str, text: &str) -> Vec<u64> {
+    mock.requests(bot_id)
+        .await
+        .iter()
+        .filter(|r| r["text"] == text)
+        .filter_map(|r| r["at_ms"].as_u64())
+        .collect()
+}
+
+#[tokio::test]
+async fn clients_of_one_origin_share_one_limiter() {
+    let mock = Mock::start();
+    let quota = enjo::RateLimit::Custom(vec![enjo::Quota::new(1, 300 * MS)]);
+    let a = mock.client().rate_limit(quota.clone()).build().expect("a");
+    let b = mock.client().rate_limit(quota).build().expect("b");
+    let (ra, rb) = tokio::join!(
+        a.send_message("echo-bot", "from a", None),
+        b.send_message("echo-bot", "from b", None)
+    );
+    assert!(ra.is_ok() && rb.is_ok(), "{ra:?} {rb:?}");
+    let (ta, tb) = (
+        arrivals(&mock, "echo-bot", "from a").await,
+        arrivals(&mock, "echo-bot", "from b").await,
+    );
+    let gap = ta[0].abs_diff(tb[0]);
+    // One request per 300 ms for the origin, whichever client sends: the second waited for
+    // the first to complete, plus the window (a lower bound, safe on a loaded machine).
+    assert!(gap >= 300, "the two clients sent {gap} ms apart");
+}
+
+/// A server 429 holds back every caller of the process that talks to that origin, not only
+/// the one that got it: with `Retry-After`, until then; without, for at least the shortest
+/// quota window.
+#[tokio::test]
+async fn a_server_429_holds_every_caller_back() {
+    for (fault, least_wait) in [
+        ("429;retry-after-ms=400", 400),
+        ("429;retry-after=none", 500),
+    ] {
+        let mock = Mock::start();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let client = mock
+            .client()
+            .rate_limit(enjo::RateLimit::Custom(vec![enjo::Quota::new(
+                100,
+                500 * MS,
+            )]))
+            .observer(move |e| {
+                let _ = tx.send(e.clone());
+            })
+            .build()
+            .expect("client");
+        mock.fault("faq-bot", fault, Some(1)).await;
+        let first = tokio::spawn({
+            let client = client.clone();
+            async move { client.send_message("faq-bot", "first", None).await }
+        });
+        // Once the first call got its 429, another caller starts.
+        let mut retry_delay = None;
+        while let Some(event) = rx.recv().await {
+            if let Event::Retry { delay, .. } = event {
+                retry_delay = Some(delay);
+                break;
+            }
+        }
+        let retry_delay = retry_delay.expect("the 429 is retried");
+        assert!(retry_delay >= least_wait * MS, "{fault}: {retry_delay:?}");
+        let second = client.send_message("echo-bot", "second", None).await;
+        assert!(second.is_ok(), "{second:?}");
+        assert!(first.await.expect("task").is_ok());
+        let refused = arrivals(&mock, "faq-bot", "first").await;
+        let other = arrivals(&mock, "echo-bot", "second").await;
+        assert_eq!(refused.len(), 2, "{fault}: the 429 and its retry");
+        for (what, at) in [("the retry", refused[1]), ("the other caller", other[0])] {
+            let waited = at.saturating_sub(refused[0]);
+            assert!(
+                waited >= u64::from(least_wait),
+                "{fault}: {what} went {waited} ms after the 429"
+            );
+        }
+    }
+}
+
+/// A `tracing` writer into a shared buffer.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// One `tracing` event per attempt, with path, status, attempt n/m and what happens next; one
+/// `AttemptEnded` event per attempt for observers; never the token or the message text.
+#[tokio::test]
+async fn attempts_are_traced_and_observed_without_secrets() {
+    let secret = "sk-traced-secret";
+    let text = "private words of the user";
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let mock = Mock::start();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = events.clone();
+    let observed = |token: &str| {
+        let seen = seen.clone();
+        mock.client()
+            .token(token)
+            .observer(move |e| seen.lock().expect("lock").push(e.clone()))
+            .build()
+            .expect("client")
+    };
+    mock.fault("echo-bot", "429;retry-after-ms=10", Some(1))
+        .await;
+    let reply = observed(enjo_mock::DEFAULT_TOKEN)
+        .send_message("echo-bot", text, None)
+        .await
+        .expect("reply after one retry");
+    assert_eq!(reply.status, 200);
+    let err = observed(secret)
+        .send_message("echo-bot", text, None)
+        .await
+        .expect_err("401");
+    assert_eq!(err.kind(), ErrorKind::Authentication);
+
+    let ended: Vec<_> = events
+        .lock()
+        .expect("lock")
+        .iter()
+        .filter_map(|e| match e {
+            Event::AttemptEnded {
+                attempt,
+                status,
+                error,
+                ..
+            } => Some((*attempt, *status, *error)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        ended,
+        [
+            (1, Some(429), Some(ErrorKind::RateLimited)),
+            (2, Some(200), None),
+            (1, Some(401), Some(ErrorKind::Authentication)),
+        ]
+    );
+    let log = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("utf8");
+    assert!(log.contains("/v1/bots/echo-bot/message"), "{log}");
+    assert!(
+        log.contains("status=429") && log.contains("retry_in_ms=10"),
+        "{log}"
+    );
+    assert!(
+        log.contains("status=200") && log.contains("attempt=2"),
+        "{log}"
+    );
+    assert!(log.contains("status=401"), "{log}");
+    assert!(
+        !log.contains(secret),
+        "the token leaked into the log: {log}"
+    );
+    assert!(
+        !log.contains(text),
+        "the message text leaked into the log: {log}"
+    );
 }

@@ -73,3 +73,45 @@ async fn without_the_limiter_the_same_burst_is_refused() {
     }
     assert!(limited > 0, "the mock must refuse a burst above its quota");
 }
+
+/// The blocking client runs each thread's calls on that thread's own runtime; the limiter is
+/// still one per origin for all of them.
+#[test]
+fn eight_threads_of_blocking_calls_get_zero_429s() {
+    let quotas = [
+        (5, Duration::from_millis(200)),
+        (10, Duration::from_secs(1)),
+    ];
+    let mock = Mock::with_rate_limit(&quotas);
+    let client = mock
+        .client()
+        .rate_limit(RateLimit::Custom(
+            quotas.iter().map(|&(n, w)| Quota::new(n, w)).collect(),
+        ))
+        .max_retries(0)
+        .build_blocking()
+        .expect("client");
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let client = client.clone();
+            std::thread::spawn(move || {
+                (0..3)
+                    .map(|i| client.send_message("echo-bot", &format!("thread {t} call {i}"), None))
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    for thread in threads {
+        for reply in thread.join().expect("thread") {
+            assert!(reply.is_ok(), "{reply:?}");
+        }
+    }
+    let log = tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(mock.requests("echo-bot"));
+    assert_eq!(log.len(), 24);
+    assert!(
+        log.iter().all(|r| r["status"] == 200),
+        "a 429 slipped through"
+    );
+}
