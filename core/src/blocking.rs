@@ -126,6 +126,51 @@ impl Conversation {
     }
 }
 
+/// How an [interruptible](block_on_interruptible) blocking call ended.
+#[derive(Debug)]
+pub enum Interruptible<T, S> {
+    /// The call ran to its end (successfully or not).
+    Finished(Result<T>),
+    /// The check asked to stop: the call was abandoned (its future dropped: a request in
+    /// flight is cancelled, a place in the rate limiter's line given up). Carries what the
+    /// check returned.
+    Interrupted(S),
+}
+
+/// Like [`block_on`], calling `check` about every `every` while the call waits, on the calling
+/// thread (when called outside any tokio runtime, as scripts, C and R do). When `check` returns
+/// `Some`, the call is abandoned and that value returned. This is how an interpreter's Ctrl-C
+/// reaches a long wait: Python checks its signal handlers, R its pending interrupts.
+pub fn block_on_interruptible<T: Send, S: Send>(
+    future: impl Future<Output = Result<T>> + Send,
+    every: std::time::Duration,
+    mut check: impl FnMut() -> Option<S> + Send,
+) -> Interruptible<T, S> {
+    let every = every.max(std::time::Duration::from_millis(1));
+    let outcome = block_on(async move {
+        let mut future = std::pin::pin!(future);
+        let tick = tokio::time::sleep(every);
+        let mut tick = std::pin::pin!(tick);
+        loop {
+            tokio::select! {
+                biased;
+                result = &mut future => return Ok(Interruptible::Finished(result)),
+                () = &mut tick => {
+                    if let Some(stop) = check() {
+                        return Ok(Interruptible::Interrupted(stop));
+                    }
+                    tick.as_mut().reset(tokio::time::Instant::now() + every);
+                }
+            }
+        }
+    });
+    match outcome {
+        Ok(done) => done,
+        // The runtime itself could not run the call.
+        Err(err) => Interruptible::Finished(Err(err)),
+    }
+}
+
 /// Runs `future` to completion from blocking code. Outside any tokio runtime (the usual case:
 /// scripts, C, R, Python threads) it runs on the calling thread's own runtime, which keeps all
 /// of a call's I/O on that thread. Called from inside a tokio runtime (where blocking the thread

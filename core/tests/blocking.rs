@@ -3,8 +3,11 @@
 mod common;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use common::Mock;
+use enjo::blocking::{Interruptible, block_on_interruptible};
+use enjo::{Quota, RateLimit};
 
 #[test]
 fn sixteen_threads_share_one_client_and_every_reply_matches_its_request() {
@@ -29,15 +32,52 @@ fn sixteen_threads_share_one_client_and_every_reply_matches_its_request() {
     }
 }
 
+/// Waits for `pid` at most a minute; a child that hangs is killed and fails the test.
+fn wait_for_child(pid: libc::pid_t) -> i32 {
+    let mut status = 0;
+    for _ in 0..600 {
+        // SAFETY: polling the child we forked.
+        let waited = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+        if waited == pid {
+            assert!(libc::WIFEXITED(status), "child crashed: {status}");
+            return libc::WEXITSTATUS(status);
+        }
+        assert_eq!(waited, 0, "waitpid failed");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // SAFETY: killing and reaping our own hung child.
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+        libc::waitpid(pid, &mut status, 0);
+    }
+    panic!("the child hung after fork()");
+}
+
 #[test]
 fn a_client_made_before_fork_works_in_the_child_and_the_parent() {
     let mock = Mock::start();
-    let client = Arc::new(mock.client().build_blocking().expect("client"));
-    // Used before the fork: the runtime, the pool and the limiter exist in the parent.
+    // The limiter on (generous quotas): its shared per-origin state must be rebuilt too.
+    let limits = RateLimit::Custom(vec![Quota::new(1000, Duration::from_secs(1))]);
+    let client = Arc::new(
+        mock.client()
+            .rate_limit(limits)
+            .build_blocking()
+            .expect("client"),
+    );
+    // Used before the fork: the thread's runtime and pool, the process runtime, and the
+    // limiter all exist in the parent.
     let before = client
         .send_message("echo-bot", "before fork", None)
         .expect("before");
     assert_eq!(before.answers.as_deref(), Some("before fork"));
+    let async_before = enjo::runtime()
+        .expect("runtime")
+        .block_on(
+            client
+                .as_async()
+                .send_message("echo-bot", "async before fork", None),
+        );
+    assert!(async_before.is_ok(), "{async_before:?}");
 
     // SAFETY: the child only uses the SDK (which rebuilds its per-process state) and exits
     // with `_exit`, never returning into the test harness.
@@ -50,20 +90,87 @@ fn a_client_made_before_fork_works_in_the_child_and_the_parent() {
             .unwrap_or(false);
         let conversation = client.conversation("support-bot");
         let ok = ok && conversation.send("hello from the child").is_ok();
+        let ok = ok
+            && enjo::runtime().is_ok_and(|rt| {
+                rt.block_on(
+                    client
+                        .as_async()
+                        .send_message("echo-bot", "async in the child", None),
+                )
+                .is_ok()
+            });
         // SAFETY: terminating the child without running the parent's destructors.
         unsafe { libc::_exit(if ok { 0 } else { 1 }) };
     }
-    let mut status = 0;
-    // SAFETY: waiting for the child we just forked.
-    let waited = unsafe { libc::waitpid(pid, &mut status, 0) };
-    assert_eq!(waited, pid);
-    assert!(libc::WIFEXITED(status), "child crashed or hung: {status}");
-    assert_eq!(libc::WEXITSTATUS(status), 0, "the child's requests failed");
+    assert_eq!(wait_for_child(pid), 0, "the child's requests failed");
 
     let after = client
         .send_message("echo-bot", "after fork", None)
         .expect("after");
     assert_eq!(after.answers.as_deref(), Some("after fork"));
+    let counted = tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(async {
+            (
+                mock.count_text("echo-bot", "in the child").await,
+                mock.count_text("echo-bot", "async in the child").await,
+            )
+        });
+    assert_eq!(
+        counted,
+        (1, 1),
+        "the server saw the child's requests once each"
+    );
+}
+
+/// Waits can be interrupted from the calling thread (how Python's and R's Ctrl-C get in).
+#[test]
+fn a_blocking_call_can_be_interrupted_by_its_check() {
+    let mock = Mock::start();
+    let client = mock.client().build_blocking().expect("client");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(mock.fault("faq-bot", "delay=30000", Some(1)));
+    let caller = std::thread::current().id();
+    let mut checks = 0;
+    let outcome = block_on_interruptible(
+        client
+            .as_async()
+            .send_message("faq-bot", "interrupt me", None),
+        Duration::from_millis(20),
+        || {
+            assert_eq!(
+                std::thread::current().id(),
+                caller,
+                "checked on the caller's thread"
+            );
+            checks += 1;
+            (checks == 3).then_some("stop")
+        },
+    );
+    assert!(
+        matches!(outcome, Interruptible::Interrupted("stop")),
+        "{outcome:?}"
+    );
+    assert_eq!(checks, 3);
+    // The abandoned request reached the server, and nothing was sent again.
+    assert_eq!(
+        runtime.block_on(mock.count_text("faq-bot", "interrupt me")),
+        1
+    );
+
+    let outcome = block_on_interruptible(
+        client
+            .as_async()
+            .send_message("echo-bot", "not interrupted", None),
+        Duration::from_millis(20),
+        || None::<()>,
+    );
+    match outcome {
+        Interruptible::Finished(Ok(reply)) => {
+            assert_eq!(reply.answers.as_deref(), Some("not interrupted"))
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
