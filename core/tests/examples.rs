@@ -14,7 +14,14 @@ fn example(name: &str) -> PathBuf {
     static BUILD: Once = Once::new();
     BUILD.call_once(|| {
         let mut cargo = Command::new(env!("CARGO"));
-        cargo.args(["build", "--quiet", "--package", "enjo", "--examples"]);
+        cargo.args([
+            "build",
+            "--quiet",
+            "--locked",
+            "--package",
+            "enjo",
+            "--examples",
+        ]);
         if !cfg!(debug_assertions) {
             cargo.arg("--release");
         }
