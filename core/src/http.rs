@@ -48,6 +48,9 @@ pub(crate) fn build_client(settings: &HttpSettings) -> Result<reqwest::Client> {
         .user_agent(user_agent)
         .connect_timeout(settings.connect_timeout)
         .tcp_nodelay(true)
+        // Below the keep-alive timeouts of common servers and load balancers (60 s and up), so
+        // an idle connection is dropped by us before the server closes it under a request.
+        .pool_idle_timeout(Duration::from_secs(30))
         .redirect(redirects)
         .referer(false);
     if let Some(keepalive) = settings.tcp_keepalive {

@@ -155,7 +155,15 @@ pub(crate) fn block_on_this_thread<F: Future>(future: F) -> Result<F::Output> {
         };
         // Restored even if the future panics.
         let _restore = Flag(ON_THREAD_RUNTIME.with(|f| f.replace(true)));
-        Ok(runtime.block_on(future))
+        Ok(runtime.block_on(async {
+            // This runtime sleeps between calls, so its pooled connections learn only now that
+            // the server may have closed them while idle. Yielding once polls the I/O driver
+            // (tokio runs deferred tasks after it) and lets those connection tasks see their
+            // EOF before the request picks a connection: without it, a call after an idle
+            // period would be written to a dead connection and fail.
+            tokio::task::yield_now().await;
+            future.await
+        }))
     })
 }
 

@@ -2,6 +2,8 @@
 
 mod common;
 
+use std::io::{Read, Write};
+use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -183,4 +185,71 @@ fn blocking_calls_work_inside_an_async_runtime_too() {
         .expect("runtime");
     let reply = runtime.block_on(async { client.send_message("echo-bot", "nested", None) });
     assert_eq!(reply.expect("reply").answers.as_deref(), Some("nested"));
+}
+
+/// A keep-alive server that closes each connection `idle` after answering (as nginx, load
+/// balancers and Node servers do after their keep-alive timeout).
+fn idle_closing_server(idle: Duration) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut request = Vec::new();
+                let mut buf = [0u8; 16 * 1024];
+                // Read one request: its head, then Content-Length bytes of body.
+                loop {
+                    let n = match stream.read(&mut buf) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => n,
+                    };
+                    request.extend_from_slice(&buf[..n]);
+                    let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") else {
+                        continue;
+                    };
+                    let head = String::from_utf8_lossy(&request[..end]).to_ascii_lowercase();
+                    let length: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(0);
+                    if request.len() >= end + 4 + length {
+                        break;
+                    }
+                }
+                let body = r#"{"success":true,"data":{"answers":"ok"}}"#;
+                let reply = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+                     Connection: keep-alive\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(reply.as_bytes());
+                std::thread::sleep(idle);
+                let _ = stream.shutdown(std::net::Shutdown::Both);
+            });
+        }
+    });
+    url
+}
+
+/// Each thread's runtime sleeps between blocking calls; a pooled connection that the server
+/// closed meanwhile must not be picked for the next request (it would fail, and a POST that
+/// may have been sent is not retried).
+#[test]
+fn a_connection_closed_by_the_server_while_idle_is_not_reused() {
+    let client = enjo::Client::builder()
+        .ignore_env()
+        .token("t")
+        .base_url(idle_closing_server(Duration::from_millis(50)))
+        .rate_limit(RateLimit::Off)
+        .max_retries(0)
+        .build_blocking()
+        .expect("client");
+    for call in 0..6 {
+        if let Err(err) = client.send_message("b", "hi", None) {
+            panic!("call {call} after an idle period: {err}");
+        }
+        std::thread::sleep(Duration::from_millis(150));
+    }
 }
