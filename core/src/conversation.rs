@@ -11,10 +11,16 @@ use crate::models::MessageResponse;
 /// A conversation with one bot. [`Conversation::send`] passes the conversation id of the
 /// previous reply, so the bot keeps the context (and a ticket it creates covers the whole
 /// exchange). Created by [`Client::conversation`].
+///
+/// Messages of one conversation are sent one at a time, in the order `send` was called: a
+/// second `send` started while the first is pending waits for its reply, so that it continues
+/// the conversation the first one opened.
 pub struct Conversation {
     client: Client,
     bot_id: String,
     id: Mutex<Option<String>>,
+    /// Held while a message is in flight (first come, first served; cancel-safe).
+    turn: tokio::sync::Mutex<()>,
 }
 
 impl Conversation {
@@ -23,6 +29,7 @@ impl Conversation {
             client,
             bot_id,
             id: Mutex::new(id),
+            turn: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -44,6 +51,7 @@ impl Conversation {
     /// Like [`Conversation::send`], with per-call overrides (their `conversation_id` is
     /// replaced by this conversation's).
     pub async fn send_with(&self, text: &str, mut options: SendOptions) -> Result<MessageResponse> {
+        let _turn = self.turn.lock().await;
         options.conversation_id = self.id();
         let reply = self
             .client

@@ -64,6 +64,37 @@ async fn conversation_threads_its_id() {
     assert!(description.contains("VPN"), "{description}");
 }
 
+/// Sends started together on one conversation go one after the other, in order, all in the
+/// same conversation (none starts a conversation of its own).
+#[tokio::test]
+async fn concurrent_sends_on_a_conversation_stay_in_it() {
+    let mock = Mock::start();
+    let client = mock.client().build().expect("client");
+    let conversation = client.conversation("echo-bot");
+    let (a, b, c) = tokio::join!(
+        conversation.send("one"),
+        conversation.send("two"),
+        conversation.send("three")
+    );
+    let ids: Vec<_> = [a, b, c]
+        .into_iter()
+        .map(|r| r.expect("reply").conversation_id)
+        .collect();
+    assert!(
+        ids.iter().all(|id| id.is_some() && *id == ids[0]),
+        "{ids:?}"
+    );
+    let log = mock.requests("echo-bot").await;
+    let texts: Vec<_> = log.iter().map(|r| r["text"].as_str()).collect();
+    assert_eq!(texts, [Some("one"), Some("two"), Some("three")]);
+    assert!(log[0]["conversation_id"].is_null());
+    assert!(
+        log[1..]
+            .iter()
+            .all(|r| r["conversation_id"].as_str() == ids[0].as_deref())
+    );
+}
+
 #[tokio::test]
 async fn tickets_in_each_platform_shape_read_the_same() {
     let mock = Mock::start();
