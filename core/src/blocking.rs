@@ -7,6 +7,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::time::Duration;
 
 use crate::client::{Client as AsyncClient, ClientBuilder};
 use crate::config::SendOptions;
@@ -137,38 +138,76 @@ pub enum Interruptible<T, S> {
     Interrupted(S),
 }
 
-/// Like [`block_on`], calling `check` about every `every` while the call waits, on the calling
-/// thread (when called outside any tokio runtime, as scripts, C and R do). When `check` returns
-/// `Some`, the call is abandoned and that value returned. This is how an interpreter's Ctrl-C
-/// reaches a long wait: Python checks its signal handlers, R its pending interrupts.
-pub fn block_on_interruptible<T: Send, S: Send>(
+/// Like [`block_on`], calling `check` about every `every` while the call waits, always on the
+/// calling thread. When `check` returns `Some`, the call is abandoned (its future is dropped:
+/// a request in flight is cancelled, a place in the rate limiter's line given up) and that
+/// value returned. This is how an interpreter's Ctrl-C reaches a long wait: Python checks its
+/// signal handlers, R its pending interrupts (both only allowed on their own thread).
+pub fn block_on_interruptible<T: Send, S>(
     future: impl Future<Output = Result<T>> + Send,
-    every: std::time::Duration,
-    mut check: impl FnMut() -> Option<S> + Send,
+    every: Duration,
+    mut check: impl FnMut() -> Option<S>,
 ) -> Interruptible<T, S> {
-    let every = every.max(std::time::Duration::from_millis(1));
-    let outcome = block_on(async move {
-        let mut future = std::pin::pin!(future);
-        let tick = tokio::time::sleep(every);
-        let mut tick = std::pin::pin!(tick);
-        loop {
-            tokio::select! {
-                biased;
-                result = &mut future => return Ok(Interruptible::Finished(result)),
-                () = &mut tick => {
-                    if let Some(stop) = check() {
-                        return Ok(Interruptible::Interrupted(stop));
+    let every = every.max(Duration::from_millis(1));
+    if tokio::runtime::Handle::try_current().is_err() {
+        // On this thread's own runtime: the check runs between polls, on this thread.
+        let outcome = crate::process::block_on_this_thread(async move {
+            let mut future = std::pin::pin!(future);
+            let tick = tokio::time::sleep(every);
+            let mut tick = std::pin::pin!(tick);
+            loop {
+                tokio::select! {
+                    biased;
+                    result = &mut future => return Interruptible::Finished(result),
+                    () = &mut tick => {
+                        if let Some(stop) = check() {
+                            return Interruptible::Interrupted(stop);
+                        }
+                        tick.as_mut().reset(tokio::time::Instant::now() + every);
                     }
-                    tick.as_mut().reset(tokio::time::Instant::now() + every);
                 }
             }
-        }
-    });
-    match outcome {
-        Ok(done) => done,
-        // The runtime itself could not run the call.
-        Err(err) => Interruptible::Finished(Err(err)),
+        });
+        return outcome.unwrap_or_else(|err| Interruptible::Finished(Err(err)));
     }
+    // Inside a tokio runtime the call runs on a helper thread (see `block_on`); this thread
+    // waits for it in steps of `every` and runs the check in between, so the check still only
+    // ever runs on the calling thread.
+    let runtime = match crate::process::runtime() {
+        Ok(runtime) => runtime,
+        Err(err) => return Interruptible::Finished(Err(err)),
+    };
+    let cancel = tokio::sync::Notify::new();
+    std::thread::scope(|scope| {
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        let cancel = &cancel;
+        let helper = scope.spawn(move || {
+            let result = runtime.block_on(async {
+                tokio::select! {
+                    result = future => Some(result),
+                    () = cancel.notified() => None,
+                }
+            });
+            let _ = done_tx.send(());
+            result
+        });
+        while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = done_rx.recv_timeout(every) {
+            if let Some(stop) = check() {
+                // A permit is stored if the helper is not waiting yet.
+                cancel.notify_one();
+                let _ = helper.join();
+                return Interruptible::Interrupted(stop);
+            }
+        }
+        match helper.join() {
+            Ok(Some(result)) => Interruptible::Finished(result),
+            Ok(None) | Err(_) => Interruptible::Finished(Err(Error::new(
+                ErrorKind::Connection,
+                "the request's thread ended without a result (this is a bug in enjo; please \
+                 report it)",
+            ))),
+        }
+    })
 }
 
 /// Runs `future` to completion from blocking code. Outside any tokio runtime (the usual case:

@@ -85,10 +85,11 @@ impl Quota {
         Ok(())
     }
 
-    /// A quota from another language's numbers: `requests` a whole number from 1, `window`
-    /// already converted (see [`validate::seconds`](crate::validate::seconds)).
-    pub fn from_count(requests: f64, window: Duration) -> Result<Quota> {
-        let requests = crate::validate::count("rate limit requests", requests)?;
+    /// A quota from another language's numbers: `requests` a whole number from 1 (`name` is
+    /// how the caller spells that field, for the error message), `window` already converted
+    /// (see [`validate::seconds`](crate::validate::seconds)).
+    pub fn from_count(name: &str, requests: f64, window: Duration) -> Result<Quota> {
+        let requests = crate::validate::count(name, requests)?;
         let quota = Quota::new(requests, window);
         quota.validate()?;
         Ok(quota)

@@ -160,6 +160,37 @@ fn a_blocking_call_can_be_interrupted_by_its_check() {
         1
     );
 
+    // Called from inside an async runtime (the call then runs on a helper thread), the check
+    // still runs on the calling thread only.
+    runtime.block_on(mock.fault("faq-bot", "delay=30000", Some(1)));
+    let inner = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut nested_checks = 0;
+    let outcome = inner.block_on(async {
+        block_on_interruptible(
+            client
+                .as_async()
+                .send_message("faq-bot", "interrupt me nested", None),
+            Duration::from_millis(20),
+            || {
+                assert_eq!(
+                    std::thread::current().id(),
+                    caller,
+                    "checked on the caller's thread"
+                );
+                nested_checks += 1;
+                (nested_checks == 3).then_some("nested stop")
+            },
+        )
+    });
+    assert!(
+        matches!(outcome, Interruptible::Interrupted("nested stop")),
+        "{outcome:?}"
+    );
+    assert_eq!(nested_checks, 3);
+
     let outcome = block_on_interruptible(
         client
             .as_async()
