@@ -263,9 +263,8 @@ function nativeClientOptions(options) {
   checkString('userAgent', o.userAgent)
   const agent = `enjo-node/${PACKAGE_VERSION} node/${process.versions.node}`
   return {
-    // Defaults from `process.env` (what a worker thread's `env` option also sets).
-    token: o.token ?? process.env.ENJO_API_TOKEN,
-    baseUrl: o.baseUrl ?? (process.env.ENJO_BASE_URL || undefined),
+    token: o.token,
+    baseUrl: o.baseUrl,
     timeout: o.timeout,
     connectTimeout: o.connectTimeout,
     maxRetries: o.maxRetries,
@@ -276,6 +275,14 @@ function nativeClientOptions(options) {
     rateLimitMaxWait: o.rateLimitMaxWait,
     userAgent: o.userAgent ? `${agent} ${o.userAgent}` : agent,
   }
+}
+
+/**
+ * The defaults the core applies under its own rule (blank = unset), read from `process.env`
+ * when the client is made: a worker thread's `env`, and changes after loading, are seen.
+ */
+function envDefaults() {
+  return { token: process.env.ENJO_API_TOKEN, baseUrl: process.env.ENJO_BASE_URL }
 }
 
 function checkText(botId, text) {
@@ -293,7 +300,7 @@ class Enjo {
   constructor(options) {
     const created = (() => {
       try {
-        return native.createClient(nativeClientOptions(options))
+        return native.createClient(nativeClientOptions(options), envDefaults())
       } catch (err) {
         throw wrapNativeError(err)
       }

@@ -84,8 +84,23 @@ export interface ClientOptions {
   userAgent?: string
 }
 
-/** Builds a client, or describes why the options are wrong. */
-export declare function createClient(options?: ClientOptions | undefined | null): NativeClient | ErrorInfo
+/**
+ * Builds a client, or describes why the options are wrong. `env` holds the defaults from
+ * `process.env`.
+ */
+export declare function createClient(options?: ClientOptions | undefined | null, env?: EnvDefaults | undefined | null): NativeClient | ErrorInfo
+
+/**
+ * `ENJO_API_TOKEN` and `ENJO_BASE_URL` as the caller's `process.env` has them (a worker
+ * thread's own `env`, and changes made after the package was loaded, included). The core
+ * applies them as defaults under its own rule: blank values count as unset.
+ */
+export interface EnvDefaults {
+  /** `process.env.ENJO_API_TOKEN`. */
+  token?: string
+  /** `process.env.ENJO_BASE_URL`. */
+  baseUrl?: string
+}
 
 /** An SDK error as data; the JavaScript layer makes it an instance of the class `kind`. */
 export interface ErrorInfo {

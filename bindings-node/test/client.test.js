@@ -192,21 +192,52 @@ test('the token never appears in inspect, JSON, errors or messages', { timeout: 
   assert.throws(() => new Enjo({ token: 12345678 }), (e) => e instanceof InvalidArgumentError && !e.message.includes('12345678'))
 })
 
-test('options: defaults come from process.env, bad values are InvalidArgumentError', { timeout: 120_000 }, async () => {
+/** Runs `body` with `vars` set in process.env (undefined deletes), then restores it. */
+async function withEnv(vars, body) {
   const saved = { ...process.env }
   try {
-    process.env.ENJO_API_TOKEN = mock.token
-    process.env.ENJO_BASE_URL = mock.url
-    const fromEnv = new Enjo({ rateLimit: false })
-    assert.equal(fromEnv.baseUrl, mock.url)
-    const text = uniqueText('env')
-    assert.equal((await fromEnv.sendMessage('echo-bot', text)).answers, text)
-    delete process.env.ENJO_API_TOKEN
-    assert.throws(() => new Enjo({ baseUrl: mock.url }), InvalidArgumentError)
+    for (const [key, value] of Object.entries(vars)) {
+      if (value === undefined) delete process.env[key]
+      else process.env[key] = value
+    }
+    return await body()
   } finally {
     for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]
     Object.assign(process.env, saved)
   }
+}
+
+test('env defaults: process.env as it is when the client is made, blank counts as unset', { timeout: 120_000 }, async () => {
+  // The package was loaded long before: each new client reads process.env again.
+  await withEnv({ ENJO_API_TOKEN: mock.token, ENJO_BASE_URL: mock.url }, async () => {
+    const fromEnv = new Enjo({ rateLimit: false })
+    assert.equal(fromEnv.baseUrl, mock.url)
+    const text = uniqueText('env')
+    assert.equal((await fromEnv.sendMessage('echo-bot', text)).answers, text)
+    process.env.ENJO_BASE_URL = `${mock.url}/changed/`
+    assert.equal(new Enjo({ rateLimit: false }).baseUrl, `${mock.url}/changed`)
+    assert.equal(fromEnv.baseUrl, mock.url, 'an existing client keeps its settings')
+    // What the caller passes wins over the environment.
+    assert.equal(new Enjo({ baseUrl: `${mock.url}/mine` }).baseUrl, `${mock.url}/mine`)
+  })
+  // Blank is unset, as in Rust and Python (the core's rule): the vendor's base URL.
+  for (const blank of ['', '  ', '\t\n']) {
+    await withEnv({ ENJO_API_TOKEN: 't', ENJO_BASE_URL: blank }, () => {
+      assert.equal(new Enjo().baseUrl, 'https://api.enjo.ai', JSON.stringify(blank))
+    })
+  }
+  await withEnv({ ENJO_API_TOKEN: 't', ENJO_BASE_URL: undefined }, () => {
+    assert.equal(new Enjo().baseUrl, 'https://api.enjo.ai')
+  })
+  // A blank or missing token is no token.
+  for (const token of [undefined, '', '   ']) {
+    await withEnv({ ENJO_API_TOKEN: token }, () => {
+      assert.throws(() => new Enjo({ baseUrl: mock.url }), (e) => e instanceof InvalidArgumentError && /token/i.test(e.message))
+    })
+  }
+})
+
+test('options: bad values are InvalidArgumentError', { timeout: 120_000 }, async () => {
   const ok = { token: 't', baseUrl: mock.url }
   const bad = [
     { ...ok, baseUrl: 'ftp://example.com' },
