@@ -134,6 +134,8 @@ export interface MessageResponse {
   raw: Record<string, any>
   /** The server's request id (`x-request-id`), to quote to Enjo's support. */
   requestId?: string
+  /** The HTTP status of the reply (a 2xx, usually 200). */
+  status: number
 }
 
 /** Per-call options of `sendMessage`. Durations are in milliseconds. */

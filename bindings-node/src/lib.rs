@@ -244,6 +244,8 @@ pub struct MessageResponse {
     pub raw: serde_json::Value,
     /// The server's request id (`x-request-id`), to quote to Enjo's support.
     pub request_id: Option<String>,
+    /// The HTTP status of the reply (a 2xx, usually 200).
+    pub status: u32,
 }
 
 impl From<enjo::Source> for Source {
@@ -283,6 +285,7 @@ impl From<enjo::MessageResponse> for MessageResponse {
             ticket: r.ticket.map(Ticket::from),
             raw: r.raw,
             request_id: r.request_id,
+            status: u32::from(r.status),
         }
     }
 }

@@ -22,6 +22,7 @@ test('echo-bot answers with the text, and the reply has the documented shape', {
   const text = uniqueText('hello')
   const reply = await client.sendMessage('echo-bot', text)
   assert.equal(reply.answers, text)
+  assert.equal(reply.status, 200)
   assert.equal(typeof reply.conversationId, 'string')
   assert.ok(reply.conversationId.length > 0)
   assert.ok(Array.isArray(reply.sources))

@@ -58,6 +58,7 @@ async function use(): Promise<void> {
   const type: string | undefined = first?.type
   const conversationId: string | undefined = reply.conversationId
   const requestId: string | undefined = reply.requestId
+  const httpStatus: number = reply.status
   const raw: Record<string, any> = reply.raw
   const ticket: Ticket | undefined = reply.ticket
   if (ticket) {
@@ -72,7 +73,7 @@ async function use(): Promise<void> {
   const sure: string = reply.answers
   // @ts-expect-error snake_case is not the Node spelling
   void reply.conversation_id
-  void answers, score, type, conversationId, requestId, raw, sure
+  void answers, score, type, conversationId, requestId, raw, sure, httpStatus
 
   const chat: Conversation = client.conversation('bot')
   const resumed: Conversation = client.conversation('bot', { conversationId: 'c' })
