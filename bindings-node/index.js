@@ -148,6 +148,22 @@ function checkRetryPolicy(value) {
   checkString('retryPolicy', value)
 }
 
+/**
+ * Rejects keys not in `known`, as the constructor does: a typo such as `conversationID` must
+ * not be silently ignored (it would start a new conversation).
+ */
+function checkKeys(where, value, known) {
+  for (const key of Object.keys(value)) {
+    if (known.includes(key)) continue
+    const near = known.find((k) => k.toLowerCase() === key.toLowerCase())
+    throw new InvalidArgumentError(
+      `unknown option ${JSON.stringify(key)} of ${where}` +
+        (near === undefined ? '' : ` (did you mean ${JSON.stringify(near)}?)`) +
+        `; known options: ${known.join(', ')}`,
+    )
+  }
+}
+
 function checkSignal(signal) {
   expect(
     optional(signal) ||
@@ -158,9 +174,13 @@ function checkSignal(signal) {
   )
 }
 
-function nativeSendOptions(options) {
+const SEND_OPTIONS = ['conversationId', 'timeout', 'maxRetries', 'retryPolicy', 'signal']
+const CONVERSATION_OPTIONS = ['conversationId']
+
+function nativeSendOptions(options, where, known) {
   checkObject('options', options)
   if (options === undefined) return [undefined, undefined]
+  checkKeys(where, options, known)
   const { conversationId, timeout, maxRetries, retryPolicy, signal } = options
   checkString('conversationId', conversationId)
   checkNumber('timeout', timeout, ' of milliseconds')
@@ -245,13 +265,7 @@ const CLIENT_OPTIONS = [
 function nativeClientOptions(options) {
   checkObject('options', options)
   const o = options ?? {}
-  for (const key of Object.keys(o)) {
-    if (!CLIENT_OPTIONS.includes(key)) {
-      throw new InvalidArgumentError(
-        `unknown option ${JSON.stringify(key)}; known options: ${CLIENT_OPTIONS.join(', ')}`,
-      )
-    }
-  }
+  checkKeys('new Enjo()', o, CLIENT_OPTIONS)
   checkString('token', o.token)
   checkString('baseUrl', o.baseUrl)
   checkNumber('timeout', o.timeout, ' of milliseconds')
@@ -321,7 +335,7 @@ class Enjo {
   sendMessage(botId, text, options) {
     try {
       checkText(botId, text)
-      const [sendOptions, signal] = nativeSendOptions(options)
+      const [sendOptions, signal] = nativeSendOptions(options, 'sendMessage()', SEND_OPTIONS)
       const client = this.#native
       return run((token) => client.sendMessage(botId, text, sendOptions, token), signal)
     } catch (err) {
@@ -333,6 +347,7 @@ class Enjo {
   conversation(botId, options) {
     expect(typeof botId === 'string', 'botId must be a string', botId)
     checkObject('options', options)
+    if (options !== undefined) checkKeys('conversation()', options, CONVERSATION_OPTIONS)
     const conversationId = options?.conversationId
     checkString('conversationId', conversationId)
     return new Conversation(this.#native.conversation(botId, conversationId))
@@ -369,9 +384,12 @@ class Conversation {
   send(text, options) {
     try {
       expect(typeof text === 'string', 'text must be a string', text)
-      const [sendOptions, signal] = nativeSendOptions(options)
+      const [sendOptions, signal] = nativeSendOptions(options, 'conversation.send()', SEND_OPTIONS)
       if (sendOptions !== undefined && sendOptions.conversationId !== undefined) {
-        throw new InvalidArgumentError('conversationId is set by the conversation itself')
+        throw new InvalidArgumentError(
+          'conversationId is set by the conversation itself; use ' +
+            'client.conversation(botId, { conversationId }) to resume another one',
+        )
       }
       const conversation = this.#native
       return run((token) => conversation.send(text, sendOptions, token), signal)

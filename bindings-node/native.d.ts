@@ -40,7 +40,10 @@ export declare class NativeConversation {
   get botId(): string
   /** The conversation id, once a reply has given one (or when resumed). */
   get conversationId(): string | null
-  /** Sends `text` in this conversation (per-call `conversationId` is ignored). */
+  /**
+   * Sends `text` in this conversation, which supplies the conversation id: a per-call
+   * `conversationId` is refused (an `InvalidArgumentError`), as `Conversation.send` does.
+   */
   send(text: string, options?: NativeSendOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<SendOutcome>
 }
 

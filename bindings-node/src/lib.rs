@@ -182,6 +182,22 @@ fn send_options(options: Option<NativeSendOptions>) -> enjo::Result<enjo::SendOp
     Ok(out)
 }
 
+/// [`send_options`] for `Conversation.send`, which supplies the conversation id itself.
+fn conversation_send_options(
+    options: Option<NativeSendOptions>,
+) -> enjo::Result<enjo::SendOptions> {
+    match options {
+        Some(NativeSendOptions {
+            conversation_id: Some(_),
+            ..
+        }) => Err(invalid(
+            "conversationId is set by the conversation itself; use \
+             client.conversation(botId, { conversationId }) to resume another one",
+        )),
+        options => send_options(options),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Replies
 // ---------------------------------------------------------------------------------------------
@@ -609,7 +625,8 @@ impl NativeConversation {
         self.inner.id()
     }
 
-    /// Sends `text` in this conversation (per-call `conversationId` is ignored).
+    /// Sends `text` in this conversation, which supplies the conversation id: a per-call
+    /// `conversationId` is refused (an `InvalidArgumentError`), as `Conversation.send` does.
     #[napi(catch_unwind, ts_return_type = "Promise<SendOutcome>")]
     pub fn send<'env>(
         &self,
@@ -619,7 +636,7 @@ impl NativeConversation {
         cancel: Option<&CancelToken>,
     ) -> napi::Result<Object<'env>> {
         let conversation = self.inner.clone();
-        let options = send_options(options);
+        let options = conversation_send_options(options);
         spawn_request(env, cancel.map(|c| c.state.clone()), async move {
             match options {
                 Ok(options) => {
@@ -787,6 +804,35 @@ mod tests {
         assert!(retry_policy("at_least_once").is_err());
         assert_eq!(retry_policy("atLeastOnce")?, enjo::RetryPolicy::AtLeastOnce);
         Ok(())
+    }
+
+    #[test]
+    fn a_conversation_refuses_a_per_call_conversation_id() {
+        let with_id = NativeSendOptions {
+            conversation_id: Some("other".to_owned()),
+            timeout: Some(1000.0),
+            ..NativeSendOptions::default()
+        };
+        let Err(err) = conversation_send_options(Some(with_id)) else {
+            panic!("a per-call conversationId was accepted");
+        };
+        assert_eq!(err.kind(), enjo::ErrorKind::InvalidArgument);
+        assert!(
+            err.message()
+                .starts_with("conversationId is set by the conversation")
+        );
+        let without = NativeSendOptions {
+            timeout: Some(1000.0),
+            ..NativeSendOptions::default()
+        };
+        assert!(conversation_send_options(Some(without)).is_ok());
+        assert!(conversation_send_options(None).is_ok());
+        // sendMessage takes one.
+        let with_id = NativeSendOptions {
+            conversation_id: Some("c".to_owned()),
+            ..NativeSendOptions::default()
+        };
+        assert!(send_options(Some(with_id)).is_ok());
     }
 
     #[test]

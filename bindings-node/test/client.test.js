@@ -307,6 +307,27 @@ test('bad arguments to sendMessage reject with InvalidArgumentError and send not
   await assert.rejects(p, InvalidArgumentError)
 })
 
+test('unknown option keys are InvalidArgumentError everywhere, with a hint for a wrong case', { timeout: 120_000 }, async () => {
+  const r1 = await client.sendMessage('echo-bot', uniqueText('start'))
+  const text = uniqueText('typo')
+  // `conversationID` would otherwise silently start a new conversation.
+  const err = await client.sendMessage('echo-bot', text, { conversationID: r1.conversationId }).catch((e) => e)
+  assert.ok(err instanceof InvalidArgumentError, String(err))
+  assert.match(err.message, /^unknown option "conversationID" of sendMessage\(\) \(did you mean "conversationId"\?\); known options: conversationId, timeout, maxRetries, retryPolicy, signal$/)
+  await assert.rejects(client.sendMessage('echo-bot', text, { retries: 1 }), /unknown option "retries" of sendMessage\(\); known/)
+  assert.throws(() => client.conversation('echo-bot', { conversationID: r1.conversationId }), (e) =>
+    e instanceof InvalidArgumentError && /unknown option "conversationID" of conversation\(\) \(did you mean "conversationId"\?\)/.test(e.message))
+  const chat = client.conversation('echo-bot')
+  await assert.rejects(chat.send(text, { timeOut: 5 }), (e) =>
+    e instanceof InvalidArgumentError && /unknown option "timeOut" of conversation\.send\(\) \(did you mean "timeout"\?\)/.test(e.message))
+  // An explicit undefined is still a known key's absence, not an error.
+  const fine = uniqueText('fine')
+  assert.equal((await client.sendMessage('echo-bot', fine, { conversationId: undefined, signal: undefined })).answers, fine)
+  assert.throws(() => new Enjo({ token: 't', baseUrl: mock.url, baseURL: mock.url }), (e) =>
+    e instanceof InvalidArgumentError && /^unknown option "baseURL" of new Enjo\(\) \(did you mean "baseUrl"\?\)/.test(e.message))
+  assert.equal((await mock.requests('echo-bot')).filter((r) => r.text === text).length, 0, 'nothing was sent')
+})
+
 test('per-call options override the client: maxRetries and timeout', { timeout: 120_000 }, async () => {
   const bot = 'echo-bot'
   await mock.fault(bot, '429;retry-after=0', 1)
