@@ -413,15 +413,3 @@ module.exports = {
   default: Enjo,
 }
 Object.defineProperty(module.exports, '__esModule', { value: true })
-// Test hook (not public API): a Rust panic, synchronous or inside a request, through the same
-// path as a request, to prove it becomes an EnjoError.
-Object.defineProperty(module.exports, '__testPanic', {
-  value: (mode) =>
-    run(() => {
-      try {
-        return native.__testPanic(mode)
-      } catch (err) {
-        throw wrapNativeError(err)
-      }
-    }, undefined),
-})

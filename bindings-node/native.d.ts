@@ -48,8 +48,10 @@ export declare class NativeConversation {
 }
 
 /**
- * Test hook: panics synchronously (`"sync"`) or inside a request's future (`"async"`), to
- * prove that neither crashes the process. Not part of the public API.
+ * Test hook, not public API (the package's entry points do not export it): panics
+ * synchronously (`"sync"`) or inside a request's future (`"async"`), to prove that neither
+ * crashes the process. Does nothing but fail unless `ENJO_NODE_TEST_HOOKS=1` is in the
+ * process environment at the time of the call.
  */
 export declare function __testPanic(mode: string): Promise<SendOutcome>
 

@@ -654,14 +654,25 @@ pub fn version() -> String {
     enjo::VERSION.to_owned()
 }
 
-/// Test hook: panics synchronously (`"sync"`) or inside a request's future (`"async"`), to
-/// prove that neither crashes the process. Not part of the public API.
+/// The environment variable that arms [`test_panic`], read at each call.
+const TEST_HOOKS_ENV: &str = "ENJO_NODE_TEST_HOOKS";
+
+/// Test hook, not public API (the package's entry points do not export it): panics
+/// synchronously (`"sync"`) or inside a request's future (`"async"`), to prove that neither
+/// crashes the process. Does nothing but fail unless `ENJO_NODE_TEST_HOOKS=1` is in the
+/// process environment at the time of the call.
 #[napi(
     js_name = "__testPanic",
     catch_unwind,
     ts_return_type = "Promise<SendOutcome>"
 )]
 pub fn test_panic<'env>(env: &'env Env, mode: String) -> napi::Result<Object<'env>> {
+    if std::env::var_os(TEST_HOOKS_ENV).is_none_or(|v| v != "1") {
+        return Err(napi::Error::new(
+            napi::Status::InvalidArg,
+            format!("__testPanic is a test hook: set {TEST_HOOKS_ENV}=1 to arm it"),
+        ));
+    }
     if mode == "sync" {
         panic!("test panic (sync)");
     }

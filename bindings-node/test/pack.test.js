@@ -61,4 +61,20 @@ test('npm pack → npm install (offline) in a fresh project → the example runs
   // The installed copy is the tarball's, not a link to the source tree.
   const installed = fs.realpathSync(path.join(project, 'node_modules', 'enjo'))
   assert.ok(installed.startsWith(fs.realpathSync(project)), installed)
+
+  // No test hook among the public exports, and the addon's own module is not reachable.
+  fs.writeFileSync(
+    path.join(project, 'exports.cjs'),
+    `const enjo = require('enjo')
+     const names = [...Object.getOwnPropertyNames(enjo), ...Object.getOwnPropertySymbols(enjo).map(String)]
+     let native
+     try { require('enjo/native.js'); native = 'reachable' } catch (e) { native = e.code }
+     import('enjo').then((esm) => console.log(JSON.stringify({ names, esm: Object.keys(esm), native })))`,
+  )
+  const exported = JSON.parse((await exec(process.execPath, ['exports.cjs'], { cwd: project, env, timeout: 60_000 })).stdout)
+  for (const list of [exported.names, exported.esm]) {
+    assert.ok(list.includes('Enjo'), list.join(', '))
+    assert.deepEqual(list.filter((name) => /test|panic/i.test(name)), [], list.join(', '))
+  }
+  assert.equal(exported.native, 'ERR_PACKAGE_PATH_NOT_EXPORTED')
 })
