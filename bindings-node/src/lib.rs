@@ -5,7 +5,8 @@
 //! - [`create_client`] returns a [`NativeClient`] or, for bad options, an [`ErrorInfo`];
 //! - `sendMessage` / `send` return a Promise that always resolves, with a [`SendOutcome`]
 //!   holding either the reply or an [`ErrorInfo`]; JavaScript turns the latter into an instance
-//!   of the matching error class (so `instanceof` works and the stack trace is the caller's);
+//!   of the matching error class, so that `instanceof` works (made after an `await`, its stack
+//!   is V8's async stack trace of the awaiting callers, with `index.js`'s frames removed);
 //! - requests run on the core's process-wide runtime ([`enjo::runtime`]); the Promise is settled
 //!   through a napi deferred, whose threadsafe function keeps the event loop alive only while a
 //!   request is pending;

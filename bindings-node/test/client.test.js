@@ -328,6 +328,29 @@ test('unknown option keys are InvalidArgumentError everywhere, with a hint for a
   assert.equal((await mock.requests('echo-bot')).filter((r) => r.text === text).length, 0, 'nothing was sent')
 })
 
+test('an error\'s stack starts at the caller that awaits the call, without the SDK\'s frames', { timeout: 120_000 }, async () => {
+  // The error is made after an await: its frames are V8's async stack trace of the awaiting
+  // callers (index.js says why the synchronous stack is not captured at each call).
+  async function callerOfSendMessage() {
+    return await client.sendMessage('no-such-bot', uniqueText('stack'))
+  }
+  async function callerOfConversationSend(chat) {
+    await chat.send(uniqueText('stack'))
+  }
+  const cases = [
+    [await callerOfSendMessage().catch((e) => e), 'callerOfSendMessage'],
+    [await callerOfConversationSend(client.conversation('no-such-bot')).catch((e) => e), 'callerOfConversationSend'],
+  ]
+  for (const [err, caller] of cases) {
+    assert.ok(err instanceof enjo.InvalidRequestError, String(err))
+    const lines = err.stack.split('\n')
+    assert.equal(lines[0], `InvalidRequestError: ${err.message.split('\n')[0]}`)
+    const first = lines.findIndex((l) => /^\s+at /.test(l))
+    assert.match(lines[first], new RegExp(`^\\s+at async ${caller} \\(.*client\\.test\\.js:\\d+:\\d+\\)$`), err.stack)
+    assert.ok(!err.stack.includes(require.resolve('..')), `no SDK-internal frames: ${err.stack}`)
+  }
+})
+
 test('per-call options override the client: maxRetries and timeout', { timeout: 120_000 }, async () => {
   const bot = 'echo-bot'
   await mock.fault(bot, '429;retry-after=0', 1)

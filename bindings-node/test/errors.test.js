@@ -339,3 +339,24 @@ test('a Rust panic becomes an EnjoError, never a crash', { timeout: 120_000 }, a
   const text = uniqueText('after panic')
   assert.equal((await client.sendMessage(BOT, text)).answers, text)
 })
+
+test('EnjoError(message, fields): every field, and cause as Error keeps it', () => {
+  const cause = new Error('underneath')
+  const err = new RateLimitError('slow down', {
+    status: 429, code: 'rate_limit_error', retryAfter: 2.5, body: '{}', requestId: 'req-1', cause,
+  })
+  assertShape(err, RateLimitError)
+  assert.equal(err.message, 'slow down')
+  assert.deepEqual(
+    [err.status, err.code, err.retryAfter, err.body, err.requestId],
+    [429, 'rate_limit_error', 2.5, '{}', 'req-1'],
+  )
+  assert.equal(err.cause, cause)
+  // No cause given: none at all (as with Error), and no fields: all undefined.
+  const bare = new EnjoError('plain')
+  assert.ok(!Object.hasOwn(bare, 'cause'))
+  assert.deepEqual([bare.status, bare.code, bare.retryAfter, bare.body, bare.requestId], [undefined, undefined, undefined, undefined, undefined])
+  assert.equal(new EnjoError('x', { cause: undefined }).cause, undefined)
+  assert.ok(Object.hasOwn(new EnjoError('x', { cause: undefined }), 'cause'), 'an explicit cause, as Error does')
+  assert.equal(new EnjoError('x', null).status, undefined)
+})

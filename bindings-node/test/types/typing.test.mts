@@ -15,6 +15,7 @@ import Enjo, {
   ServerError,
   VERSION,
   type ClientOptions,
+  type EnjoErrorFields,
   type MessageResponse,
   type RateLimitQuota,
   type SendOptions,
@@ -111,5 +112,18 @@ function handle(error: unknown): string {
   return `${classes.length} ${apiSubclass.name} ${isEnjo}`
 }
 
+// Errors can be made by callers (tests, wrappers), with every field and a cause.
+const fields: EnjoErrorFields = { status: 429, code: 'rate_limit_error', retryAfter: 2, body: '{}', requestId: 'r' }
+const made: RateLimitError = new RateLimitError('slow down', { ...fields, cause: new Error('x') })
+const cause: unknown = made.cause
+const plain: EnjoError = new EnjoError('plain')
+const bare: EnjoError = new InvalidArgumentError()
+// @ts-expect-error status is a number
+new EnjoError('m', { status: '429' })
+// @ts-expect-error unknown field
+new EnjoError('m', { statsu: 429 })
+// @ts-expect-error fields are read-only
+made.status = 500
+
 const version: string = VERSION
-void use, handle, version, base
+void use, handle, version, base, cause, plain, bare
