@@ -13,21 +13,7 @@ CARGO="${CARGO:-cargo}"
 step() { printf '\n==> %s\n' "$*"; }
 
 step "npm ci"
-# The registry mirror on these machines serves only linux-x64 builds of @napi-rs/cli's optional
-# native helpers, so the committed lock cannot list the other platforms' ones and `npm ci`
-# refuses it as "out of sync". `npm install --no-save` then installs exactly the locked
-# versions (the lock file is left untouched).
-if ! npm ci --no-audit --no-fund --loglevel=error 2>/tmp/enjo-npm-ci.$$; then
-  if grep -q EUSAGE /tmp/enjo-npm-ci.$$; then
-    echo "npm ci refused the lock (missing other platforms' optional packages); npm install --no-save"
-    npm install --no-audit --no-fund --no-save --loglevel=error
-  else
-    cat /tmp/enjo-npm-ci.$$ >&2
-    rm -f /tmp/enjo-npm-ci.$$
-    exit 1
-  fi
-fi
-rm -f /tmp/enjo-npm-ci.$$
+bash scripts/npm-install.sh
 
 step "enjo-mock (release)"
 if [ -z "${ENJO_MOCK_BIN:-}" ]; then
