@@ -6,7 +6,6 @@
 # and the examples with `tsc --strict`. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")"
-HERE="$(pwd)"
 REPO="$(cd .. && pwd)"
 CARGO="${CARGO:-cargo}"
 
@@ -41,10 +40,12 @@ step "node --test"
 # examples/node resolves `import 'enjo'` to this package, as `npm install` in it would.
 mkdir -p "$REPO/examples/node/node_modules"
 ln -sfn "../../../bindings-node" "$REPO/examples/node/node_modules/enjo"
-node --test --test-reporter=spec test/*.test.js
+# `npm test` is these two steps (package.json's test:node and test:types), without the
+# install, the build and the drift check above.
+npm run --silent test:node
 
 step "tsc --noEmit --strict (declarations, typing test, examples)"
-npx tsc -p "$HERE/tsconfig.json" --noEmit --strict
+npm run --silent test:types
 
 echo
 echo "bindings-node: all checks passed"

@@ -78,3 +78,19 @@ test('npm pack → npm install (offline) in a fresh project → the example runs
   }
   assert.equal(exported.native, 'ERR_PACKAGE_PATH_NOT_EXPORTED')
 })
+
+test('npm pack refuses to pack without the addon (prepack)', { timeout: 120_000 }, async () => {
+  // A copy of the package's files, as a fresh checkout has them before `npm run build`.
+  const bare = path.join(dir, 'bare')
+  fs.mkdirSync(path.join(bare, 'scripts'), { recursive: true })
+  for (const file of ['package.json', 'index.js', 'index.mjs', 'index.d.ts', 'index.d.mts', 'native.js', 'native.d.ts', 'README.md']) {
+    fs.copyFileSync(path.join(PKG, file), path.join(bare, file))
+  }
+  fs.copyFileSync(path.join(PKG, 'scripts', 'prepack.js'), path.join(bare, 'scripts', 'prepack.js'))
+  const out = path.join(dir, 'bare-out')
+  fs.mkdirSync(out)
+  const failed = await exec(NPM, ['pack', '--pack-destination', out], { cwd: bare }).catch((e) => e)
+  assert.ok(failed instanceof Error, 'npm pack failed')
+  assert.match(failed.stderr, /prepack: no native addon \(enjo\.<platform>\.node\)[^]*npm run build/)
+  assert.deepEqual(fs.readdirSync(out), [], 'no tarball was written')
+})
