@@ -71,8 +71,31 @@ export declare class Conversation {
   send(text: string, options?: Omit<SendOptions, 'conversationId'>): Promise<MessageResponse>
 }
 
+/** What `new EnjoError(message, fields)` (and every subclass) takes; all optional. */
+export interface EnjoErrorFields {
+  /** HTTP status, for errors that come from a response. */
+  status?: number
+  /** The server's error code, e.g. `rate_limit_error`. */
+  code?: string
+  /** Seconds to wait before trying again. */
+  retryAfter?: number
+  /** The raw response body. */
+  body?: string
+  /** The server's request id. */
+  requestId?: string
+  /** The underlying error, kept as `error.cause` (as `new Error(message, { cause })` does). */
+  cause?: unknown
+}
+
 /** Base class of every error the SDK throws. */
 export declare class EnjoError extends Error {
+  /**
+   * Errors are made by the SDK; the constructor is public so that tests and wrappers can make
+   * their own (e.g. `new RateLimitError('slow down', { status: 429, retryAfter: 2 })`).
+   */
+  constructor(message?: string, fields?: EnjoErrorFields)
+  /** The underlying error, when there is one (e.g. the addon's own error for a bug). */
+  cause?: unknown
   /** HTTP status, for errors that come from a response. */
   readonly status: number | undefined
   /** The server's error code, e.g. `rate_limit_error`. */

@@ -40,13 +40,18 @@ export declare class NativeConversation {
   get botId(): string
   /** The conversation id, once a reply has given one (or when resumed). */
   get conversationId(): string | null
-  /** Sends `text` in this conversation (per-call `conversationId` is ignored). */
+  /**
+   * Sends `text` in this conversation, which supplies the conversation id: a per-call
+   * `conversationId` is refused (an `InvalidArgumentError`), as `Conversation.send` does.
+   */
   send(text: string, options?: NativeSendOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<SendOutcome>
 }
 
 /**
- * Test hook: panics synchronously (`"sync"`) or inside a request's future (`"async"`), to
- * prove that neither crashes the process. Not part of the public API.
+ * Test hook, not public API (the package's entry points do not export it): panics
+ * synchronously (`"sync"`) or inside a request's future (`"async"`), to prove that neither
+ * crashes the process. Does nothing but fail unless `ENJO_NODE_TEST_HOOKS=1` is in the
+ * process environment at the time of the call.
  */
 export declare function __testPanic(mode: string): Promise<SendOutcome>
 
@@ -84,8 +89,23 @@ export interface ClientOptions {
   userAgent?: string
 }
 
-/** Builds a client, or describes why the options are wrong. */
-export declare function createClient(options?: ClientOptions | undefined | null): NativeClient | ErrorInfo
+/**
+ * Builds a client, or describes why the options are wrong. `env` holds the defaults from
+ * `process.env`.
+ */
+export declare function createClient(options?: ClientOptions | undefined | null, env?: EnvDefaults | undefined | null): NativeClient | ErrorInfo
+
+/**
+ * `ENJO_API_TOKEN` and `ENJO_BASE_URL` as the caller's `process.env` has them (a worker
+ * thread's own `env`, and changes made after the package was loaded, included). The core
+ * applies them as defaults under its own rule: blank values count as unset.
+ */
+export interface EnvDefaults {
+  /** `process.env.ENJO_API_TOKEN`. */
+  token?: string
+  /** `process.env.ENJO_BASE_URL`. */
+  baseUrl?: string
+}
 
 /** An SDK error as data; the JavaScript layer makes it an instance of the class `kind`. */
 export interface ErrorInfo {
@@ -119,6 +139,8 @@ export interface MessageResponse {
   raw: Record<string, any>
   /** The server's request id (`x-request-id`), to quote to Enjo's support. */
   requestId?: string
+  /** The HTTP status of the reply (a 2xx, usually 200). */
+  status: number
 }
 
 /** Per-call options of `sendMessage`. Durations are in milliseconds. */

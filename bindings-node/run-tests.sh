@@ -6,28 +6,13 @@
 # and the examples with `tsc --strict`. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")"
-HERE="$(pwd)"
 REPO="$(cd .. && pwd)"
 CARGO="${CARGO:-cargo}"
 
 step() { printf '\n==> %s\n' "$*"; }
 
 step "npm ci"
-# The registry mirror on these machines serves only linux-x64 builds of @napi-rs/cli's optional
-# native helpers, so the committed lock cannot list the other platforms' ones and `npm ci`
-# refuses it as "out of sync". `npm install --no-save` then installs exactly the locked
-# versions (the lock file is left untouched).
-if ! npm ci --no-audit --no-fund --loglevel=error 2>/tmp/enjo-npm-ci.$$; then
-  if grep -q EUSAGE /tmp/enjo-npm-ci.$$; then
-    echo "npm ci refused the lock (missing other platforms' optional packages); npm install --no-save"
-    npm install --no-audit --no-fund --no-save --loglevel=error
-  else
-    cat /tmp/enjo-npm-ci.$$ >&2
-    rm -f /tmp/enjo-npm-ci.$$
-    exit 1
-  fi
-fi
-rm -f /tmp/enjo-npm-ci.$$
+bash scripts/npm-install.sh
 
 step "enjo-mock (release)"
 if [ -z "${ENJO_MOCK_BIN:-}" ]; then
@@ -55,10 +40,12 @@ step "node --test"
 # examples/node resolves `import 'enjo'` to this package, as `npm install` in it would.
 mkdir -p "$REPO/examples/node/node_modules"
 ln -sfn "../../../bindings-node" "$REPO/examples/node/node_modules/enjo"
-node --test --test-reporter=spec test/*.test.js
+# `npm test` is these two steps (package.json's test:node and test:types), without the
+# install, the build and the drift check above.
+npm run --silent test:node
 
 step "tsc --noEmit --strict (declarations, typing test, examples)"
-npx tsc -p "$HERE/tsconfig.json" --noEmit --strict
+npm run --silent test:types
 
 echo
 echo "bindings-node: all checks passed"

@@ -6,7 +6,9 @@ cd "$(dirname "$0")/../.."
 cargo build --release --locked -q -p enjo-mock
 (
   cd bindings-node
-  [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
+  # The suite's installer: `npm ci`, or `npm install --no-save` where this registry mirror's
+  # lock makes `npm ci` refuse (see the script).
+  [ -d node_modules ] || bash scripts/npm-install.sh
   npx napi build --platform --release --js native.js --dts native.d.ts -- --locked >/dev/null
 )
 node benchmarks/node/bench.mjs

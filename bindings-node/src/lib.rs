@@ -5,7 +5,8 @@
 //! - [`create_client`] returns a [`NativeClient`] or, for bad options, an [`ErrorInfo`];
 //! - `sendMessage` / `send` return a Promise that always resolves, with a [`SendOutcome`]
 //!   holding either the reply or an [`ErrorInfo`]; JavaScript turns the latter into an instance
-//!   of the matching error class (so `instanceof` works and the stack trace is the caller's);
+//!   of the matching error class, so that `instanceof` works (made after an `await`, its stack
+//!   is V8's async stack trace of the awaiting callers, with `index.js`'s frames removed);
 //! - requests run on the core's process-wide runtime ([`enjo::runtime`]); the Promise is settled
 //!   through a napi deferred, whose threadsafe function keeps the event loop alive only while a
 //!   request is pending;
@@ -18,8 +19,10 @@
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
+// Durations (milliseconds) and counts are converted by the core, the one place every binding
+// shares; only the option names, as a Node caller spells them, are this crate's.
+use enjo::validate::{count, millis};
 use napi::bindgen_prelude::{Either, Object};
 use napi::{Env, JsDeferred};
 use napi_derive::napi;
@@ -87,32 +90,6 @@ fn invalid(message: impl Into<String>) -> enjo::Error {
     enjo::Error::invalid_argument(message)
 }
 
-/// Milliseconds from JavaScript as a `Duration`; `allow_zero` for bounds such as the limiter's.
-fn millis(name: &str, ms: f64, allow_zero: bool) -> enjo::Result<Duration> {
-    let ok = ms.is_finite() && (ms > 0.0 || (allow_zero && ms == 0.0));
-    let duration = if ok {
-        Duration::try_from_secs_f64(ms / 1000.0).ok()
-    } else {
-        None
-    };
-    duration.ok_or_else(|| {
-        let bound = if allow_zero { "0 or more" } else { "above 0" };
-        invalid(format!(
-            "{name} must be a finite number of milliseconds, {bound} (got {ms})"
-        ))
-    })
-}
-
-fn count(name: &str, value: f64) -> enjo::Result<u32> {
-    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= f64::from(u32::MAX) {
-        Ok(value as u32)
-    } else {
-        Err(invalid(format!(
-            "{name} must be a non-negative integer (got {value})"
-        )))
-    }
-}
-
 fn retry_policy(value: &str) -> enjo::Result<enjo::RetryPolicy> {
     match value {
         "safe" => Ok(enjo::RetryPolicy::Safe),
@@ -131,19 +108,31 @@ fn rate_limit(value: Either<bool, Vec<RateLimitQuota>>) -> enjo::Result<enjo::Ra
             quotas
                 .iter()
                 .map(|q| {
+                    // Checked first under Node's name; `from_count` then refuses an empty quota.
                     let requests = count("rateLimit[].requests", q.requests)?;
                     let window = millis("rateLimit[].windowMs", q.window_ms, false)?;
-                    Ok(enjo::Quota::new(requests, window))
+                    enjo::Quota::from_count(f64::from(requests), window)
                 })
                 .collect::<enjo::Result<Vec<_>>>()?,
         ),
     })
 }
 
-fn build_client(options: ClientOptions) -> enjo::Result<enjo::Client> {
-    // The JavaScript layer has already applied the ENJO_API_TOKEN / ENJO_BASE_URL defaults
-    // from `process.env`, which is the environment Node users (and worker threads) see.
-    let mut builder = enjo::Client::builder().ignore_env();
+/// `ENJO_API_TOKEN` and `ENJO_BASE_URL` as the caller's `process.env` has them (a worker
+/// thread's own `env`, and changes made after the package was loaded, included). The core
+/// applies them as defaults under its own rule: blank values count as unset.
+#[napi(object)]
+#[derive(Default)]
+pub struct EnvDefaults {
+    /// `process.env.ENJO_API_TOKEN`.
+    pub token: Option<String>,
+    /// `process.env.ENJO_BASE_URL`.
+    pub base_url: Option<String>,
+}
+
+fn build_client(options: ClientOptions, env: EnvDefaults) -> enjo::Result<enjo::Client> {
+    // Node's environment is `process.env`, not the process's (they differ in worker threads).
+    let mut builder = enjo::Client::builder().env_values(env.token, env.base_url);
     if let Some(token) = options.token {
         builder = builder.token(token);
     }
@@ -192,6 +181,22 @@ fn send_options(options: Option<NativeSendOptions>) -> enjo::Result<enjo::SendOp
         out = out.retry_policy(retry_policy(&policy)?);
     }
     Ok(out)
+}
+
+/// [`send_options`] for `Conversation.send`, which supplies the conversation id itself.
+fn conversation_send_options(
+    options: Option<NativeSendOptions>,
+) -> enjo::Result<enjo::SendOptions> {
+    match options {
+        Some(NativeSendOptions {
+            conversation_id: Some(_),
+            ..
+        }) => Err(invalid(
+            "conversationId is set by the conversation itself; use \
+             client.conversation(botId, { conversationId }) to resume another one",
+        )),
+        options => send_options(options),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -256,6 +261,8 @@ pub struct MessageResponse {
     pub raw: serde_json::Value,
     /// The server's request id (`x-request-id`), to quote to Enjo's support.
     pub request_id: Option<String>,
+    /// The HTTP status of the reply (a 2xx, usually 200).
+    pub status: u32,
 }
 
 impl From<enjo::Source> for Source {
@@ -295,6 +302,7 @@ impl From<enjo::MessageResponse> for MessageResponse {
             ticket: r.ticket.map(Ticket::from),
             raw: r.raw,
             request_id: r.request_id,
+            status: u32::from(r.status),
         }
     }
 }
@@ -532,10 +540,14 @@ pub struct NativeClient {
     inner: enjo::Client,
 }
 
-/// Builds a client, or describes why the options are wrong.
+/// Builds a client, or describes why the options are wrong. `env` holds the defaults from
+/// `process.env`.
 #[napi(catch_unwind)]
-pub fn create_client(options: Option<ClientOptions>) -> Either<NativeClient, ErrorInfo> {
-    match build_client(options.unwrap_or_default()) {
+pub fn create_client(
+    options: Option<ClientOptions>,
+    env: Option<EnvDefaults>,
+) -> Either<NativeClient, ErrorInfo> {
+    match build_client(options.unwrap_or_default(), env.unwrap_or_default()) {
         Ok(inner) => Either::A(NativeClient { inner }),
         Err(err) => Either::B(err.into()),
     }
@@ -614,7 +626,8 @@ impl NativeConversation {
         self.inner.id()
     }
 
-    /// Sends `text` in this conversation (per-call `conversationId` is ignored).
+    /// Sends `text` in this conversation, which supplies the conversation id: a per-call
+    /// `conversationId` is refused (an `InvalidArgumentError`), as `Conversation.send` does.
     #[napi(catch_unwind, ts_return_type = "Promise<SendOutcome>")]
     pub fn send<'env>(
         &self,
@@ -624,7 +637,7 @@ impl NativeConversation {
         cancel: Option<&CancelToken>,
     ) -> napi::Result<Object<'env>> {
         let conversation = self.inner.clone();
-        let options = send_options(options);
+        let options = conversation_send_options(options);
         spawn_request(env, cancel.map(|c| c.state.clone()), async move {
             match options {
                 Ok(options) => {
@@ -642,14 +655,25 @@ pub fn version() -> String {
     enjo::VERSION.to_owned()
 }
 
-/// Test hook: panics synchronously (`"sync"`) or inside a request's future (`"async"`), to
-/// prove that neither crashes the process. Not part of the public API.
+/// The environment variable that arms [`test_panic`], read at each call.
+const TEST_HOOKS_ENV: &str = "ENJO_NODE_TEST_HOOKS";
+
+/// Test hook, not public API (the package's entry points do not export it): panics
+/// synchronously (`"sync"`) or inside a request's future (`"async"`), to prove that neither
+/// crashes the process. Does nothing but fail unless `ENJO_NODE_TEST_HOOKS=1` is in the
+/// process environment at the time of the call.
 #[napi(
     js_name = "__testPanic",
     catch_unwind,
     ts_return_type = "Promise<SendOutcome>"
 )]
 pub fn test_panic<'env>(env: &'env Env, mode: String) -> napi::Result<Object<'env>> {
+    if std::env::var_os(TEST_HOOKS_ENV).is_none_or(|v| v != "1") {
+        return Err(napi::Error::new(
+            napi::Status::InvalidArg,
+            format!("__testPanic is a test hook: set {TEST_HOOKS_ENV}=1 to arm it"),
+        ));
+    }
     if mode == "sync" {
         panic!("test panic (sync)");
     }
@@ -661,35 +685,120 @@ pub fn test_panic<'env>(env: &'env Env, mode: String) -> napi::Result<Object<'en
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
-    #[test]
-    fn milliseconds_become_durations_and_bad_values_are_invalid_arguments() {
-        assert_eq!(
-            millis("timeout", 1500.0, false).ok(),
-            Some(Duration::from_millis(1500))
-        );
-        assert_eq!(
-            millis("timeout", 0.5, false).ok(),
-            Some(Duration::from_micros(500))
-        );
-        assert_eq!(millis("wait", 0.0, true).ok(), Some(Duration::ZERO));
-        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, f64::MAX] {
-            let Err(err) = millis("timeout", bad, false) else {
-                panic!("{bad} was accepted");
-            };
-            assert_eq!(err.kind(), enjo::ErrorKind::InvalidArgument);
-            assert!(err.message().starts_with("timeout must be"), "{err}");
+    fn options(token: &str) -> ClientOptions {
+        ClientOptions {
+            token: Some(token.to_owned()),
+            base_url: Some("http://127.0.0.1:9".to_owned()),
+            ..ClientOptions::default()
+        }
+    }
+
+    fn message_of(result: enjo::Result<enjo::Client>) -> String {
+        match result {
+            Ok(_) => "accepted".to_owned(),
+            Err(err) => {
+                assert_eq!(err.kind(), enjo::ErrorKind::InvalidArgument, "{err}");
+                err.message().to_owned()
+            }
         }
     }
 
     #[test]
-    fn counts_are_whole_non_negative_numbers() {
-        assert_eq!(count("maxRetries", 0.0).ok(), Some(0));
-        assert_eq!(count("maxRetries", 7.0).ok(), Some(7));
-        for bad in [-1.0, 1.5, f64::NAN, 1e10] {
-            assert!(count("maxRetries", bad).is_err(), "{bad}");
+    fn bad_values_are_invalid_arguments_named_as_node_spells_them() {
+        let env = EnvDefaults::default;
+        let cases: [(ClientOptions, &str); 6] = [
+            (
+                ClientOptions {
+                    timeout: Some(0.0),
+                    ..options("t")
+                },
+                "timeout must be",
+            ),
+            (
+                ClientOptions {
+                    connect_timeout: Some(f64::NAN),
+                    ..options("t")
+                },
+                "connectTimeout must be",
+            ),
+            (
+                ClientOptions {
+                    max_retries: Some(1.5),
+                    ..options("t")
+                },
+                "maxRetries must be",
+            ),
+            (
+                ClientOptions {
+                    rate_limit_max_wait: Some(-1.0),
+                    ..options("t")
+                },
+                "rateLimitMaxWait must be",
+            ),
+            (
+                ClientOptions {
+                    rate_limit: Some(Either::B(vec![RateLimitQuota {
+                        requests: 2.5,
+                        window_ms: 100.0,
+                    }])),
+                    ..options("t")
+                },
+                "rateLimit[].requests must be",
+            ),
+            (
+                ClientOptions {
+                    rate_limit: Some(Either::B(vec![RateLimitQuota {
+                        requests: 5.0,
+                        window_ms: f64::INFINITY,
+                    }])),
+                    ..options("t")
+                },
+                "rateLimit[].windowMs must be",
+            ),
+        ];
+        for (options, expected) in cases {
+            let message = message_of(build_client(options, env()));
+            assert!(message.starts_with(expected), "{expected:?}: {message}");
         }
+        // A quota of zero requests is refused too (by the core's `Quota::from_count`).
+        let empty = ClientOptions {
+            rate_limit: Some(Either::B(vec![RateLimitQuota {
+                requests: 0.0,
+                window_ms: 100.0,
+            }])),
+            ..options("t")
+        };
+        assert!(message_of(build_client(empty, env())).contains("empty"));
+        // Zero is a valid bound for the limiter's wait.
+        let zero_wait = ClientOptions {
+            rate_limit_max_wait: Some(0.0),
+            ..options("t")
+        };
+        assert_eq!(message_of(build_client(zero_wait, env())), "accepted");
+    }
+
+    #[test]
+    fn env_defaults_follow_the_core_rule_blank_is_unset() -> enjo::Result<()> {
+        let none = ClientOptions::default;
+        let env = |token: &str, base_url: &str| EnvDefaults {
+            token: Some(token.to_owned()),
+            base_url: Some(base_url.to_owned()),
+        };
+        let client = build_client(none(), env("t", "   "))?;
+        assert_eq!(client.base_url(), "https://api.enjo.ai");
+        let client = build_client(none(), env("t", "http://127.0.0.1:9/x/"))?;
+        assert_eq!(client.base_url(), "http://127.0.0.1:9/x");
+        // What the caller passes wins over the environment.
+        let client = build_client(options("t"), env("other", "https://example.com"))?;
+        assert_eq!(client.base_url(), "http://127.0.0.1:9");
+        // A blank token in the environment is no token.
+        let message = message_of(build_client(none(), env(" \t", "")));
+        assert!(message.contains("token"), "{message}");
+        Ok(())
     }
 
     #[test]
@@ -707,6 +816,35 @@ mod tests {
         assert!(retry_policy("at_least_once").is_err());
         assert_eq!(retry_policy("atLeastOnce")?, enjo::RetryPolicy::AtLeastOnce);
         Ok(())
+    }
+
+    #[test]
+    fn a_conversation_refuses_a_per_call_conversation_id() {
+        let with_id = NativeSendOptions {
+            conversation_id: Some("other".to_owned()),
+            timeout: Some(1000.0),
+            ..NativeSendOptions::default()
+        };
+        let Err(err) = conversation_send_options(Some(with_id)) else {
+            panic!("a per-call conversationId was accepted");
+        };
+        assert_eq!(err.kind(), enjo::ErrorKind::InvalidArgument);
+        assert!(
+            err.message()
+                .starts_with("conversationId is set by the conversation")
+        );
+        let without = NativeSendOptions {
+            timeout: Some(1000.0),
+            ..NativeSendOptions::default()
+        };
+        assert!(conversation_send_options(Some(without)).is_ok());
+        assert!(conversation_send_options(None).is_ok());
+        // sendMessage takes one.
+        let with_id = NativeSendOptions {
+            conversation_id: Some("c".to_owned()),
+            ..NativeSendOptions::default()
+        };
+        assert!(send_options(Some(with_id)).is_ok());
     }
 
     #[test]

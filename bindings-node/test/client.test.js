@@ -22,6 +22,7 @@ test('echo-bot answers with the text, and the reply has the documented shape', {
   const text = uniqueText('hello')
   const reply = await client.sendMessage('echo-bot', text)
   assert.equal(reply.answers, text)
+  assert.equal(reply.status, 200)
   assert.equal(typeof reply.conversationId, 'string')
   assert.ok(reply.conversationId.length > 0)
   assert.ok(Array.isArray(reply.sources))
@@ -84,35 +85,63 @@ test('faq-bot never creates a ticket: ticket is undefined', { timeout: 120_000 }
   assert.equal(typeof reply.answers, 'string')
 })
 
+// Where each Ticket field comes from in each platform's own record (mock/src/tickets.rs).
 const PLATFORMS = [
-  ['support-bot', 'Salesforce'],
-  ['jira-bot', 'Jira'],
-  ['servicenow-bot', 'ServiceNow'],
+  ['support-bot', 'Salesforce', (r) => ({
+    id: r.Id,
+    url: r.url,
+    type: r.Type,
+    status: r.Status,
+    priority: r.Priority,
+    description: r.Description,
+    createdDate: r.CreatedDate,
+    lastModifiedDate: r.LastModifiedDate,
+    caseNumber: r.CaseNumber,
+  })],
+  ['jira-bot', 'Jira', (r) => ({
+    id: r.id,
+    url: r.url,
+    type: r.fields.issuetype.name,
+    status: r.fields.status.name,
+    priority: r.fields.priority.name,
+    description: r.fields.description,
+    createdDate: r.fields.created,
+    lastModifiedDate: r.fields.updated,
+    caseNumber: r.key,
+  })],
+  ['servicenow-bot', 'ServiceNow', (r) => ({
+    id: r.sys_id,
+    url: r.url,
+    type: r.category,
+    status: r.state,
+    priority: r.priority,
+    description: r.description,
+    createdDate: r.sys_created_on,
+    lastModifiedDate: r.sys_updated_on,
+    caseNumber: r.number,
+  })],
 ]
-for (const [bot, platform] of PLATFORMS) {
-  test(`${platform} ticket (${bot}) is read into camelCase fields`, async () => {
+for (const [bot, platform, fieldsOf] of PLATFORMS) {
+  test(`${platform} ticket (${bot}): every field is read from the platform's record`, { timeout: 120_000 }, async () => {
     const text = uniqueText('My laptop will not boot, please open a ticket')
     const reply = await client.sendMessage(bot, text)
-    const ticket = reply.ticket
-    assert.ok(ticket, `${bot} created a ticket`)
-    assert.equal(typeof ticket.id, 'string')
-    assert.equal(typeof ticket.caseNumber, 'string')
-    assert.equal(typeof ticket.status, 'string')
-    assert.equal(typeof ticket.url, 'string')
-    assert.equal(Object.getPrototypeOf(ticket.raw), Object.prototype)
-    assert.deepEqual(ticket.raw, reply.raw.data.ticketDetails, 'ticket.raw is the record as sent')
-    for (const key of Object.keys(ticket)) {
-      assert.ok(
-        [
-          'id', 'url', 'type', 'status', 'priority', 'description', 'createdDate',
-          'lastModifiedDate', 'caseNumber', 'raw',
-        ].includes(key),
-        `unexpected key ${key}`,
-      )
+    assert.ok(reply.ticket, `${bot} created a ticket`)
+    // The mock's own record of the ticket it sent, found by the conversation.
+    const records = (await mock.tickets()).filter((t) => t.conversation_id === reply.conversationId)
+    assert.equal(records.length, 1, `one ticket for conversation ${reply.conversationId}`)
+    const [record] = records
+    assert.equal(record.bot_id, bot)
+    const expected = fieldsOf(record.ticket)
+    for (const [field, value] of Object.entries(expected)) {
+      // Guards against a vacuous match (undefined === undefined): the mock sends every field.
+      assert.equal(typeof value, 'string', `the mock sends ${platform}'s ${field}`)
+      assert.ok(value.length > 0, `${platform}'s ${field} is not empty`)
     }
-    // The mock's own record of the ticket agrees.
-    const tickets = JSON.stringify(await mock.tickets())
-    assert.ok(tickets.includes(ticket.caseNumber), `${ticket.caseNumber} is in /_mock/tickets`)
+    assert.ok(expected.description.includes(text), 'the ticket describes this conversation')
+    // Exactly these keys and values, and raw is the record as sent, as a plain object.
+    assert.deepEqual(reply.ticket, { ...expected, raw: record.ticket })
+    assert.equal(Object.getPrototypeOf(reply.ticket.raw), Object.prototype)
+    assert.deepEqual(reply.ticket.raw, reply.raw.data.ticketDetails)
   })
 }
 
@@ -192,21 +221,52 @@ test('the token never appears in inspect, JSON, errors or messages', { timeout: 
   assert.throws(() => new Enjo({ token: 12345678 }), (e) => e instanceof InvalidArgumentError && !e.message.includes('12345678'))
 })
 
-test('options: defaults come from process.env, bad values are InvalidArgumentError', { timeout: 120_000 }, async () => {
+/** Runs `body` with `vars` set in process.env (undefined deletes), then restores it. */
+async function withEnv(vars, body) {
   const saved = { ...process.env }
   try {
-    process.env.ENJO_API_TOKEN = mock.token
-    process.env.ENJO_BASE_URL = mock.url
-    const fromEnv = new Enjo({ rateLimit: false })
-    assert.equal(fromEnv.baseUrl, mock.url)
-    const text = uniqueText('env')
-    assert.equal((await fromEnv.sendMessage('echo-bot', text)).answers, text)
-    delete process.env.ENJO_API_TOKEN
-    assert.throws(() => new Enjo({ baseUrl: mock.url }), InvalidArgumentError)
+    for (const [key, value] of Object.entries(vars)) {
+      if (value === undefined) delete process.env[key]
+      else process.env[key] = value
+    }
+    return await body()
   } finally {
     for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]
     Object.assign(process.env, saved)
   }
+}
+
+test('env defaults: process.env as it is when the client is made, blank counts as unset', { timeout: 120_000 }, async () => {
+  // The package was loaded long before: each new client reads process.env again.
+  await withEnv({ ENJO_API_TOKEN: mock.token, ENJO_BASE_URL: mock.url }, async () => {
+    const fromEnv = new Enjo({ rateLimit: false })
+    assert.equal(fromEnv.baseUrl, mock.url)
+    const text = uniqueText('env')
+    assert.equal((await fromEnv.sendMessage('echo-bot', text)).answers, text)
+    process.env.ENJO_BASE_URL = `${mock.url}/changed/`
+    assert.equal(new Enjo({ rateLimit: false }).baseUrl, `${mock.url}/changed`)
+    assert.equal(fromEnv.baseUrl, mock.url, 'an existing client keeps its settings')
+    // What the caller passes wins over the environment.
+    assert.equal(new Enjo({ baseUrl: `${mock.url}/mine` }).baseUrl, `${mock.url}/mine`)
+  })
+  // Blank is unset, as in Rust and Python (the core's rule): the vendor's base URL.
+  for (const blank of ['', '  ', '\t\n']) {
+    await withEnv({ ENJO_API_TOKEN: 't', ENJO_BASE_URL: blank }, () => {
+      assert.equal(new Enjo().baseUrl, 'https://api.enjo.ai', JSON.stringify(blank))
+    })
+  }
+  await withEnv({ ENJO_API_TOKEN: 't', ENJO_BASE_URL: undefined }, () => {
+    assert.equal(new Enjo().baseUrl, 'https://api.enjo.ai')
+  })
+  // A blank or missing token is no token.
+  for (const token of [undefined, '', '   ']) {
+    await withEnv({ ENJO_API_TOKEN: token }, () => {
+      assert.throws(() => new Enjo({ baseUrl: mock.url }), (e) => e instanceof InvalidArgumentError && /token/i.test(e.message))
+    })
+  }
+})
+
+test('options: bad values are InvalidArgumentError', { timeout: 120_000 }, async () => {
   const ok = { token: 't', baseUrl: mock.url }
   const bad = [
     { ...ok, baseUrl: 'ftp://example.com' },
@@ -273,6 +333,50 @@ test('bad arguments to sendMessage reject with InvalidArgumentError and send not
   const p = client.sendMessage(undefined, undefined)
   assert.ok(p instanceof Promise)
   await assert.rejects(p, InvalidArgumentError)
+})
+
+test('unknown option keys are InvalidArgumentError everywhere, with a hint for a wrong case', { timeout: 120_000 }, async () => {
+  const r1 = await client.sendMessage('echo-bot', uniqueText('start'))
+  const text = uniqueText('typo')
+  // `conversationID` would otherwise silently start a new conversation.
+  const err = await client.sendMessage('echo-bot', text, { conversationID: r1.conversationId }).catch((e) => e)
+  assert.ok(err instanceof InvalidArgumentError, String(err))
+  assert.match(err.message, /^unknown option "conversationID" of sendMessage\(\) \(did you mean "conversationId"\?\); known options: conversationId, timeout, maxRetries, retryPolicy, signal$/)
+  await assert.rejects(client.sendMessage('echo-bot', text, { retries: 1 }), /unknown option "retries" of sendMessage\(\); known/)
+  assert.throws(() => client.conversation('echo-bot', { conversationID: r1.conversationId }), (e) =>
+    e instanceof InvalidArgumentError && /unknown option "conversationID" of conversation\(\) \(did you mean "conversationId"\?\)/.test(e.message))
+  const chat = client.conversation('echo-bot')
+  await assert.rejects(chat.send(text, { timeOut: 5 }), (e) =>
+    e instanceof InvalidArgumentError && /unknown option "timeOut" of conversation\.send\(\) \(did you mean "timeout"\?\)/.test(e.message))
+  // An explicit undefined is still a known key's absence, not an error.
+  const fine = uniqueText('fine')
+  assert.equal((await client.sendMessage('echo-bot', fine, { conversationId: undefined, signal: undefined })).answers, fine)
+  assert.throws(() => new Enjo({ token: 't', baseUrl: mock.url, baseURL: mock.url }), (e) =>
+    e instanceof InvalidArgumentError && /^unknown option "baseURL" of new Enjo\(\) \(did you mean "baseUrl"\?\)/.test(e.message))
+  assert.equal((await mock.requests('echo-bot')).filter((r) => r.text === text).length, 0, 'nothing was sent')
+})
+
+test('an error\'s stack starts at the caller that awaits the call, without the SDK\'s frames', { timeout: 120_000 }, async () => {
+  // The error is made after an await: its frames are V8's async stack trace of the awaiting
+  // callers (index.js says why the synchronous stack is not captured at each call).
+  async function callerOfSendMessage() {
+    return await client.sendMessage('no-such-bot', uniqueText('stack'))
+  }
+  async function callerOfConversationSend(chat) {
+    await chat.send(uniqueText('stack'))
+  }
+  const cases = [
+    [await callerOfSendMessage().catch((e) => e), 'callerOfSendMessage'],
+    [await callerOfConversationSend(client.conversation('no-such-bot')).catch((e) => e), 'callerOfConversationSend'],
+  ]
+  for (const [err, caller] of cases) {
+    assert.ok(err instanceof enjo.InvalidRequestError, String(err))
+    const lines = err.stack.split('\n')
+    assert.equal(lines[0], `InvalidRequestError: ${err.message.split('\n')[0]}`)
+    const first = lines.findIndex((l) => /^\s+at /.test(l))
+    assert.match(lines[first], new RegExp(`^\\s+at async ${caller} \\(.*client\\.test\\.js:\\d+:\\d+\\)$`), err.stack)
+    assert.ok(!err.stack.includes(require.resolve('..')), `no SDK-internal frames: ${err.stack}`)
+  }
 })
 
 test('per-call options override the client: maxRetries and timeout', { timeout: 120_000 }, async () => {

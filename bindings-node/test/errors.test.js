@@ -304,17 +304,59 @@ test('replies and errors carry the server\'s request id (x-request-id)', { timeo
   assert.notEqual(reply.requestId, err.requestId)
 })
 
-test('a Rust panic becomes an EnjoError, never a crash', { timeout: 120_000 }, async () => {
+test('a Rust panic becomes an EnjoError, never a crash', { timeout: 120_000 }, async (t) => {
+  // The addon's test hook (not exported by the package; armed by an environment variable
+  // read at each call) stands in for the native sendMessage, so that the panic takes the
+  // public path: Enjo.sendMessage → the addon → the JavaScript layer's error conversion.
+  const native = require('../native.js')
+  assert.throws(() => native.__testPanic('sync'), /set ENJO_NODE_TEST_HOOKS=1/, 'disarmed by default')
+  const proto = native.NativeClient.prototype
+  const original = Object.getOwnPropertyDescriptor(proto, 'sendMessage')
+  let mode
+  Object.defineProperty(proto, 'sendMessage', { ...original, value: () => native.__testPanic(mode) })
+  process.env.ENJO_NODE_TEST_HOOKS = '1'
+  t.after(() => {
+    Object.defineProperty(proto, 'sendMessage', original)
+    delete process.env.ENJO_NODE_TEST_HOOKS
+  })
   // Inside a request's future, on the SDK's runtime:
-  const asyncErr = await failure(enjo.__testPanic('async'))
+  mode = 'async'
+  const asyncErr = await failure(client.sendMessage(BOT, 'panic'))
   assertShape(asyncErr, EnjoError)
   assert.equal(asyncErr.constructor, EnjoError)
-  assert.match(asyncErr.message, /panic/)
-  // Synchronously, on the JavaScript thread:
-  const syncErr = await failure(enjo.__testPanic('sync'))
+  assert.match(asyncErr.message, /internal error in enjo: panic: test panic \(async\)/)
+  // Synchronously, on the JavaScript thread (napi's catch_unwind makes it a JS error):
+  mode = 'sync'
+  const syncErr = await failure(client.sendMessage(BOT, 'panic'))
   assertShape(syncErr, EnjoError)
-  assert.match(syncErr.message, /panic/)
+  assert.match(syncErr.message, /internal error in enjo: .*test panic \(sync\)/)
+  assert.ok(syncErr.cause instanceof Error, 'the addon\'s own error is kept as the cause')
+  // With a signal too (the other path through the JavaScript layer).
+  const withSignal = await failure(client.sendMessage(BOT, 'panic', { signal: new AbortController().signal }))
+  assertShape(withSignal, EnjoError)
   // The process is still fine.
+  Object.defineProperty(proto, 'sendMessage', original)
   const text = uniqueText('after panic')
   assert.equal((await client.sendMessage(BOT, text)).answers, text)
+})
+
+test('EnjoError(message, fields): every field, and cause as Error keeps it', () => {
+  const cause = new Error('underneath')
+  const err = new RateLimitError('slow down', {
+    status: 429, code: 'rate_limit_error', retryAfter: 2.5, body: '{}', requestId: 'req-1', cause,
+  })
+  assertShape(err, RateLimitError)
+  assert.equal(err.message, 'slow down')
+  assert.deepEqual(
+    [err.status, err.code, err.retryAfter, err.body, err.requestId],
+    [429, 'rate_limit_error', 2.5, '{}', 'req-1'],
+  )
+  assert.equal(err.cause, cause)
+  // No cause given: none at all (as with Error), and no fields: all undefined.
+  const bare = new EnjoError('plain')
+  assert.ok(!Object.hasOwn(bare, 'cause'))
+  assert.deepEqual([bare.status, bare.code, bare.retryAfter, bare.body, bare.requestId], [undefined, undefined, undefined, undefined, undefined])
+  assert.equal(new EnjoError('x', { cause: undefined }).cause, undefined)
+  assert.ok(Object.hasOwn(new EnjoError('x', { cause: undefined }), 'cause'), 'an explicit cause, as Error does')
+  assert.equal(new EnjoError('x', null).status, undefined)
 })

@@ -15,6 +15,7 @@ import Enjo, {
   ServerError,
   VERSION,
   type ClientOptions,
+  type EnjoErrorFields,
   type MessageResponse,
   type RateLimitQuota,
   type SendOptions,
@@ -58,6 +59,7 @@ async function use(): Promise<void> {
   const type: string | undefined = first?.type
   const conversationId: string | undefined = reply.conversationId
   const requestId: string | undefined = reply.requestId
+  const httpStatus: number = reply.status
   const raw: Record<string, any> = reply.raw
   const ticket: Ticket | undefined = reply.ticket
   if (ticket) {
@@ -72,7 +74,7 @@ async function use(): Promise<void> {
   const sure: string = reply.answers
   // @ts-expect-error snake_case is not the Node spelling
   void reply.conversation_id
-  void answers, score, type, conversationId, requestId, raw, sure
+  void answers, score, type, conversationId, requestId, raw, sure, httpStatus
 
   const chat: Conversation = client.conversation('bot')
   const resumed: Conversation = client.conversation('bot', { conversationId: 'c' })
@@ -110,5 +112,18 @@ function handle(error: unknown): string {
   return `${classes.length} ${apiSubclass.name} ${isEnjo}`
 }
 
+// Errors can be made by callers (tests, wrappers), with every field and a cause.
+const fields: EnjoErrorFields = { status: 429, code: 'rate_limit_error', retryAfter: 2, body: '{}', requestId: 'r' }
+const made: RateLimitError = new RateLimitError('slow down', { ...fields, cause: new Error('x') })
+const cause: unknown = made.cause
+const plain: EnjoError = new EnjoError('plain')
+const bare: EnjoError = new InvalidArgumentError()
+// @ts-expect-error status is a number
+new EnjoError('m', { status: '429' })
+// @ts-expect-error unknown field
+new EnjoError('m', { statsu: 429 })
+// @ts-expect-error fields are read-only
+made.status = 500
+
 const version: string = VERSION
-void use, handle, version, base
+void use, handle, version, base, cause, plain, bare
