@@ -230,7 +230,8 @@ typedef struct enjo_options {
      */
     const char *base_url;
     /**
-     * Whole-attempt timeout in seconds, connect to end of body (default 60). Above 0.
+     * Whole-attempt timeout in seconds, connect to end of body (default 60). Above 0, at most
+     * a year (as every duration).
      */
     double timeout_secs;
     /**
@@ -256,12 +257,15 @@ typedef struct enjo_options {
      */
     const struct enjo_quota *rate_limit_quotas;
     /**
-     * Number of entries in `rate_limit_quotas` (at most `ENJO_MAX_QUOTAS`).
+     * Number of entries in `rate_limit_quotas`: 1 to `ENJO_MAX_QUOTAS` when it is not NULL
+     * (0 with a non-NULL array is `ENJO_ERR_INVALID_ARGUMENT`, not "documented limits"), 0
+     * when it is NULL.
      */
     size_t rate_limit_quota_count;
     /**
-     * Longest wait for the rate limiter, in seconds, before failing with
-     * `ENJO_ERR_RATE_LIMITED` without sending. Negative or infinite (default -1): no bound.
+     * Longest wait for the rate limiter, in seconds (0 to a year), before failing with
+     * `ENJO_ERR_RATE_LIMITED` without sending. Negative or infinite (default -1): no bound;
+     * NaN is `ENJO_ERR_INVALID_ARGUMENT`.
      */
     double rate_limit_max_wait_secs;
     /**

@@ -52,7 +52,8 @@ pub struct enjo_options {
     /// `https://api.enjo.ai`. Plain `http://` is accepted for loopback hosts only, unless
     /// `allow_insecure_http` is set.
     pub base_url: *const c_char,
-    /// Whole-attempt timeout in seconds, connect to end of body (default 60). Above 0.
+    /// Whole-attempt timeout in seconds, connect to end of body (default 60). Above 0, at most
+    /// a year (as every duration).
     pub timeout_secs: f64,
     /// Connection timeout in seconds (default 10). Above 0.
     pub connect_timeout_secs: f64,
@@ -66,10 +67,13 @@ pub struct enjo_options {
     /// With `rate_limit` true: custom quotas instead of the documented ones, all enforced at
     /// once; NULL (default) for the documented limits. Copied by `enjo_client_new`.
     pub rate_limit_quotas: *const enjo_quota,
-    /// Number of entries in `rate_limit_quotas` (at most `ENJO_MAX_QUOTAS`).
+    /// Number of entries in `rate_limit_quotas`: 1 to `ENJO_MAX_QUOTAS` when it is not NULL
+    /// (0 with a non-NULL array is `ENJO_ERR_INVALID_ARGUMENT`, not "documented limits"), 0
+    /// when it is NULL.
     pub rate_limit_quota_count: usize,
-    /// Longest wait for the rate limiter, in seconds, before failing with
-    /// `ENJO_ERR_RATE_LIMITED` without sending. Negative or infinite (default -1): no bound.
+    /// Longest wait for the rate limiter, in seconds (0 to a year), before failing with
+    /// `ENJO_ERR_RATE_LIMITED` without sending. Negative or infinite (default -1): no bound;
+    /// NaN is `ENJO_ERR_INVALID_ARGUMENT`.
     pub rate_limit_max_wait_secs: f64,
     /// Suffix of the `User-Agent` header (`enjo-rust/<version> <suffix>`). NULL: `"c"`.
     pub user_agent: *const c_char,
@@ -113,7 +117,7 @@ pub unsafe extern "C" fn enjo_options_init(options: *mut enjo_options) {
     };
     // SAFETY: non-NULL and writable by the caller's contract; `write` does not read the old
     // (possibly uninitialised) value.
-    unsafe { options.write(defaults) };
+    guard((), || unsafe { options.write(defaults) });
 }
 
 /// Per-call overrides for `enjo_send_message_with`. Initialise with `enjo_send_options_init`
@@ -150,14 +154,10 @@ pub unsafe extern "C" fn enjo_send_options_init(options: *mut enjo_send_options)
     guard((), || unsafe { options.write(defaults) });
 }
 
-fn seconds(value: f64, name: &str) -> Result<Duration, CError> {
-    if !value.is_finite() || value <= 0.0 {
-        return Err(CError::invalid(format!(
-            "{name} must be a finite number of seconds above 0 (got {value})"
-        )));
-    }
-    Duration::try_from_secs_f64(value)
-        .map_err(|_| CError::invalid(format!("{name} is out of range (got {value})")))
+/// A duration option in seconds, checked by the core (finite, above 0, at most a year); the
+/// message names the C field.
+fn seconds(name: &str, value: f64, allow_zero: bool) -> Result<Duration, CError> {
+    Ok(enjo_core::validate::seconds(name, value, allow_zero)?)
 }
 
 pub(crate) fn retry_policy(value: i32, name: &str) -> Result<RetryPolicy, CError> {
@@ -195,21 +195,30 @@ pub(crate) unsafe fn build_client(options: *const enjo_options) -> Result<Client
         builder = builder.base_url(url);
     }
     builder = builder
-        .timeout(seconds(o.timeout_secs, "options.timeout_secs")?)
+        .timeout(seconds("options.timeout_secs", o.timeout_secs, false)?)
         .connect_timeout(seconds(
-            o.connect_timeout_secs,
             "options.connect_timeout_secs",
+            o.connect_timeout_secs,
+            false,
         )?)
         .max_retries(o.max_retries)
         .retry_policy(retry_policy(o.retry_policy, "options.retry_policy")?);
     let rate_limit = if !o.rate_limit {
         RateLimit::Off
-    } else if o.rate_limit_quota_count == 0 {
+    } else if o.rate_limit_quotas.is_null() && o.rate_limit_quota_count == 0 {
         RateLimit::Documented
     } else {
         if o.rate_limit_quotas.is_null() {
             return Err(CError::invalid(
                 "options.rate_limit_quotas is NULL but options.rate_limit_quota_count is not 0",
+            ));
+        }
+        if o.rate_limit_quota_count == 0 {
+            // Almost certainly a forgotten count: silently using the documented limits would
+            // hide the caller's quotas.
+            return Err(CError::invalid(
+                "options.rate_limit_quota_count is 0 but options.rate_limit_quotas is not NULL; \
+                 set the count, or leave rate_limit_quotas NULL for Enjo's documented limits",
             ));
         }
         if o.rate_limit_quota_count > ENJO_MAX_QUOTAS {
@@ -225,16 +234,15 @@ pub(crate) unsafe fn build_client(options: *const enjo_options) -> Result<Client
             .iter()
             .enumerate()
             .map(|(i, q)| {
-                let window = seconds(
-                    q.window_secs,
-                    &format!("rate_limit_quotas[{i}].window_secs"),
-                )?;
+                let name = format!("options.rate_limit_quotas[{i}]");
+                let window = seconds(&format!("{name}.window_secs"), q.window_secs, false)?;
                 if q.requests == 0 {
                     return Err(CError::invalid(format!(
-                        "rate_limit_quotas[{i}].requests is 0; a quota allows at least 1 request"
+                        "{name}.requests is 0; a quota allows at least 1 request"
                     )));
                 }
-                Ok(Quota::new(q.requests, window))
+                Quota::from_count(f64::from(q.requests), window)
+                    .map_err(|e| CError::invalid(format!("{name}: {}", e.message())))
             })
             .collect::<Result<Vec<_>, _>>()?;
         RateLimit::Custom(quotas)
@@ -246,13 +254,14 @@ pub(crate) unsafe fn build_client(options: *const enjo_options) -> Result<Client
             "options.rate_limit_max_wait_secs is NaN; use a negative value for no bound",
         ));
     }
+    // Negative or infinite: no bound (documented); otherwise at most a year, like every
+    // duration.
     if (0.0..f64::INFINITY).contains(&max_wait) {
-        let bound = Duration::try_from_secs_f64(max_wait).map_err(|_| {
-            CError::invalid(format!(
-                "options.rate_limit_max_wait_secs is out of range (got {max_wait})"
-            ))
-        })?;
-        builder = builder.rate_limit_max_wait(bound);
+        builder = builder.rate_limit_max_wait(seconds(
+            "options.rate_limit_max_wait_secs",
+            max_wait,
+            true,
+        )?);
     }
     let user_agent = unsafe { opt_str(o.user_agent, "options.user_agent") }?;
     builder = builder.user_agent(user_agent.unwrap_or("c"));
@@ -293,9 +302,11 @@ pub(crate) unsafe fn send_options(
         send = send.conversation_id(id);
     }
     if o.timeout_secs != 0.0 {
-        send = send.timeout(seconds(o.timeout_secs, "send_options.timeout_secs")?);
+        send = send.timeout(seconds("send_options.timeout_secs", o.timeout_secs, false)?);
     }
-    if let Ok(retries) = u32::try_from(o.max_retries) {
+    if o.max_retries >= 0 {
+        let retries =
+            enjo_core::validate::count_int("send_options.max_retries", i64::from(o.max_retries))?;
         send = send.max_retries(retries);
     }
     if o.retry_policy >= 0 {

@@ -96,7 +96,8 @@ pub extern "C" fn enjo_version() -> *const c_char {
             Ok(v) => v,
             Err(_) => c"unknown",
         };
-    VERSION.as_ptr()
+    // Under the panic guard like every entry point (nothing here can panic today).
+    guard(c"unknown".as_ptr(), || VERSION.as_ptr())
 }
 
 /// The name of a status code: `"ENJO_OK"`, `"ENJO_ERR_RATE_LIMITED"`, ...; `"ENJO_UNKNOWN"` for
@@ -105,7 +106,11 @@ pub extern "C" fn enjo_version() -> *const c_char {
 /// Ownership: a static string; never free it.
 #[unsafe(no_mangle)]
 pub extern "C" fn enjo_status_name(status: i32) -> *const c_char {
-    let name: &'static CStr = match status {
+    guard(c"ENJO_UNKNOWN".as_ptr(), || status_name(status).as_ptr())
+}
+
+fn status_name(status: i32) -> &'static CStr {
+    match status {
         0 => c"ENJO_OK",
         1 => c"ENJO_ERR_INVALID_ARGUMENT",
         2 => c"ENJO_ERR_INVALID_REQUEST",
@@ -119,8 +124,7 @@ pub extern "C" fn enjo_status_name(status: i32) -> *const c_char {
         10 => c"ENJO_ERR_DECODE",
         100 => c"ENJO_ERR_INTERNAL",
         _ => c"ENJO_UNKNOWN",
-    };
-    name.as_ptr()
+    }
 }
 
 /// Frees a string that libenjo returned as `char *` (today: `enjo_conversation_id`).

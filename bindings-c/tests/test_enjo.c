@@ -288,13 +288,39 @@ static void test_options_are_validated(void) {
     base_options(&opts);
     opts.rate_limit_quotas = zero;
     opts.rate_limit_quota_count = 1;
-    expect_bad_options(&opts, "requests");
+    expect_bad_options(&opts, "rate_limit_quotas[0].requests");
 
-    enjo_quota bad_window[] = {{5, -1.0}};
+    enjo_quota bad_window[] = {{5, 1.0}, {5, -1.0}};
     base_options(&opts);
     opts.rate_limit_quotas = bad_window;
+    opts.rate_limit_quota_count = 2;
+    expect_bad_options(&opts, "rate_limit_quotas[1].window_secs");
+
+    enjo_quota too_long[] = {{5, 4e7}}; /* over a year */
+    base_options(&opts);
+    opts.rate_limit_quotas = too_long;
     opts.rate_limit_quota_count = 1;
-    expect_bad_options(&opts, "window_secs");
+    expect_bad_options(&opts, "rate_limit_quotas[0].window_secs");
+
+    /* Quotas given but a count of 0: an error, not a silent fallback to the documented limits. */
+    enjo_quota forgotten[] = {{5, 1.0}};
+    base_options(&opts);
+    opts.rate_limit_quotas = forgotten;
+    opts.rate_limit_quota_count = 0;
+    expect_bad_options(&opts, "rate_limit_quota_count is 0");
+
+    base_options(&opts);
+    opts.rate_limit_quotas = forgotten;
+    opts.rate_limit_quota_count = ENJO_MAX_QUOTAS + 1;
+    expect_bad_options(&opts, "rate_limit_quota_count");
+
+    base_options(&opts);
+    opts.timeout_secs = 1e9; /* about 32 years */
+    expect_bad_options(&opts, "options.timeout_secs");
+
+    base_options(&opts);
+    opts.rate_limit_max_wait_secs = 1e12;
+    expect_bad_options(&opts, "rate_limit_max_wait_secs");
 
     base_options(&opts);
     opts.rate_limit_max_wait_secs = NAN;
