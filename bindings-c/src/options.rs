@@ -1,6 +1,6 @@
 //! `enjo_options` (client options) and `enjo_send_options` (per-call overrides).
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_int, c_void};
 use std::time::Duration;
 
 use enjo_core::blocking::Client;
@@ -12,8 +12,11 @@ use crate::util::{guard, opt_str};
 /// The layout version of `enjo_options` written by `enjo_options_init`.
 pub const ENJO_OPTIONS_VERSION: u32 = 1;
 
-/// The layout version of `enjo_send_options` written by `enjo_send_options_init`.
-pub const ENJO_SEND_OPTIONS_VERSION: u32 = 1;
+/// The layout version of `enjo_send_options` written by `enjo_send_options_init`. Version 2
+/// added `interrupt_check` and `interrupt_user_data` at the end. The send functions also accept
+/// version 1 (the layout without them, from enjo.h of libenjo 0.1.0): a program built against
+/// an older header keeps working, without interruption.
+pub const ENJO_SEND_OPTIONS_VERSION: u32 = 2;
 
 /// Most quotas accepted in `enjo_options.rate_limit_quotas`.
 pub const ENJO_MAX_QUOTAS: usize = 64;
@@ -120,14 +123,34 @@ pub unsafe extern "C" fn enjo_options_init(options: *mut enjo_options) {
     guard((), || unsafe { options.write(defaults) });
 }
 
-/// Per-call overrides for `enjo_send_message_with`. Initialise with `enjo_send_options_init`
-/// (every field then means "as the client says").
+/// A callback that lets the caller interrupt a blocking call (`enjo_send_options.interrupt_check`):
+/// return non-zero to abandon the call, 0 to keep waiting.
+///
+/// Rules:
+/// - libenjo calls it about every 100 ms while a blocking call waits (for the rate limiter, the
+///   connection, the reply or a retry delay), **on the thread that made the call**, never on
+///   another thread and never after the call has returned; a call that finishes within 100 ms
+///   may not call it at all. One call at a time per blocking call, so the function needs no
+///   locking unless its `user_data` is shared with other threads.
+/// - It must return normally: no `longjmp` out of it (in R, wrap `R_CheckUserInterrupt` in
+///   `R_ToplevelExec`), no C++ exception through it. It should be quick; it must not call
+///   libenjo's blocking functions.
+/// - A non-zero return abandons the call: the request in flight is cancelled (it may already
+///   have reached the server), a place in the rate limiter's line is given up, and the call
+///   returns `ENJO_ERR_INTERRUPTED`.
+pub type enjo_interrupt_check = Option<unsafe extern "C" fn(user_data: *mut c_void) -> c_int>;
+
+/// Per-call overrides for `enjo_send_message_with` and `enjo_conversation_send_with`.
+/// Initialise with `enjo_send_options_init` (every field then means "as the client says", and
+/// no interrupt check).
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct enjo_send_options {
-    /// Set by `enjo_send_options_init` to `ENJO_SEND_OPTIONS_VERSION`.
+    /// Set by `enjo_send_options_init` to `ENJO_SEND_OPTIONS_VERSION` (versions 1 and 2 are
+    /// accepted; see there).
     pub version: u32,
-    /// Continue this conversation; NULL (default) starts a new one.
+    /// Continue this conversation; NULL (default) starts a new one. Must be NULL for
+    /// `enjo_conversation_send_with` (a conversation sends its own id).
     pub conversation_id: *const c_char,
     /// Whole-attempt timeout in seconds for this call; 0 (default): the client's.
     pub timeout_secs: f64,
@@ -135,9 +158,28 @@ pub struct enjo_send_options {
     pub max_retries: i32,
     /// An `enjo_retry_policy` for this call; negative (default -1): the client's.
     pub retry_policy: i32,
+    /// (Version 2.) Called about every 100 ms on the calling thread while this call waits;
+    /// non-zero abandons the call with `ENJO_ERR_INTERRUPTED`. See `enjo_interrupt_check` for
+    /// the rules. NULL (default): the call cannot be interrupted.
+    pub interrupt_check: enjo_interrupt_check,
+    /// (Version 2.) Passed unchanged to `interrupt_check`; libenjo never reads nor frees it.
+    /// It must stay valid until the call returns. Default NULL.
+    pub interrupt_user_data: *mut c_void,
 }
 
-/// Fills `options` with "no override" and sets its `version`. Does nothing when NULL.
+/// The layout of `enjo_send_options` version 1 (libenjo 0.1.0), still accepted.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub(crate) struct SendOptionsV1 {
+    version: u32,
+    conversation_id: *const c_char,
+    timeout_secs: f64,
+    max_retries: i32,
+    retry_policy: i32,
+}
+
+/// Fills `options` with "no override", no interrupt check, and sets its `version`. Does nothing
+/// when NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn enjo_send_options_init(options: *mut enjo_send_options) {
     if options.is_null() {
@@ -149,6 +191,8 @@ pub unsafe extern "C" fn enjo_send_options_init(options: *mut enjo_send_options)
         timeout_secs: 0.0,
         max_retries: -1,
         retry_policy: -1,
+        interrupt_check: None,
+        interrupt_user_data: std::ptr::null_mut(),
     };
     // SAFETY: as in `enjo_options_init`.
     guard((), || unsafe { options.write(defaults) });
@@ -278,39 +322,98 @@ pub(crate) unsafe fn build_client(options: *const enjo_options) -> Result<Client
     Ok(builder.build_blocking()?)
 }
 
-/// Reads per-call overrides (NULL: none).
+/// The caller's interrupt check: a C function and its `user_data`.
+#[derive(Clone, Copy)]
+pub(crate) struct Interrupt {
+    check: unsafe extern "C" fn(*mut c_void) -> c_int,
+    user_data: *mut c_void,
+}
+
+// SAFETY: `block_on_interruptible` wants a `Send` check; the check is only ever invoked on the
+// thread that made the call (client.rs compares thread ids before calling it), which is the
+// thread the caller gave it to, so neither the function nor `user_data` changes threads.
+unsafe impl Send for Interrupt {}
+
+impl Interrupt {
+    /// Asks the caller's function whether to stop.
+    pub(crate) fn asks_to_stop(&self) -> bool {
+        // SAFETY: the caller's contract on `interrupt_check` (a valid function that returns
+        // normally) and on `interrupt_user_data` (valid until the call returns).
+        unsafe { (self.check)(self.user_data) != 0 }
+    }
+}
+
+/// Per-call options as the core and this binding use them.
+pub(crate) struct CallOptions {
+    pub(crate) send: SendOptions,
+    pub(crate) conversation_id_given: bool,
+    pub(crate) interrupt: Option<Interrupt>,
+}
+
+/// Reads per-call overrides (NULL: none), of either layout version.
 ///
 /// # Safety
-/// `options` is NULL or points to an `enjo_send_options` following its documentation.
+/// `options` is NULL or points to an `enjo_send_options` following its documentation (of the
+/// version its `version` field says: a version-1 struct is shorter).
 pub(crate) unsafe fn send_options(
     options: *const enjo_send_options,
-) -> Result<SendOptions, CError> {
-    let mut send = SendOptions::new();
-    // SAFETY: the caller's contract.
-    let Some(o) = (unsafe { options.as_ref() }) else {
-        return Ok(send);
+) -> Result<CallOptions, CError> {
+    let mut call = CallOptions {
+        send: SendOptions::new(),
+        conversation_id_given: false,
+        interrupt: None,
     };
-    if o.version != ENJO_SEND_OPTIONS_VERSION {
-        return Err(CError::invalid(format!(
-            "send_options.version is {}, expected {ENJO_SEND_OPTIONS_VERSION}: initialise them \
-             with enjo_send_options_init",
-            o.version
-        )));
+    if options.is_null() {
+        return Ok(call);
     }
+    // SAFETY: non-NULL; every layout starts with the `u32` version (and is aligned for it).
+    let version = unsafe { options.cast::<u32>().read() };
+    let o = match version {
+        // SAFETY: the caller's contract: a full struct of the version it says.
+        ENJO_SEND_OPTIONS_VERSION => unsafe { options.read() },
+        1 => {
+            // SAFETY: as above; a version-1 struct ends after `retry_policy`.
+            let v1 = unsafe { options.cast::<SendOptionsV1>().read() };
+            enjo_send_options {
+                version: v1.version,
+                conversation_id: v1.conversation_id,
+                timeout_secs: v1.timeout_secs,
+                max_retries: v1.max_retries,
+                retry_policy: v1.retry_policy,
+                interrupt_check: None,
+                interrupt_user_data: std::ptr::null_mut(),
+            }
+        }
+        other => {
+            return Err(CError::invalid(format!(
+                "send_options.version is {other}, expected {ENJO_SEND_OPTIONS_VERSION} (or 1): \
+                 initialise them with enjo_send_options_init"
+            )));
+        }
+    };
     // SAFETY: documented as NULL or a NUL-terminated string.
     if let Some(id) = unsafe { opt_str(o.conversation_id, "send_options.conversation_id") }? {
-        send = send.conversation_id(id);
+        call.send = call.send.conversation_id(id);
+        call.conversation_id_given = true;
     }
     if o.timeout_secs != 0.0 {
-        send = send.timeout(seconds("send_options.timeout_secs", o.timeout_secs, false)?);
+        call.send = call
+            .send
+            .timeout(seconds("send_options.timeout_secs", o.timeout_secs, false)?);
     }
     if o.max_retries >= 0 {
         let retries =
             enjo_core::validate::count_int("send_options.max_retries", i64::from(o.max_retries))?;
-        send = send.max_retries(retries);
+        call.send = call.send.max_retries(retries);
     }
     if o.retry_policy >= 0 {
-        send = send.retry_policy(retry_policy(o.retry_policy, "send_options.retry_policy")?);
+        call.send = call
+            .send
+            .retry_policy(retry_policy(o.retry_policy, "send_options.retry_policy")?);
     }
-    Ok(send)
+    call.interrupt = o.interrupt_check.map(|check| Interrupt {
+        check,
+        user_data: o.interrupt_user_data,
+    });
+    Ok(call)
 }

@@ -123,6 +123,7 @@ fn status_name(status: i32) -> &'static CStr {
         9 => c"ENJO_ERR_CONNECTION",
         10 => c"ENJO_ERR_DECODE",
         100 => c"ENJO_ERR_INTERNAL",
+        101 => c"ENJO_ERR_INTERRUPTED",
         _ => c"ENJO_UNKNOWN",
     }
 }
@@ -199,6 +200,7 @@ mod tests {
         assert_eq!(name(0), Some("ENJO_OK"));
         assert_eq!(name(5), Some("ENJO_ERR_RATE_LIMITED"));
         assert_eq!(name(100), Some("ENJO_ERR_INTERNAL"));
+        assert_eq!(name(101), Some("ENJO_ERR_INTERRUPTED"));
         assert_eq!(name(-1), Some("ENJO_UNKNOWN"));
         // SAFETY: static string.
         let version = unsafe { CStr::from_ptr(enjo_version()) }.to_str().ok();
