@@ -873,13 +873,43 @@ static void test_fault_delay_within_timeout(void) {
     enjo_client_free(client);
 }
 
+/* The log entry (one JSON object of GET /_mock/requests?bot_id=bot) holding `text` contains
+ * `part`. */
+static int logged_request_has(const mock_server *mock, const char *bot, const char *text,
+                              const char *part) {
+    static char log[1 << 21];
+    char path[128];
+    snprintf(path, sizeof path, "/_mock/requests?bot_id=%s", bot);
+    if (mock_http(mock->port, "GET", path, NULL, log, sizeof log) != 200) return 0;
+    const char *at = strstr(log, text);
+    if (!at) return 0;
+    const char *begin = at, *end = strchr(at, '}');
+    while (begin > log && *begin != '{') begin--;
+    if (!end) return 0;
+    size_t n = (size_t)(end - begin), k = strlen(part);
+    for (size_t i = 0; i + k <= n; i++)
+        if (memcmp(begin + i, part, k) == 0) return 1;
+    return 0;
+}
+
+static void retries_2_safe(enjo_options *opts) {
+    opts->max_retries = 2;
+    opts->retry_policy = ENJO_RETRY_SAFE;
+}
+
 static void test_fault_reset(void) {
-    const char *text = NULL;
-    enjo_error *err = fault_then_send("reset", ENJO_ERR_CONNECTION, &text);
+    /* The mock reads the whole request, logs it, then resets the connection: the request may
+     * have been processed, so the safe policy does not send it again, retries or not. */
+    enjo_client *client = client_for(&g_mock, retries_2_safe);
+    CHECK(mock_fault(&g_mock, "faq-bot", "reset", 1) == 0);
+    const char *text = unique("reset");
+    enjo_error *err = send_expect(client, "faq-bot", text, ENJO_ERR_CONNECTION);
     CHECK(enjo_error_http_status(err) == 0);
+    CHECK(enjo_error_may_have_been_sent(err));
     enjo_error_free(err);
-    /* Safe policy: the request may have arrived, so it was not sent again. */
-    CHECK(requests_with(&g_mock, text) <= 1);
+    CHECK(requests_with(&g_mock, text) == 1);               /* sent once, never again */
+    CHECK(logged_request_has(&g_mock, "faq-bot", text, "\"reset\""));  /* and it was the reset one */
+    enjo_client_free(client);
 
     /* At-least-once: sent again, and the second attempt succeeds. */
     enjo_options opts;
@@ -887,12 +917,14 @@ static void test_fault_reset(void) {
     opts.rate_limit = false;
     opts.max_retries = 1;
     opts.retry_policy = ENJO_RETRY_AT_LEAST_ONCE;
-    enjo_client *client = NULL;
+    client = NULL;
     CHECK_STATUS(enjo_client_new(&opts, &client, NULL), ENJO_OK);
     CHECK(mock_fault(&g_mock, "echo-bot", "reset", 1) == 0);
+    text = unique("again");
     enjo_response *resp = NULL;
-    CHECK_STATUS(enjo_send_message(client, "echo-bot", "again", NULL, &resp, NULL), ENJO_OK);
-    CHECK_STR(enjo_response_answers(resp), "again");
+    CHECK_STATUS(enjo_send_message(client, "echo-bot", text, NULL, &resp, NULL), ENJO_OK);
+    CHECK_STR(enjo_response_answers(resp), text);
+    CHECK(requests_with(&g_mock, text) == 2);
     enjo_response_free(resp);
     enjo_client_free(client);
 }
