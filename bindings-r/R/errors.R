@@ -86,15 +86,44 @@ check_string <- function(x, name, allow_null = FALSE, allow_empty = FALSE) {
   invisible(enc2utf8(x))
 }
 
-check_number <- function(x, name, allow_null = TRUE, min = 0, integer = FALSE) {
+# Bounds shared by the options (libenjo takes durations up to a year, counts as C integers).
+.year_secs <- 365 * 24 * 60 * 60
+.max_int <- .Machine$integer.max  # 2147483647
+.max_exact <- 2^53                # the largest whole number a double holds exactly
+
+# A single, non-NA, finite number from `min` (excluded when `above`) to `max`; a whole one when
+# `integer`. Checked here so that the C glue never casts an out-of-range value (it checks again).
+check_number <- function(x, name, allow_null = TRUE, min = 0, max = Inf, integer = FALSE,
+                         above = FALSE) {
   if (is.null(x) && allow_null) return(invisible(NULL))
-  if (!is.numeric(x) || length(x) != 1 || is.na(x) || !is.finite(x) || x < min ||
-      (integer && x != round(x))) {
+  ok <- is.numeric(x) && length(x) == 1 && !is.na(x) && is.finite(x) &&
+    (if (above) x > min else x >= min) && x <= max && (!integer || x == round(x))
+  if (!ok) {
     kind <- if (integer) "a whole number" else "a number"
-    invalid_argument(sprintf("%s must be %s >= %s, not %s", name, kind, min,
-                             if (is.numeric(x) && length(x) == 1) format(x) else describe(x)))
+    low <- format(min, scientific = FALSE)
+    range <- if (!is.finite(max)) {
+      sprintf("%s %s", if (above) "above" else ">=", low)
+    } else {
+      sprintf(if (above) "above %s and at most %s" else "from %s to %s", low,
+              format(max, scientific = FALSE))
+    }
+    got <- if (is.numeric(x) && length(x) == 1) format(x) else describe(x)
+    invalid_argument(sprintf("%s must be %s %s, not %s", name, kind, range, got))
   }
   invisible(x)
+}
+
+# One of `choices` (a single string); the default, the whole `choices` vector, means the first.
+check_choice <- function(x, name, choices) {
+  if (identical(x, choices)) return(choices[1])
+  quoted <- paste0('"', choices, '"', collapse = " or ")
+  if (!is.character(x) || length(x) != 1 || is.na(x)) {
+    invalid_argument(sprintf("%s must be %s, not %s", name, quoted, describe(x)))
+  }
+  if (!x %in% choices) {
+    invalid_argument(sprintf('%s must be %s, not "%s"', name, quoted, x))
+  }
+  x
 }
 
 check_flag <- function(x, name) {
