@@ -1,10 +1,10 @@
-enjo_client <- function(token = Sys.getenv("ENJO_API_TOKEN"),
-                        base_url = Sys.getenv("ENJO_BASE_URL", "https://api.enjo.ai"),
+enjo_client <- function(token = Sys.getenv("ENJO_API_TOKEN"), base_url = NULL,
                         timeout = 60, connect_timeout = 10, max_retries = 2L,
                         retry_policy = c("safe", "at_least_once"), rate_limit = TRUE,
                         rate_limit_max_wait = NULL, user_agent = NULL, proxy = NULL,
                         allow_insecure_http = FALSE, max_response_bytes = NULL) {
   token <- check_string(token, "token", allow_empty = TRUE)
+  # NULL or "": libenjo decides (ENJO_BASE_URL, else Enjo's own URL), as in every binding.
   base_url <- check_string(base_url, "base_url", allow_null = TRUE, allow_empty = TRUE)
   if (!is.null(base_url) && !nzchar(trimws(base_url))) base_url <- NULL
   check_number(timeout, "timeout", allow_null = FALSE, above = TRUE, max = .year_secs)
