@@ -45,6 +45,7 @@ conditionMessage.enjo_error <- function(c) {
 
 # Signals the error returned by the C glue (a list; see src/enjo_r.c).
 raise_from_c <- function(err) {
+  if (identical(err$status_name, "ENJO_ERR_INTERRUPTED")) signal_interrupt()
   stop(enjo_condition(
     kind = err$status_name,
     message = err$message,
@@ -61,6 +62,16 @@ raise_from_c <- function(err) {
 # The value of a .Call result, or the error it carries.
 unwrap <- function(result) {
   if (isTRUE(result$ok)) result$value else raise_from_c(result$error)
+}
+
+# The user pressed Ctrl-C while libenjo waited (src/enjo_r.c checks for a pending interrupt
+# about every 100 ms, and libenjo abandoned the call). Everything libenjo returned has been
+# freed by now. Signal R's own interrupt condition, so that tryCatch(..., interrupt = ) and
+# withCallingHandlers(interrupt = ) see it; unhandled, end the evaluation as R does after an
+# uncaught interrupt (back to the prompt; "Execution halted" in Rscript).
+signal_interrupt <- function() {
+  signalCondition(structure(class = c("interrupt", "condition"), list()))
+  invokeRestart("abort")
 }
 
 invalid_argument <- function(message) {

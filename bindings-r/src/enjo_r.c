@@ -13,7 +13,12 @@
  *    enjo_error freed) and R code signals the condition;
  *  - numbers were range-checked in R; they are checked again here before every cast (a value
  *    out of range is an invalid-argument error, never undefined behaviour).
-
+ *
+ * Ctrl-C: every blocking call passes libenjo an interrupt check, which libenjo calls about
+ * every 100 ms on this (R's main) thread while it waits. The check asks R whether an interrupt
+ * is pending, inside R_ToplevelExec so that R's longjmp stays within it and never crosses
+ * libenjo's frames. libenjo then abandons the call (ENJO_ERR_INTERRUPTED), the glue frees
+ * what it returned, and R code signals R's interrupt condition (R/errors.R).
  */
 #include <math.h>
 #include <stdbool.h>
@@ -38,6 +43,27 @@ static SEXP mk_string_or_null(const char *s) {
 static const char *utf8_arg(SEXP x) {
     if (Rf_isNull(x)) return NULL;
     return Rf_translateCharUTF8(STRING_ELT(x, 0));
+}
+
+/* R_CheckUserInterrupt longjmps when an interrupt is pending: only ever call it through
+ * R_ToplevelExec. */
+static void check_interrupt_fn(void *unused) {
+    (void)unused;
+    R_CheckUserInterrupt();
+}
+
+/* libenjo's interrupt_check: non-zero when the user pressed Ctrl-C. R_ToplevelExec returns
+ * FALSE when the function it ran was ended by a jump: here, only by a pending interrupt. */
+static int r_interrupt_pending(void *unused) {
+    (void)unused;
+    return R_ToplevelExec(check_interrupt_fn, NULL) == FALSE;
+}
+
+/* Send options with the interrupt check set (the rest: libenjo's "no override"). */
+static void interruptible_options(enjo_send_options *so) {
+    enjo_send_options_init(so);
+    so->interrupt_check = r_interrupt_pending;
+    so->interrupt_user_data = NULL;
 }
 
 static void free_client(SEXP p) {
@@ -307,7 +333,7 @@ SEXP enjo_r_client_close(SEXP client) {
 SEXP enjo_r_send(SEXP client, SEXP bot_id, SEXP text, SEXP conversation_id, SEXP timeout,
                  SEXP max_retries) {
     enjo_send_options so;
-    enjo_send_options_init(&so);
+    interruptible_options(&so);
     so.conversation_id = utf8_arg(conversation_id);
     if (!Rf_isNull(timeout)) {
         double t = real_arg(timeout);
@@ -363,8 +389,10 @@ SEXP enjo_r_conversation_send(SEXP conversation, SEXP text) {
     SEXP error_slot = PROTECT(new_slot(free_error));
     enjo_response *response = NULL;
     enjo_error *error = NULL;
-    enjo_status st =
-        enjo_conversation_send(conversation_of(conversation), txt, &response, &error);
+    enjo_send_options so;
+    interruptible_options(&so);
+    enjo_status st = enjo_conversation_send_with(conversation_of(conversation), txt, &so,
+                                                 &response, &error);
     R_SetExternalPtrAddr(response_slot, response);
     R_SetExternalPtrAddr(error_slot, error);
     SEXP out = st == ENJO_OK ? ok_result(response_value(response_slot))
