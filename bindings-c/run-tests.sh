@@ -3,10 +3,12 @@
 # the mock in release, then, against real HTTP to enjo-mock:
 #   1. Rust unit tests of the binding + header drift check (include/enjo.h vs cbindgen)
 #   2. the header compiles as C11 and C++17 with -Wall -Wextra -Werror -pedantic
-#   3. `make install` into build/prefix (include/, lib/, lib/pkgconfig/, lib/cmake/enjo/)
+#   3. `make install` into build/prefix (include/, lib/, lib/pkgconfig/, lib/cmake/enjo/);
+#      the SONAME is libenjo.so.<major>.<minor> before 1.0
 #   4. the C suite with -fsanitize=address,undefined, against libenjo.a and libenjo.so
 #   5. the same suite under valgrind --leak-check=full (static and shared)
-#   6. consumers built from the install prefix through pkg-config and CMake find_package
+#   6. consumers built from the install prefix through pkg-config and CMake find_package,
+#      from a lib64 LIBDIR install moved elsewhere, and from target/release (not installed)
 #   7. examples/c and examples/cpp, built and run against the mock
 # Exits non-zero on any failure. Needs: cargo, gcc, g++, cmake, pkg-config, valgrind.
 set -euo pipefail
@@ -52,11 +54,22 @@ fi
 
 step "install into $PREFIX"
 make -s -C "$HERE" install PREFIX="$PREFIX" CARGO="$CARGO"
-for f in include/enjo.h lib/libenjo.a lib/libenjo.so lib/libenjo.so.0 lib/pkgconfig/enjo.pc \
-         lib/cmake/enjo/enjoConfig.cmake lib/cmake/enjo/enjoConfigVersion.cmake; do
+VERSION="$(sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -n 1)"
+MAJOR="${VERSION%%.*}"
+MINOR="$(cut -d. -f2 <<<"$VERSION")"
+if [ "$MAJOR" = 0 ]; then SOVERSION="0.$MINOR"; else SOVERSION="$MAJOR"; fi
+for f in include/enjo.h lib/libenjo.a lib/libenjo.so "lib/libenjo.so.$SOVERSION" "lib/libenjo.so.$VERSION" \
+         lib/pkgconfig/enjo.pc lib/cmake/enjo/enjoConfig.cmake lib/cmake/enjo/enjoConfigVersion.cmake; do
   test -e "$PREFIX/$f" || { echo "missing $PREFIX/$f"; exit 1; }
 done
 pass "install layout"
+# A program linked against 0.1 must never load 0.2 (0.x minors may change the ABI).
+soname="$(readelf -d "$PREFIX/lib/libenjo.so.$VERSION" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')"
+if [ "$soname" = "libenjo.so.$SOVERSION" ] && [ "$(readlink "$PREFIX/lib/libenjo.so.$SOVERSION")" = "libenjo.so.$VERSION" ]; then
+  pass "SONAME $soname (major.minor before 1.0), symlinked to libenjo.so.$VERSION"
+else
+  fail "SONAME is '$soname', expected libenjo.so.$SOVERSION"
+fi
 
 CFLAGS_STRICT=(-std=c11 -Wall -Wextra -Werror -g -O1 -I"$PREFIX/include" -I"$HERE/tests")
 SANITIZE=(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
@@ -130,6 +143,34 @@ if cmake -S "$HERE/tests/consumer" -B "$BUILD/consumer_cmake" -G Ninja \
   pass "CMake consumer (shared and static)"
 else
   fail "CMake consumer"
+fi
+
+step "consumer through CMake from a lib64 LIBDIR, the installed tree moved elsewhere"
+# enjo_DIR: CMake on Debian does not search lib64/ under CMAKE_PREFIX_PATH (Debian is multiarch);
+# what matters here is that the package finds lib64/ and include/ from where it now lies.
+PREFIX64="$BUILD/prefix64"
+make -s -C "$HERE" install PREFIX="$PREFIX64" LIBDIR="$PREFIX64/lib64" CARGO="$CARGO" >/dev/null
+mv "$PREFIX64" "$BUILD/prefix64-moved"
+if test -e "$BUILD/prefix64-moved/lib64/cmake/enjo/enjoConfig.cmake" &&
+   cmake -S "$HERE/tests/consumer" -B "$BUILD/consumer_cmake64" -G Ninja \
+     -Denjo_DIR="$BUILD/prefix64-moved/lib64/cmake/enjo" -DCMAKE_C_FLAGS="-Wall -Wextra -Werror" >/dev/null &&
+   cmake --build "$BUILD/consumer_cmake64" >/dev/null &&
+   "$BUILD/consumer_cmake64/consumer_shared" && "$BUILD/consumer_cmake64/consumer_static" &&
+   ldd "$BUILD/consumer_cmake64/consumer_shared" | grep -q "libenjo.so.$SOVERSION => $BUILD/prefix64-moved/lib64/"; then
+  pass "CMake consumer of a lib64 install (relocated): shared and static"
+else
+  fail "CMake consumer of a lib64 install"
+fi
+
+step "consumer linked against target/release without installing"
+RELEASE_DIR="$ROOT/target/release"
+if "$CC" -std=c11 -Wall -Wextra -Werror -I"$HERE/include" "$HERE/tests/consumer/consumer.c" \
+     -o "$BUILD/consumer_uninstalled" -L"$RELEASE_DIR" -lenjo -Wl,-rpath,"$RELEASE_DIR" &&
+   readelf -d "$BUILD/consumer_uninstalled" | grep -q "NEEDED.*\[libenjo.so.$SOVERSION\]" &&
+   "$BUILD/consumer_uninstalled"; then
+  pass "uninstalled consumer (make's target/release/libenjo.so.$SOVERSION symlink, rpath)"
+else
+  fail "uninstalled consumer (README: use it without installing)"
 fi
 
 step "examples/c/send_message.c and examples/cpp"

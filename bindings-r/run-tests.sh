@@ -5,7 +5,8 @@
 #      workspace's libenjo.a, so nothing is compiled twice
 #   3. the testthat suite against enjo-mock (processx), failing if the mock is missing
 #   4. examples/r/send_message.R against the mock
-#   5. R under valgrind (tools/leak-check.R): no definite or indirect leak on error paths
+#   5. R under valgrind (tools/leak-check.R): no definite or indirect leak on error paths,
+#      interrupted calls included
 #   6. R CMD build + R CMD check --no-manual on the tarball: no ERROR, no WARNING
 # Needs R from Debian (r-base-core r-base-dev r-cran-testthat: .ci/run installs them), cargo
 # and a C compiler. Exits non-zero on any failure.
@@ -82,13 +83,13 @@ else
   fail "examples/r/send_message.R error path"
 fi
 
-echo "==> R under valgrind: error paths and finalizers leak no Rust memory"
+echo "==> R under valgrind: error paths, interrupts and finalizers leak no Rust memory"
 if ! command -v valgrind >/dev/null; then
   fail "valgrind is not installed"
-elif R -d "valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect --error-exitcode=1" \
+elif ENJO_R_PKG_DIR="$HERE" R -d "valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect --error-exitcode=1" \
        --vanilla -f "$HERE/tools/leak-check.R" > "$CHECK/valgrind.txt" 2>&1 &&
      grep -q "leak-check script done" "$CHECK/valgrind.txt"; then
-  pass "valgrind: no definite or indirect leaks"
+  pass "valgrind: no definite or indirect leaks (errors of every origin, 3 interrupted calls)"
 else
   tail -60 "$CHECK/valgrind.txt"
   fail "valgrind leak check of the R package (see $CHECK/valgrind.txt)"

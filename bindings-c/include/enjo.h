@@ -18,6 +18,8 @@
  *    with a message naming the argument; nothing is sent.
  *  - Durations are seconds (double). Absent numbers are NaN.
  *  - No Rust panic crosses into C: a caught bug returns ENJO_ERR_INTERNAL.
+ *  - Blocking sends can be interrupted from the calling thread (Ctrl-C in an interpreter):
+ *    enjo_send_options.interrupt_check, polled about every 100 ms; ENJO_ERR_INTERRUPTED.
  *  - enjo_client is thread-safe (share one between threads) and fork-safe (usable in the
  *    parent and the child after fork()).
  *  - The token never appears in any message, display string or log.
@@ -42,9 +44,12 @@
 #define ENJO_OPTIONS_VERSION 1
 
 /**
- * The layout version of `enjo_send_options` written by `enjo_send_options_init`.
+ * The layout version of `enjo_send_options` written by `enjo_send_options_init`. Version 2
+ * added `interrupt_check` and `interrupt_user_data` at the end. The send functions also accept
+ * version 1 (the layout without them, from enjo.h of libenjo 0.1.0): a program built against
+ * an older header keeps working, without interruption.
  */
-#define ENJO_SEND_OPTIONS_VERSION 1
+#define ENJO_SEND_OPTIONS_VERSION 2
 
 /**
  * Most quotas accepted in `enjo_options.rate_limit_quotas`.
@@ -54,8 +59,9 @@
 /**
  * Outcome of every fallible `enjo_` function. The error codes are the SDK's error taxonomy,
  * the same in every language binding (Python's `RateLimitError` is `ENJO_ERR_RATE_LIMITED`).
- * `ENJO_ERR_INTERNAL` means a bug in the library was caught: it never aborts the process and
- * never unwinds into C.
+ * `ENJO_ERR_INTERNAL` (100) means a bug in the library was caught: it never aborts the process
+ * and never unwinds into C. `ENJO_ERR_INTERRUPTED` (101) means the caller's interrupt check
+ * stopped the call. Values never change between releases; new ones may be added.
  */
 enum enjo_status
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -112,6 +118,13 @@ enum enjo_status
      * A bug inside libenjo was caught (a Rust panic). The process is intact; please report it.
      */
     ENJO_ERR_INTERNAL = 100,
+    /**
+     * The caller's `enjo_send_options.interrupt_check` asked to stop: the call was abandoned
+     * before its reply (a request in flight was cancelled and may have reached the server;
+     * `enjo_error_may_have_been_sent` is then true). Not an SDK error kind: libenjo's own,
+     * like `ENJO_ERR_INTERNAL`.
+     */
+    ENJO_ERR_INTERRUPTED = 101,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -230,7 +243,8 @@ typedef struct enjo_options {
      */
     const char *base_url;
     /**
-     * Whole-attempt timeout in seconds, connect to end of body (default 60). Above 0.
+     * Whole-attempt timeout in seconds, connect to end of body (default 60). Above 0, at most
+     * a year (as every duration).
      */
     double timeout_secs;
     /**
@@ -256,12 +270,15 @@ typedef struct enjo_options {
      */
     const struct enjo_quota *rate_limit_quotas;
     /**
-     * Number of entries in `rate_limit_quotas` (at most `ENJO_MAX_QUOTAS`).
+     * Number of entries in `rate_limit_quotas`: 1 to `ENJO_MAX_QUOTAS` when it is not NULL
+     * (0 with a non-NULL array is `ENJO_ERR_INVALID_ARGUMENT`, not "documented limits"), 0
+     * when it is NULL.
      */
     size_t rate_limit_quota_count;
     /**
-     * Longest wait for the rate limiter, in seconds, before failing with
-     * `ENJO_ERR_RATE_LIMITED` without sending. Negative or infinite (default -1): no bound.
+     * Longest wait for the rate limiter, in seconds (0 to a year), before failing with
+     * `ENJO_ERR_RATE_LIMITED` without sending. Negative or infinite (default -1): no bound;
+     * NaN is `ENJO_ERR_INVALID_ARGUMENT`.
      */
     double rate_limit_max_wait_secs;
     /**
@@ -290,16 +307,38 @@ typedef struct enjo_options {
 } enjo_options;
 
 /**
- * Per-call overrides for `enjo_send_message_with`. Initialise with `enjo_send_options_init`
- * (every field then means "as the client says").
+ * A callback that lets the caller interrupt a blocking call (`enjo_send_options.interrupt_check`):
+ * return non-zero to abandon the call, 0 to keep waiting.
+ *
+ * Rules:
+ * - libenjo calls it about every 100 ms while a blocking call waits (for the rate limiter, the
+ *   connection, the reply or a retry delay), **on the thread that made the call**, never on
+ *   another thread and never after the call has returned; a call that finishes within 100 ms
+ *   may not call it at all. One call at a time per blocking call, so the function needs no
+ *   locking unless its `user_data` is shared with other threads.
+ * - It must return normally: no `longjmp` out of it (in R, wrap `R_CheckUserInterrupt` in
+ *   `R_ToplevelExec`), no C++ exception through it. It should be quick; it must not call
+ *   libenjo's blocking functions.
+ * - A non-zero return abandons the call: the request in flight is cancelled (it may already
+ *   have reached the server), a place in the rate limiter's line is given up, and the call
+ *   returns `ENJO_ERR_INTERRUPTED`.
+ */
+typedef int (*enjo_interrupt_check)(void *user_data);
+
+/**
+ * Per-call overrides for `enjo_send_message_with` and `enjo_conversation_send_with`.
+ * Initialise with `enjo_send_options_init` (every field then means "as the client says", and
+ * no interrupt check).
  */
 typedef struct enjo_send_options {
     /**
-     * Set by `enjo_send_options_init` to `ENJO_SEND_OPTIONS_VERSION`.
+     * Set by `enjo_send_options_init` to `ENJO_SEND_OPTIONS_VERSION` (versions 1 and 2 are
+     * accepted; see there).
      */
     uint32_t version;
     /**
-     * Continue this conversation; NULL (default) starts a new one.
+     * Continue this conversation; NULL (default) starts a new one. Must be NULL for
+     * `enjo_conversation_send_with` (a conversation sends its own id).
      */
     const char *conversation_id;
     /**
@@ -314,6 +353,17 @@ typedef struct enjo_send_options {
      * An `enjo_retry_policy` for this call; negative (default -1): the client's.
      */
     int32_t retry_policy;
+    /**
+     * (Version 2.) Called about every 100 ms on the calling thread while this call waits;
+     * non-zero abandons the call with `ENJO_ERR_INTERRUPTED`. See `enjo_interrupt_check` for
+     * the rules. NULL (default): the call cannot be interrupted.
+     */
+    enjo_interrupt_check interrupt_check;
+    /**
+     * (Version 2.) Passed unchanged to `interrupt_check`; libenjo never reads nor frees it.
+     * It must stay valid until the call returns. Default NULL.
+     */
+    void *interrupt_user_data;
 } enjo_send_options;
 
 #ifdef __cplusplus
@@ -373,7 +423,10 @@ enjo_status enjo_send_message(const struct enjo_client *client,
 
 /**
  * Like `enjo_send_message`, with per-call overrides (conversation id, timeout, retries,
- * retry policy). `options` may be NULL (no override). Same out-parameters and ownership.
+ * retry policy) and an optional interrupt check (see `enjo_interrupt_check`: when it returns
+ * non-zero the call is abandoned with `ENJO_ERR_INTERRUPTED`). `options` may be NULL (no
+ * override), or an `enjo_send_options` of version 1 or 2. Same out-parameters and ownership
+ * as `enjo_send_message`; `options` and its strings are only read during the call.
  */
 enjo_status enjo_send_message_with(const struct enjo_client *client,
                                    const char *bot_id,
@@ -406,6 +459,20 @@ enjo_status enjo_conversation_send(const struct enjo_conversation *conversation,
                                    const char *text,
                                    struct enjo_response **response,
                                    struct enjo_error **error);
+
+/**
+ * Like `enjo_conversation_send`, with per-call overrides (timeout, retries, retry policy) and
+ * an optional interrupt check (see `enjo_interrupt_check`; `ENJO_ERR_INTERRUPTED` when it
+ * stops the call, and the conversation id stays what it was). `options` may be NULL, or an
+ * `enjo_send_options` of version 1 or 2 whose `conversation_id` is NULL (the conversation
+ * sends its own id; a non-NULL one is `ENJO_ERR_INVALID_ARGUMENT`). Same out-parameters and
+ * ownership as `enjo_send_message`.
+ */
+enjo_status enjo_conversation_send_with(const struct enjo_conversation *conversation,
+                                        const char *text,
+                                        const struct enjo_send_options *options,
+                                        struct enjo_response **response,
+                                        struct enjo_error **error);
 
 /**
  * The conversation id so far (set by the first reply, or the one resumed), or NULL when none
@@ -500,7 +567,8 @@ void enjo_error_free(struct enjo_error *error);
 void enjo_options_init(struct enjo_options *options);
 
 /**
- * Fills `options` with "no override" and sets its `version`. Does nothing when NULL.
+ * Fills `options` with "no override", no interrupt check, and sets its `version`. Does nothing
+ * when NULL.
  */
 void enjo_send_options_init(struct enjo_send_options *options);
 

@@ -1,13 +1,15 @@
 //! `enjo_client` and `enjo_conversation`: sending messages.
 
 use std::ffi::{CString, c_char};
+use std::future::Future;
+use std::time::Duration;
 
-use enjo_core::blocking::{Client, Conversation};
-use enjo_core::{MessageResponse, Result as CoreResult};
+use enjo_core::blocking::{Client, Interruptible, block_on, block_on_interruptible};
+use enjo_core::{Conversation, MessageResponse, Result as CoreResult};
 
 use crate::enjo_status;
 use crate::error::{CError, enjo_error};
-use crate::options::{build_client, enjo_options, enjo_send_options, send_options};
+use crate::options::{Interrupt, build_client, enjo_options, enjo_send_options, send_options};
 use crate::response::enjo_response;
 use crate::util::{arg_str, c_string, call, guard, opt_str};
 
@@ -31,12 +33,35 @@ pub struct enjo_conversation {
     bot_id: CString,
 }
 
+/// How often a blocking call asks the caller's `interrupt_check` whether to stop.
+const INTERRUPT_EVERY: Duration = Duration::from_millis(100);
+
+/// Runs a core call to its end on the calling thread, or until `interrupt` asks to stop.
+fn run(
+    future: impl Future<Output = CoreResult<MessageResponse>> + Send,
+    interrupt: Option<Interrupt>,
+) -> Result<MessageResponse, CError> {
+    let Some(interrupt) = interrupt else {
+        return Ok(block_on(future)?);
+    };
+    // The header promises the check runs on the calling thread only. `block_on` keeps the call
+    // there except when it is made from inside a tokio runtime (a Rust host calling the C ABI):
+    // then the call simply cannot be interrupted.
+    let caller = std::thread::current().id();
+    let check =
+        move || (std::thread::current().id() == caller && interrupt.asks_to_stop()).then_some(());
+    match block_on_interruptible(future, INTERRUPT_EVERY, check) {
+        Interruptible::Finished(reply) => Ok(reply?),
+        Interruptible::Interrupted(()) => Err(CError::Interrupted),
+    }
+}
+
 /// Writes `reply` (or the error) to the out-parameters of a send function.
 ///
 /// # Safety
 /// `response` is a writable `enjo_response *` slot (checked non-NULL by the caller).
 unsafe fn deliver(
-    reply: CoreResult<MessageResponse>,
+    reply: Result<MessageResponse, CError>,
     response: *mut *mut enjo_response,
 ) -> Result<(), CError> {
     let reply = enjo_response::new(reply?);
@@ -157,7 +182,10 @@ pub unsafe extern "C" fn enjo_send_message(
             let text = arg_str(text, "text")?;
             let conversation_id = opt_str(conversation_id, "conversation_id")?;
             deliver(
-                client.inner.send_message(bot_id, text, conversation_id),
+                client
+                    .inner
+                    .send_message(bot_id, text, conversation_id)
+                    .map_err(CError::from),
                 response,
             )
         }
@@ -165,7 +193,10 @@ pub unsafe extern "C" fn enjo_send_message(
 }
 
 /// Like `enjo_send_message`, with per-call overrides (conversation id, timeout, retries,
-/// retry policy). `options` may be NULL (no override). Same out-parameters and ownership.
+/// retry policy) and an optional interrupt check (see `enjo_interrupt_check`: when it returns
+/// non-zero the call is abandoned with `ENJO_ERR_INTERRUPTED`). `options` may be NULL (no
+/// override), or an `enjo_send_options` of version 1 or 2. Same out-parameters and ownership
+/// as `enjo_send_message`; `options` and its strings are only read during the call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn enjo_send_message_with(
     client: *const enjo_client,
@@ -183,10 +214,11 @@ pub unsafe extern "C" fn enjo_send_message_with(
             let bot_id = arg_str(bot_id, "bot_id")?;
             let text = arg_str(text, "text")?;
             let options = send_options(options)?;
-            deliver(
-                client.inner.send_message_with(bot_id, text, &options),
-                response,
-            )
+            let future = client
+                .inner
+                .as_async()
+                .send_message_with(bot_id, text, &options.send);
+            deliver(run(future, options.interrupt), response)
         }
     })
 }
@@ -222,9 +254,9 @@ pub unsafe extern "C" fn enjo_conversation_new(
             let inner = match opt_str(conversation_id, "conversation_id")? {
                 Some(id) => {
                     enjo_core::validate::conversation_id(id)?;
-                    client.inner.resume_conversation(bot_id, id)
+                    client.inner.as_async().resume_conversation(bot_id, id)
                 }
-                None => client.inner.conversation(bot_id),
+                None => client.inner.as_async().conversation(bot_id),
             };
             let handle = enjo_conversation {
                 inner,
@@ -253,7 +285,42 @@ pub unsafe extern "C" fn enjo_conversation_send(
                 .as_ref()
                 .ok_or_else(|| CError::invalid("conversation is NULL"))?;
             let text = arg_str(text, "text")?;
-            deliver(conversation.inner.send(text), response)
+            deliver(run(conversation.inner.send(text), None), response)
+        }
+    })
+}
+
+/// Like `enjo_conversation_send`, with per-call overrides (timeout, retries, retry policy) and
+/// an optional interrupt check (see `enjo_interrupt_check`; `ENJO_ERR_INTERRUPTED` when it
+/// stops the call, and the conversation id stays what it was). `options` may be NULL, or an
+/// `enjo_send_options` of version 1 or 2 whose `conversation_id` is NULL (the conversation
+/// sends its own id; a non-NULL one is `ENJO_ERR_INVALID_ARGUMENT`). Same out-parameters and
+/// ownership as `enjo_send_message`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn enjo_conversation_send_with(
+    conversation: *const enjo_conversation,
+    text: *const c_char,
+    options: *const enjo_send_options,
+    response: *mut *mut enjo_response,
+    error: *mut *mut enjo_error,
+) -> enjo_status {
+    call(error, || {
+        // SAFETY (whole block): the caller's documented contract on every pointer.
+        unsafe {
+            take_out(response)?;
+            let conversation = conversation
+                .as_ref()
+                .ok_or_else(|| CError::invalid("conversation is NULL"))?;
+            let text = arg_str(text, "text")?;
+            let options = send_options(options)?;
+            if options.conversation_id_given {
+                return Err(CError::invalid(
+                    "send_options.conversation_id must be NULL for enjo_conversation_send_with: \
+                     the conversation sends its own id",
+                ));
+            }
+            let future = conversation.inner.send_with(text, options.send);
+            deliver(run(future, options.interrupt), response)
         }
     })
 }

@@ -13,6 +13,8 @@ use crate::util::{c_string, guard, opt_c_string, ptr_of};
 pub(crate) enum CError {
     Core(Error),
     Local(enjo_status, Box<str>),
+    /// The caller's interrupt check stopped the call.
+    Interrupted,
 }
 
 impl CError {
@@ -40,6 +42,7 @@ impl CError {
         match self {
             CError::Core(err) => status_of(err.kind()),
             CError::Local(status, _) => *status,
+            CError::Interrupted => enjo_status::ENJO_ERR_INTERRUPTED,
         }
     }
 }
@@ -84,6 +87,11 @@ pub struct enjo_error {
     may_have_been_sent: bool,
 }
 
+/// The message of `ENJO_ERR_INTERRUPTED`.
+const INTERRUPTED: &str = "interrupted: interrupt_check asked to stop before the reply \
+    arrived; the call was abandoned (a request in flight was cancelled and may have reached \
+    the server)";
+
 impl From<CError> for enjo_error {
     fn from(err: CError) -> enjo_error {
         let status = err.status();
@@ -99,6 +107,20 @@ impl From<CError> for enjo_error {
                 retry_after: f64::NAN,
                 may_have_been_sent: false,
             },
+            CError::Interrupted => {
+                enjo_error {
+                    status,
+                    message: c_string(INTERRUPTED),
+                    display: c_string(INTERRUPTED),
+                    http_status: 0,
+                    code: None,
+                    body: None,
+                    request_id: None,
+                    retry_after: f64::NAN,
+                    // libenjo cannot tell whether the request had left: assume it may have.
+                    may_have_been_sent: true,
+                }
+            }
             CError::Core(err) => enjo_error {
                 status,
                 message: c_string(err.message()),

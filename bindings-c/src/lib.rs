@@ -30,8 +30,9 @@ pub use util::{enjo_status_name, enjo_string_free, enjo_version};
 
 /// Outcome of every fallible `enjo_` function. The error codes are the SDK's error taxonomy,
 /// the same in every language binding (Python's `RateLimitError` is `ENJO_ERR_RATE_LIMITED`).
-/// `ENJO_ERR_INTERNAL` means a bug in the library was caught: it never aborts the process and
-/// never unwinds into C.
+/// `ENJO_ERR_INTERNAL` (100) means a bug in the library was caught: it never aborts the process
+/// and never unwinds into C. `ENJO_ERR_INTERRUPTED` (101) means the caller's interrupt check
+/// stopped the call. Values never change between releases; new ones may be added.
 #[repr(i32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum enjo_status {
@@ -61,6 +62,11 @@ pub enum enjo_status {
     ENJO_ERR_DECODE = 10,
     /// A bug inside libenjo was caught (a Rust panic). The process is intact; please report it.
     ENJO_ERR_INTERNAL = 100,
+    /// The caller's `enjo_send_options.interrupt_check` asked to stop: the call was abandoned
+    /// before its reply (a request in flight was cancelled and may have reached the server;
+    /// `enjo_error_may_have_been_sent` is then true). Not an SDK error kind: libenjo's own,
+    /// like `ENJO_ERR_INTERNAL`.
+    ENJO_ERR_INTERRUPTED = 101,
 }
 
 /// Which failures a client sends again (`enjo_options.retry_policy`).

@@ -1,6 +1,6 @@
 //! `enjo_options` (client options) and `enjo_send_options` (per-call overrides).
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_int, c_void};
 use std::time::Duration;
 
 use enjo_core::blocking::Client;
@@ -12,8 +12,11 @@ use crate::util::{guard, opt_str};
 /// The layout version of `enjo_options` written by `enjo_options_init`.
 pub const ENJO_OPTIONS_VERSION: u32 = 1;
 
-/// The layout version of `enjo_send_options` written by `enjo_send_options_init`.
-pub const ENJO_SEND_OPTIONS_VERSION: u32 = 1;
+/// The layout version of `enjo_send_options` written by `enjo_send_options_init`. Version 2
+/// added `interrupt_check` and `interrupt_user_data` at the end. The send functions also accept
+/// version 1 (the layout without them, from enjo.h of libenjo 0.1.0): a program built against
+/// an older header keeps working, without interruption.
+pub const ENJO_SEND_OPTIONS_VERSION: u32 = 2;
 
 /// Most quotas accepted in `enjo_options.rate_limit_quotas`.
 pub const ENJO_MAX_QUOTAS: usize = 64;
@@ -52,7 +55,8 @@ pub struct enjo_options {
     /// `https://api.enjo.ai`. Plain `http://` is accepted for loopback hosts only, unless
     /// `allow_insecure_http` is set.
     pub base_url: *const c_char,
-    /// Whole-attempt timeout in seconds, connect to end of body (default 60). Above 0.
+    /// Whole-attempt timeout in seconds, connect to end of body (default 60). Above 0, at most
+    /// a year (as every duration).
     pub timeout_secs: f64,
     /// Connection timeout in seconds (default 10). Above 0.
     pub connect_timeout_secs: f64,
@@ -66,10 +70,13 @@ pub struct enjo_options {
     /// With `rate_limit` true: custom quotas instead of the documented ones, all enforced at
     /// once; NULL (default) for the documented limits. Copied by `enjo_client_new`.
     pub rate_limit_quotas: *const enjo_quota,
-    /// Number of entries in `rate_limit_quotas` (at most `ENJO_MAX_QUOTAS`).
+    /// Number of entries in `rate_limit_quotas`: 1 to `ENJO_MAX_QUOTAS` when it is not NULL
+    /// (0 with a non-NULL array is `ENJO_ERR_INVALID_ARGUMENT`, not "documented limits"), 0
+    /// when it is NULL.
     pub rate_limit_quota_count: usize,
-    /// Longest wait for the rate limiter, in seconds, before failing with
-    /// `ENJO_ERR_RATE_LIMITED` without sending. Negative or infinite (default -1): no bound.
+    /// Longest wait for the rate limiter, in seconds (0 to a year), before failing with
+    /// `ENJO_ERR_RATE_LIMITED` without sending. Negative or infinite (default -1): no bound;
+    /// NaN is `ENJO_ERR_INVALID_ARGUMENT`.
     pub rate_limit_max_wait_secs: f64,
     /// Suffix of the `User-Agent` header (`enjo-rust/<version> <suffix>`). NULL: `"c"`.
     pub user_agent: *const c_char,
@@ -113,17 +120,37 @@ pub unsafe extern "C" fn enjo_options_init(options: *mut enjo_options) {
     };
     // SAFETY: non-NULL and writable by the caller's contract; `write` does not read the old
     // (possibly uninitialised) value.
-    unsafe { options.write(defaults) };
+    guard((), || unsafe { options.write(defaults) });
 }
 
-/// Per-call overrides for `enjo_send_message_with`. Initialise with `enjo_send_options_init`
-/// (every field then means "as the client says").
+/// A callback that lets the caller interrupt a blocking call (`enjo_send_options.interrupt_check`):
+/// return non-zero to abandon the call, 0 to keep waiting.
+///
+/// Rules:
+/// - libenjo calls it about every 100 ms while a blocking call waits (for the rate limiter, the
+///   connection, the reply or a retry delay), **on the thread that made the call**, never on
+///   another thread and never after the call has returned; a call that finishes within 100 ms
+///   may not call it at all. One call at a time per blocking call, so the function needs no
+///   locking unless its `user_data` is shared with other threads.
+/// - It must return normally: no `longjmp` out of it (in R, wrap `R_CheckUserInterrupt` in
+///   `R_ToplevelExec`), no C++ exception through it. It should be quick; it must not call
+///   libenjo's blocking functions.
+/// - A non-zero return abandons the call: the request in flight is cancelled (it may already
+///   have reached the server), a place in the rate limiter's line is given up, and the call
+///   returns `ENJO_ERR_INTERRUPTED`.
+pub type enjo_interrupt_check = Option<unsafe extern "C" fn(user_data: *mut c_void) -> c_int>;
+
+/// Per-call overrides for `enjo_send_message_with` and `enjo_conversation_send_with`.
+/// Initialise with `enjo_send_options_init` (every field then means "as the client says", and
+/// no interrupt check).
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct enjo_send_options {
-    /// Set by `enjo_send_options_init` to `ENJO_SEND_OPTIONS_VERSION`.
+    /// Set by `enjo_send_options_init` to `ENJO_SEND_OPTIONS_VERSION` (versions 1 and 2 are
+    /// accepted; see there).
     pub version: u32,
-    /// Continue this conversation; NULL (default) starts a new one.
+    /// Continue this conversation; NULL (default) starts a new one. Must be NULL for
+    /// `enjo_conversation_send_with` (a conversation sends its own id).
     pub conversation_id: *const c_char,
     /// Whole-attempt timeout in seconds for this call; 0 (default): the client's.
     pub timeout_secs: f64,
@@ -131,9 +158,28 @@ pub struct enjo_send_options {
     pub max_retries: i32,
     /// An `enjo_retry_policy` for this call; negative (default -1): the client's.
     pub retry_policy: i32,
+    /// (Version 2.) Called about every 100 ms on the calling thread while this call waits;
+    /// non-zero abandons the call with `ENJO_ERR_INTERRUPTED`. See `enjo_interrupt_check` for
+    /// the rules. NULL (default): the call cannot be interrupted.
+    pub interrupt_check: enjo_interrupt_check,
+    /// (Version 2.) Passed unchanged to `interrupt_check`; libenjo never reads nor frees it.
+    /// It must stay valid until the call returns. Default NULL.
+    pub interrupt_user_data: *mut c_void,
 }
 
-/// Fills `options` with "no override" and sets its `version`. Does nothing when NULL.
+/// The layout of `enjo_send_options` version 1 (libenjo 0.1.0), still accepted.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub(crate) struct SendOptionsV1 {
+    version: u32,
+    conversation_id: *const c_char,
+    timeout_secs: f64,
+    max_retries: i32,
+    retry_policy: i32,
+}
+
+/// Fills `options` with "no override", no interrupt check, and sets its `version`. Does nothing
+/// when NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn enjo_send_options_init(options: *mut enjo_send_options) {
     if options.is_null() {
@@ -145,19 +191,17 @@ pub unsafe extern "C" fn enjo_send_options_init(options: *mut enjo_send_options)
         timeout_secs: 0.0,
         max_retries: -1,
         retry_policy: -1,
+        interrupt_check: None,
+        interrupt_user_data: std::ptr::null_mut(),
     };
     // SAFETY: as in `enjo_options_init`.
     guard((), || unsafe { options.write(defaults) });
 }
 
-fn seconds(value: f64, name: &str) -> Result<Duration, CError> {
-    if !value.is_finite() || value <= 0.0 {
-        return Err(CError::invalid(format!(
-            "{name} must be a finite number of seconds above 0 (got {value})"
-        )));
-    }
-    Duration::try_from_secs_f64(value)
-        .map_err(|_| CError::invalid(format!("{name} is out of range (got {value})")))
+/// A duration option in seconds, checked by the core (finite, above 0, at most a year); the
+/// message names the C field.
+fn seconds(name: &str, value: f64, allow_zero: bool) -> Result<Duration, CError> {
+    Ok(enjo_core::validate::seconds(name, value, allow_zero)?)
 }
 
 pub(crate) fn retry_policy(value: i32, name: &str) -> Result<RetryPolicy, CError> {
@@ -195,21 +239,30 @@ pub(crate) unsafe fn build_client(options: *const enjo_options) -> Result<Client
         builder = builder.base_url(url);
     }
     builder = builder
-        .timeout(seconds(o.timeout_secs, "options.timeout_secs")?)
+        .timeout(seconds("options.timeout_secs", o.timeout_secs, false)?)
         .connect_timeout(seconds(
-            o.connect_timeout_secs,
             "options.connect_timeout_secs",
+            o.connect_timeout_secs,
+            false,
         )?)
         .max_retries(o.max_retries)
         .retry_policy(retry_policy(o.retry_policy, "options.retry_policy")?);
     let rate_limit = if !o.rate_limit {
         RateLimit::Off
-    } else if o.rate_limit_quota_count == 0 {
+    } else if o.rate_limit_quotas.is_null() && o.rate_limit_quota_count == 0 {
         RateLimit::Documented
     } else {
         if o.rate_limit_quotas.is_null() {
             return Err(CError::invalid(
                 "options.rate_limit_quotas is NULL but options.rate_limit_quota_count is not 0",
+            ));
+        }
+        if o.rate_limit_quota_count == 0 {
+            // Almost certainly a forgotten count: silently using the documented limits would
+            // hide the caller's quotas.
+            return Err(CError::invalid(
+                "options.rate_limit_quota_count is 0 but options.rate_limit_quotas is not NULL; \
+                 set the count, or leave rate_limit_quotas NULL for Enjo's documented limits",
             ));
         }
         if o.rate_limit_quota_count > ENJO_MAX_QUOTAS {
@@ -225,16 +278,15 @@ pub(crate) unsafe fn build_client(options: *const enjo_options) -> Result<Client
             .iter()
             .enumerate()
             .map(|(i, q)| {
-                let window = seconds(
-                    q.window_secs,
-                    &format!("rate_limit_quotas[{i}].window_secs"),
-                )?;
+                let name = format!("options.rate_limit_quotas[{i}]");
+                let window = seconds(&format!("{name}.window_secs"), q.window_secs, false)?;
                 if q.requests == 0 {
                     return Err(CError::invalid(format!(
-                        "rate_limit_quotas[{i}].requests is 0; a quota allows at least 1 request"
+                        "{name}.requests is 0; a quota allows at least 1 request"
                     )));
                 }
-                Ok(Quota::new(q.requests, window))
+                Quota::from_count(f64::from(q.requests), window)
+                    .map_err(|e| CError::invalid(format!("{name}: {}", e.message())))
             })
             .collect::<Result<Vec<_>, _>>()?;
         RateLimit::Custom(quotas)
@@ -246,13 +298,14 @@ pub(crate) unsafe fn build_client(options: *const enjo_options) -> Result<Client
             "options.rate_limit_max_wait_secs is NaN; use a negative value for no bound",
         ));
     }
+    // Negative or infinite: no bound (documented); otherwise at most a year, like every
+    // duration.
     if (0.0..f64::INFINITY).contains(&max_wait) {
-        let bound = Duration::try_from_secs_f64(max_wait).map_err(|_| {
-            CError::invalid(format!(
-                "options.rate_limit_max_wait_secs is out of range (got {max_wait})"
-            ))
-        })?;
-        builder = builder.rate_limit_max_wait(bound);
+        builder = builder.rate_limit_max_wait(seconds(
+            "options.rate_limit_max_wait_secs",
+            max_wait,
+            true,
+        )?);
     }
     let user_agent = unsafe { opt_str(o.user_agent, "options.user_agent") }?;
     builder = builder.user_agent(user_agent.unwrap_or("c"));
@@ -269,37 +322,98 @@ pub(crate) unsafe fn build_client(options: *const enjo_options) -> Result<Client
     Ok(builder.build_blocking()?)
 }
 
-/// Reads per-call overrides (NULL: none).
+/// The caller's interrupt check: a C function and its `user_data`.
+#[derive(Clone, Copy)]
+pub(crate) struct Interrupt {
+    check: unsafe extern "C" fn(*mut c_void) -> c_int,
+    user_data: *mut c_void,
+}
+
+// SAFETY: `block_on_interruptible` wants a `Send` check; the check is only ever invoked on the
+// thread that made the call (client.rs compares thread ids before calling it), which is the
+// thread the caller gave it to, so neither the function nor `user_data` changes threads.
+unsafe impl Send for Interrupt {}
+
+impl Interrupt {
+    /// Asks the caller's function whether to stop.
+    pub(crate) fn asks_to_stop(&self) -> bool {
+        // SAFETY: the caller's contract on `interrupt_check` (a valid function that returns
+        // normally) and on `interrupt_user_data` (valid until the call returns).
+        unsafe { (self.check)(self.user_data) != 0 }
+    }
+}
+
+/// Per-call options as the core and this binding use them.
+pub(crate) struct CallOptions {
+    pub(crate) send: SendOptions,
+    pub(crate) conversation_id_given: bool,
+    pub(crate) interrupt: Option<Interrupt>,
+}
+
+/// Reads per-call overrides (NULL: none), of either layout version.
 ///
 /// # Safety
-/// `options` is NULL or points to an `enjo_send_options` following its documentation.
+/// `options` is NULL or points to an `enjo_send_options` following its documentation (of the
+/// version its `version` field says: a version-1 struct is shorter).
 pub(crate) unsafe fn send_options(
     options: *const enjo_send_options,
-) -> Result<SendOptions, CError> {
-    let mut send = SendOptions::new();
-    // SAFETY: the caller's contract.
-    let Some(o) = (unsafe { options.as_ref() }) else {
-        return Ok(send);
+) -> Result<CallOptions, CError> {
+    let mut call = CallOptions {
+        send: SendOptions::new(),
+        conversation_id_given: false,
+        interrupt: None,
     };
-    if o.version != ENJO_SEND_OPTIONS_VERSION {
-        return Err(CError::invalid(format!(
-            "send_options.version is {}, expected {ENJO_SEND_OPTIONS_VERSION}: initialise them \
-             with enjo_send_options_init",
-            o.version
-        )));
+    if options.is_null() {
+        return Ok(call);
     }
+    // SAFETY: non-NULL; every layout starts with the `u32` version (and is aligned for it).
+    let version = unsafe { options.cast::<u32>().read() };
+    let o = match version {
+        // SAFETY: the caller's contract: a full struct of the version it says.
+        ENJO_SEND_OPTIONS_VERSION => unsafe { options.read() },
+        1 => {
+            // SAFETY: as above; a version-1 struct ends after `retry_policy`.
+            let v1 = unsafe { options.cast::<SendOptionsV1>().read() };
+            enjo_send_options {
+                version: v1.version,
+                conversation_id: v1.conversation_id,
+                timeout_secs: v1.timeout_secs,
+                max_retries: v1.max_retries,
+                retry_policy: v1.retry_policy,
+                interrupt_check: None,
+                interrupt_user_data: std::ptr::null_mut(),
+            }
+        }
+        other => {
+            return Err(CError::invalid(format!(
+                "send_options.version is {other}, expected {ENJO_SEND_OPTIONS_VERSION} (or 1): \
+                 initialise them with enjo_send_options_init"
+            )));
+        }
+    };
     // SAFETY: documented as NULL or a NUL-terminated string.
     if let Some(id) = unsafe { opt_str(o.conversation_id, "send_options.conversation_id") }? {
-        send = send.conversation_id(id);
+        call.send = call.send.conversation_id(id);
+        call.conversation_id_given = true;
     }
     if o.timeout_secs != 0.0 {
-        send = send.timeout(seconds(o.timeout_secs, "send_options.timeout_secs")?);
+        call.send = call
+            .send
+            .timeout(seconds("send_options.timeout_secs", o.timeout_secs, false)?);
     }
-    if let Ok(retries) = u32::try_from(o.max_retries) {
-        send = send.max_retries(retries);
+    if o.max_retries >= 0 {
+        let retries =
+            enjo_core::validate::count_int("send_options.max_retries", i64::from(o.max_retries))?;
+        call.send = call.send.max_retries(retries);
     }
     if o.retry_policy >= 0 {
-        send = send.retry_policy(retry_policy(o.retry_policy, "send_options.retry_policy")?);
+        call.send = call
+            .send
+            .retry_policy(retry_policy(o.retry_policy, "send_options.retry_policy")?);
     }
-    Ok(send)
+    call.interrupt = o.interrupt_check.map(|check| Interrupt {
+        check,
+        user_data: o.interrupt_user_data,
+    });
+    Ok(call)
 }

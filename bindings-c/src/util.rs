@@ -96,7 +96,8 @@ pub extern "C" fn enjo_version() -> *const c_char {
             Ok(v) => v,
             Err(_) => c"unknown",
         };
-    VERSION.as_ptr()
+    // Under the panic guard like every entry point (nothing here can panic today).
+    guard(c"unknown".as_ptr(), || VERSION.as_ptr())
 }
 
 /// The name of a status code: `"ENJO_OK"`, `"ENJO_ERR_RATE_LIMITED"`, ...; `"ENJO_UNKNOWN"` for
@@ -105,7 +106,11 @@ pub extern "C" fn enjo_version() -> *const c_char {
 /// Ownership: a static string; never free it.
 #[unsafe(no_mangle)]
 pub extern "C" fn enjo_status_name(status: i32) -> *const c_char {
-    let name: &'static CStr = match status {
+    guard(c"ENJO_UNKNOWN".as_ptr(), || status_name(status).as_ptr())
+}
+
+fn status_name(status: i32) -> &'static CStr {
+    match status {
         0 => c"ENJO_OK",
         1 => c"ENJO_ERR_INVALID_ARGUMENT",
         2 => c"ENJO_ERR_INVALID_REQUEST",
@@ -118,9 +123,9 @@ pub extern "C" fn enjo_status_name(status: i32) -> *const c_char {
         9 => c"ENJO_ERR_CONNECTION",
         10 => c"ENJO_ERR_DECODE",
         100 => c"ENJO_ERR_INTERNAL",
+        101 => c"ENJO_ERR_INTERRUPTED",
         _ => c"ENJO_UNKNOWN",
-    };
-    name.as_ptr()
+    }
 }
 
 /// Frees a string that libenjo returned as `char *` (today: `enjo_conversation_id`).
@@ -195,6 +200,7 @@ mod tests {
         assert_eq!(name(0), Some("ENJO_OK"));
         assert_eq!(name(5), Some("ENJO_ERR_RATE_LIMITED"));
         assert_eq!(name(100), Some("ENJO_ERR_INTERNAL"));
+        assert_eq!(name(101), Some("ENJO_ERR_INTERRUPTED"));
         assert_eq!(name(-1), Some("ENJO_UNKNOWN"));
         // SAFETY: static string.
         let version = unsafe { CStr::from_ptr(enjo_version()) }.to_str().ok();

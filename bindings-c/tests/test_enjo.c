@@ -149,6 +149,10 @@ static void test_version_and_status_names(void) {
     CHECK_STR(enjo_status_name(ENJO_ERR_CONNECTION), "ENJO_ERR_CONNECTION");
     CHECK_STR(enjo_status_name(ENJO_ERR_DECODE), "ENJO_ERR_DECODE");
     CHECK_STR(enjo_status_name(ENJO_ERR_INTERNAL), "ENJO_ERR_INTERNAL");
+    CHECK_STR(enjo_status_name(ENJO_ERR_INTERRUPTED), "ENJO_ERR_INTERRUPTED");
+    /* The values are ABI: they never change. */
+    CHECK(ENJO_OK == 0 && ENJO_ERR_DECODE == 10 && ENJO_ERR_INTERNAL == 100);
+    CHECK(ENJO_ERR_INTERRUPTED == 101);
     CHECK_STR(enjo_status_name(-3), "ENJO_UNKNOWN");
     CHECK_STR(enjo_status_name(12345), "ENJO_UNKNOWN");
 }
@@ -288,13 +292,39 @@ static void test_options_are_validated(void) {
     base_options(&opts);
     opts.rate_limit_quotas = zero;
     opts.rate_limit_quota_count = 1;
-    expect_bad_options(&opts, "requests");
+    expect_bad_options(&opts, "rate_limit_quotas[0].requests");
 
-    enjo_quota bad_window[] = {{5, -1.0}};
+    enjo_quota bad_window[] = {{5, 1.0}, {5, -1.0}};
     base_options(&opts);
     opts.rate_limit_quotas = bad_window;
+    opts.rate_limit_quota_count = 2;
+    expect_bad_options(&opts, "rate_limit_quotas[1].window_secs");
+
+    enjo_quota too_long[] = {{5, 4e7}}; /* over a year */
+    base_options(&opts);
+    opts.rate_limit_quotas = too_long;
     opts.rate_limit_quota_count = 1;
-    expect_bad_options(&opts, "window_secs");
+    expect_bad_options(&opts, "rate_limit_quotas[0].window_secs");
+
+    /* Quotas given but a count of 0: an error, not a silent fallback to the documented limits. */
+    enjo_quota forgotten[] = {{5, 1.0}};
+    base_options(&opts);
+    opts.rate_limit_quotas = forgotten;
+    opts.rate_limit_quota_count = 0;
+    expect_bad_options(&opts, "rate_limit_quota_count is 0");
+
+    base_options(&opts);
+    opts.rate_limit_quotas = forgotten;
+    opts.rate_limit_quota_count = ENJO_MAX_QUOTAS + 1;
+    expect_bad_options(&opts, "rate_limit_quota_count");
+
+    base_options(&opts);
+    opts.timeout_secs = 1e9; /* about 32 years */
+    expect_bad_options(&opts, "options.timeout_secs");
+
+    base_options(&opts);
+    opts.rate_limit_max_wait_secs = 1e12;
+    expect_bad_options(&opts, "rate_limit_max_wait_secs");
 
     base_options(&opts);
     opts.rate_limit_max_wait_secs = NAN;
@@ -843,13 +873,43 @@ static void test_fault_delay_within_timeout(void) {
     enjo_client_free(client);
 }
 
+/* The log entry (one JSON object of GET /_mock/requests?bot_id=bot) holding `text` contains
+ * `part`. */
+static int logged_request_has(const mock_server *mock, const char *bot, const char *text,
+                              const char *part) {
+    static char log[1 << 21];
+    char path[128];
+    snprintf(path, sizeof path, "/_mock/requests?bot_id=%s", bot);
+    if (mock_http(mock->port, "GET", path, NULL, log, sizeof log) != 200) return 0;
+    const char *at = strstr(log, text);
+    if (!at) return 0;
+    const char *begin = at, *end = strchr(at, '}');
+    while (begin > log && *begin != '{') begin--;
+    if (!end) return 0;
+    size_t n = (size_t)(end - begin), k = strlen(part);
+    for (size_t i = 0; i + k <= n; i++)
+        if (memcmp(begin + i, part, k) == 0) return 1;
+    return 0;
+}
+
+static void retries_2_safe(enjo_options *opts) {
+    opts->max_retries = 2;
+    opts->retry_policy = ENJO_RETRY_SAFE;
+}
+
 static void test_fault_reset(void) {
-    const char *text = NULL;
-    enjo_error *err = fault_then_send("reset", ENJO_ERR_CONNECTION, &text);
+    /* The mock reads the whole request, logs it, then resets the connection: the request may
+     * have been processed, so the safe policy does not send it again, retries or not. */
+    enjo_client *client = client_for(&g_mock, retries_2_safe);
+    CHECK(mock_fault(&g_mock, "faq-bot", "reset", 1) == 0);
+    const char *text = unique("reset");
+    enjo_error *err = send_expect(client, "faq-bot", text, ENJO_ERR_CONNECTION);
     CHECK(enjo_error_http_status(err) == 0);
+    CHECK(enjo_error_may_have_been_sent(err));
     enjo_error_free(err);
-    /* Safe policy: the request may have arrived, so it was not sent again. */
-    CHECK(requests_with(&g_mock, text) <= 1);
+    CHECK(requests_with(&g_mock, text) == 1);               /* sent once, never again */
+    CHECK(logged_request_has(&g_mock, "faq-bot", text, "\"reset\""));  /* and it was the reset one */
+    enjo_client_free(client);
 
     /* At-least-once: sent again, and the second attempt succeeds. */
     enjo_options opts;
@@ -857,12 +917,14 @@ static void test_fault_reset(void) {
     opts.rate_limit = false;
     opts.max_retries = 1;
     opts.retry_policy = ENJO_RETRY_AT_LEAST_ONCE;
-    enjo_client *client = NULL;
+    client = NULL;
     CHECK_STATUS(enjo_client_new(&opts, &client, NULL), ENJO_OK);
     CHECK(mock_fault(&g_mock, "echo-bot", "reset", 1) == 0);
+    text = unique("again");
     enjo_response *resp = NULL;
-    CHECK_STATUS(enjo_send_message(client, "echo-bot", "again", NULL, &resp, NULL), ENJO_OK);
-    CHECK_STR(enjo_response_answers(resp), "again");
+    CHECK_STATUS(enjo_send_message(client, "echo-bot", text, NULL, &resp, NULL), ENJO_OK);
+    CHECK_STR(enjo_response_answers(resp), text);
+    CHECK(requests_with(&g_mock, text) == 2);
     enjo_response_free(resp);
     enjo_client_free(client);
 }
@@ -972,6 +1034,209 @@ static void test_send_options_override(void) {
     CHECK_STATUS(enjo_send_message_with(client, "echo-bot", "plain", NULL, &resp, NULL), ENJO_OK);
     CHECK_STR(enjo_response_answers(resp), "plain");
     enjo_response_free(resp);
+    enjo_client_free(client);
+}
+
+/* ---------------------------------------------------------------- interrupting a call */
+
+/* What an interrupt check saw: how often it ran, and whether always on the caller's thread. */
+struct interrupt_probe {
+    int calls;
+    int stop_at; /* return 1 from this call on; 0: never */
+    pthread_t caller;
+    int on_another_thread;
+    /* When set: ask to stop only once the mock has logged a request containing `arrived`. */
+    const mock_server *mock;
+    const char *arrived;
+};
+
+static int probe_check(void *user_data) {
+    struct interrupt_probe *probe = user_data;
+    probe->calls++;
+    if (!pthread_equal(pthread_self(), probe->caller)) probe->on_another_thread = 1;
+    if (probe->arrived && requests_with(probe->mock, probe->arrived) < 1) return 0;
+    return probe->stop_at > 0 && probe->calls >= probe->stop_at;
+}
+
+static void interruptible(enjo_send_options *so, struct interrupt_probe *probe, int stop_at) {
+    enjo_send_options_init(so);
+    *probe = (struct interrupt_probe){0, stop_at, pthread_self(), 0, NULL, NULL};
+    so->interrupt_check = probe_check;
+    so->interrupt_user_data = probe;
+}
+
+static void test_interrupt_stops_a_slow_call(void) {
+    enjo_client *client = default_client(); /* 30 s timeout, no retries */
+    /* The reply would come after 20 s; the check stops the call on its 3rd run (~300 ms). */
+    CHECK(mock_fault(&g_mock, "faq-bot", "delay=20000", 1) == 0);
+    enjo_send_options so;
+    struct interrupt_probe probe;
+    interruptible(&so, &probe, 3);
+    CHECK(so.version == ENJO_SEND_OPTIONS_VERSION && ENJO_SEND_OPTIONS_VERSION == 2);
+    enjo_response *resp = (enjo_response *)0x1;
+    enjo_error *err = NULL;
+    enjo_status st = enjo_send_message_with(client, "faq-bot", unique("interrupted"), &so, &resp,
+                                            &err);
+    CHECK_STATUS(st, ENJO_ERR_INTERRUPTED);
+    CHECK(resp == NULL);
+    CHECK(probe.calls == 3);           /* stopped at once, never called again afterwards */
+    CHECK(!probe.on_another_thread);   /* always on this (the calling) thread */
+    CHECK(enjo_error_status(err) == ENJO_ERR_INTERRUPTED);
+    CHECK_CONTAINS(enjo_error_message(err), "interrupt");
+    CHECK_CONTAINS(enjo_error_display(err), "interrupt");
+    CHECK(enjo_error_http_status(err) == 0);
+    CHECK(enjo_error_may_have_been_sent(err)); /* it may have reached the server */
+    CHECK(isnan(enjo_error_retry_after(err)));
+    enjo_error_free(err);
+    /* If the request had not reached the mock yet, its delay fault is still queued: clear it
+     * so that no later test meets it. */
+    CHECK(mock_reset(&g_mock) == 0);
+
+    /* The client is intact, and a check that never asks to stop changes nothing. */
+    CHECK(mock_fault(&g_mock, "echo-bot", "delay=400", 1) == 0);
+    interruptible(&so, &probe, 0);
+    resp = NULL;
+    CHECK_STATUS(enjo_send_message_with(client, "echo-bot", "kept waiting", &so, &resp, NULL),
+                 ENJO_OK);
+    CHECK_STR(enjo_response_answers(resp), "kept waiting");
+    CHECK(probe.calls >= 1); /* the reply took 400 ms at least: the check ran meanwhile */
+    CHECK(!probe.on_another_thread);
+    enjo_response_free(resp);
+    enjo_client_free(client);
+}
+
+static void test_interrupt_gives_up_a_rate_limit_wait(void) {
+    /* One request per minute and no bound on the wait: the second call would wait ~60 s. */
+    mock_server own;
+    CHECK(mock_start(&own, "off") == 0);
+    enjo_quota quotas[] = {{1, 60.0}};
+    enjo_options opts;
+    enjo_options_init(&opts);
+    opts.base_url = own.base_url;
+    opts.token = MOCK_TOKEN;
+    opts.rate_limit_quotas = quotas;
+    opts.rate_limit_quota_count = 1;
+    opts.max_retries = 0;
+    enjo_client *client = NULL;
+    CHECK_STATUS(enjo_client_new(&opts, &client, NULL), ENJO_OK);
+    enjo_response *resp = NULL;
+    CHECK_STATUS(enjo_send_message(client, "echo-bot", "first", NULL, &resp, NULL), ENJO_OK);
+    enjo_response_free(resp);
+    resp = NULL;
+    enjo_send_options so;
+    struct interrupt_probe probe;
+    interruptible(&so, &probe, 2);
+    const char *text = unique("waiting-for-the-limiter");
+    enjo_error *err = NULL;
+    CHECK_STATUS(enjo_send_message_with(client, "echo-bot", text, &so, &resp, &err),
+                 ENJO_ERR_INTERRUPTED);
+    CHECK(probe.calls == 2);
+    CHECK(resp == NULL);
+    CHECK(requests_with(&own, text) == 0); /* still in the limiter's line: nothing was sent */
+    enjo_error_free(err);
+    enjo_client_free(client);
+    mock_stop(&own);
+}
+
+static void test_interrupt_a_conversation(void) {
+    enjo_client *client = default_client();
+    enjo_conversation *conv = NULL;
+    CHECK_STATUS(enjo_conversation_new(client, "support-bot", NULL, &conv, NULL), ENJO_OK);
+    enjo_response *resp = NULL;
+    /* NULL options: as enjo_conversation_send. */
+    CHECK_STATUS(enjo_conversation_send_with(conv, "My VPN drops", NULL, &resp, NULL), ENJO_OK);
+    char *id = enjo_conversation_id(conv);
+    CHECK(id != NULL);
+    enjo_response_free(resp);
+
+    /* Stopped once the server holds the request (so that its delay fault is used up). */
+    CHECK(mock_fault(&g_mock, "support-bot", "delay=20000", 1) == 0);
+    enjo_send_options so;
+    struct interrupt_probe probe;
+    interruptible(&so, &probe, 3);
+    const char *text = unique("still-there");
+    probe.mock = &g_mock;
+    probe.arrived = text;
+    resp = NULL;
+    enjo_error *err = NULL;
+    CHECK_STATUS(enjo_conversation_send_with(conv, text, &so, &resp, &err),
+                 ENJO_ERR_INTERRUPTED);
+    CHECK(probe.calls >= 3 && !probe.on_another_thread);
+    CHECK(resp == NULL);
+    CHECK(requests_with(&g_mock, text) == 1);
+    enjo_error_free(err);
+    /* The conversation keeps its id and goes on, with the per-call overrides. */
+    char *after = enjo_conversation_id(conv);
+    if (id) CHECK_STR(after, id);
+    interruptible(&so, &probe, 0);
+    so.max_retries = 1; /* the client has none: this retry is the override's */
+    CHECK(mock_fault(&g_mock, "support-bot", "429;retry-after=0", 1) == 0);
+    resp = NULL;
+    CHECK_STATUS(enjo_conversation_send_with(conv, "hello again", &so, &resp, NULL), ENJO_OK);
+    if (id) CHECK_STR(enjo_response_conversation_id(resp), id);
+    enjo_response_free(resp);
+
+    /* A conversation sends its own id: one in the options is refused. */
+    enjo_send_options_init(&so);
+    so.conversation_id = "conv-elsewhere";
+    err = NULL;
+    resp = NULL;
+    CHECK_STATUS(enjo_conversation_send_with(conv, "x", &so, &resp, &err),
+                 ENJO_ERR_INVALID_ARGUMENT);
+    CHECK_CONTAINS(enjo_error_message(err), "conversation_id");
+    enjo_error_free(err);
+    err = NULL;
+    CHECK_STATUS(enjo_conversation_send_with(NULL, "x", NULL, &resp, &err),
+                 ENJO_ERR_INVALID_ARGUMENT);
+    enjo_error_free(err);
+    err = NULL;
+    CHECK_STATUS(enjo_conversation_send_with(conv, "x", NULL, NULL, &err),
+                 ENJO_ERR_INVALID_ARGUMENT);
+    CHECK_CONTAINS(enjo_error_message(err), "response is NULL");
+    enjo_error_free(err);
+    enjo_string_free(id);
+    enjo_string_free(after);
+    enjo_conversation_free(conv);
+    enjo_client_free(client);
+}
+
+/* enjo_send_options as enjo.h of libenjo 0.1.0 declared it (version 1, no interrupt fields). */
+struct send_options_v1 {
+    uint32_t version;
+    const char *conversation_id;
+    double timeout_secs;
+    int32_t max_retries;
+    int32_t retry_policy;
+};
+
+static void test_send_options_version_1_still_accepted(void) {
+    enjo_client *client = default_client(); /* no retries */
+    /* A heap block of exactly the old size: ASan and valgrind catch any read past it. */
+    struct send_options_v1 *old = malloc(sizeof *old);
+    CHECK(old != NULL);
+    if (!old) return;
+    *old = (struct send_options_v1){1, NULL, 0.0, 1, -1};
+    CHECK(mock_fault(&g_mock, "echo-bot", "429;retry-after=0", 1) == 0);
+    enjo_response *resp = NULL;
+    enjo_error *err = NULL;
+    CHECK_STATUS(enjo_send_message_with(client, "echo-bot", "old layout",
+                                        (const enjo_send_options *)(const void *)old, &resp,
+                                        &err),
+                 ENJO_OK); /* the per-call retry was honoured */
+    CHECK_STR(enjo_response_answers(resp), "old layout");
+    enjo_response_free(resp);
+    enjo_error_free(err);
+    /* An unknown version is refused. */
+    old->version = 3;
+    err = NULL;
+    resp = NULL;
+    CHECK_STATUS(enjo_send_message_with(client, "echo-bot", "x",
+                                        (const enjo_send_options *)(const void *)old, &resp,
+                                        &err),
+                 ENJO_ERR_INVALID_ARGUMENT);
+    CHECK_CONTAINS(enjo_error_message(err), "send_options.version is 3");
+    enjo_error_free(err);
+    free(old);
     enjo_client_free(client);
 }
 
@@ -1185,6 +1450,11 @@ int main(int argc, char **argv) {
     run("fault_extra_fields", test_fault_extra_fields, filter);
     run("fault_huge_body", test_fault_huge_body, filter);
     run("send_options_override", test_send_options_override, filter);
+    run("interrupt_stops_a_slow_call", test_interrupt_stops_a_slow_call, filter);
+    run("interrupt_gives_up_a_rate_limit_wait", test_interrupt_gives_up_a_rate_limit_wait, filter);
+    run("interrupt_a_conversation", test_interrupt_a_conversation, filter);
+    run("send_options_version_1_still_accepted", test_send_options_version_1_still_accepted,
+        filter);
     run("rate_limit_custom_quotas_avoid_429", test_rate_limit_custom_quotas_avoid_429, filter);
     run("rate_limit_server_429_without_limiter", test_rate_limit_server_429_without_limiter,
         filter);

@@ -45,6 +45,7 @@ conditionMessage.enjo_error <- function(c) {
 
 # Signals the error returned by the C glue (a list; see src/enjo_r.c).
 raise_from_c <- function(err) {
+  if (identical(err$status_name, "ENJO_ERR_INTERRUPTED")) signal_interrupt()
   stop(enjo_condition(
     kind = err$status_name,
     message = err$message,
@@ -61,6 +62,16 @@ raise_from_c <- function(err) {
 # The value of a .Call result, or the error it carries.
 unwrap <- function(result) {
   if (isTRUE(result$ok)) result$value else raise_from_c(result$error)
+}
+
+# The user pressed Ctrl-C while libenjo waited (src/enjo_r.c checks for a pending interrupt
+# about every 100 ms, and libenjo abandoned the call). Everything libenjo returned has been
+# freed by now. Signal R's own interrupt condition, so that tryCatch(..., interrupt = ) and
+# withCallingHandlers(interrupt = ) see it; unhandled, end the evaluation as R does after an
+# uncaught interrupt (back to the prompt; "Execution halted" in Rscript).
+signal_interrupt <- function() {
+  signalCondition(structure(class = c("interrupt", "condition"), list()))
+  invokeRestart("abort")
 }
 
 invalid_argument <- function(message) {
@@ -86,15 +97,44 @@ check_string <- function(x, name, allow_null = FALSE, allow_empty = FALSE) {
   invisible(enc2utf8(x))
 }
 
-check_number <- function(x, name, allow_null = TRUE, min = 0, integer = FALSE) {
+# Bounds shared by the options (libenjo takes durations up to a year, counts as C integers).
+.year_secs <- 365 * 24 * 60 * 60
+.max_int <- .Machine$integer.max  # 2147483647
+.max_exact <- 2^53                # the largest whole number a double holds exactly
+
+# A single, non-NA, finite number from `min` (excluded when `above`) to `max`; a whole one when
+# `integer`. Checked here so that the C glue never casts an out-of-range value (it checks again).
+check_number <- function(x, name, allow_null = TRUE, min = 0, max = Inf, integer = FALSE,
+                         above = FALSE) {
   if (is.null(x) && allow_null) return(invisible(NULL))
-  if (!is.numeric(x) || length(x) != 1 || is.na(x) || !is.finite(x) || x < min ||
-      (integer && x != round(x))) {
+  ok <- is.numeric(x) && length(x) == 1 && !is.na(x) && is.finite(x) &&
+    (if (above) x > min else x >= min) && x <= max && (!integer || x == round(x))
+  if (!ok) {
     kind <- if (integer) "a whole number" else "a number"
-    invalid_argument(sprintf("%s must be %s >= %s, not %s", name, kind, min,
-                             if (is.numeric(x) && length(x) == 1) format(x) else describe(x)))
+    low <- format(min, scientific = FALSE)
+    range <- if (!is.finite(max)) {
+      sprintf("%s %s", if (above) "above" else ">=", low)
+    } else {
+      sprintf(if (above) "above %s and at most %s" else "from %s to %s", low,
+              format(max, scientific = FALSE))
+    }
+    got <- if (is.numeric(x) && length(x) == 1) format(x) else describe(x)
+    invalid_argument(sprintf("%s must be %s %s, not %s", name, kind, range, got))
   }
   invisible(x)
+}
+
+# One of `choices` (a single string); the default, the whole `choices` vector, means the first.
+check_choice <- function(x, name, choices) {
+  if (identical(x, choices)) return(choices[1])
+  quoted <- paste0('"', choices, '"', collapse = " or ")
+  if (!is.character(x) || length(x) != 1 || is.na(x)) {
+    invalid_argument(sprintf("%s must be %s, not %s", name, quoted, describe(x)))
+  }
+  if (!x %in% choices) {
+    invalid_argument(sprintf('%s must be %s, not "%s"', name, quoted, x))
+  }
+  x
 }
 
 check_flag <- function(x, name) {

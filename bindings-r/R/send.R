@@ -4,12 +4,12 @@ send_message <- function(client, bot_id, text, conversation_id = NULL, timeout =
   bot_id <- check_string(bot_id, "bot_id")
   text <- check_string(text, "text")
   conversation_id <- check_string(conversation_id, "conversation_id", allow_null = TRUE)
-  check_number(timeout, "timeout", min = 1e-9)
-  check_number(max_retries, "max_retries", integer = TRUE)
+  check_number(timeout, "timeout", above = TRUE, max = .year_secs)
+  check_number(max_retries, "max_retries", integer = TRUE, max = .max_int)
   value <- unwrap(.Call(
     enjo_r_send, ptr, bot_id, text, conversation_id,
     if (is.null(timeout)) NULL else as.double(timeout),
-    if (is.null(max_retries)) NULL else as.integer(max_retries)
+    if (is.null(max_retries)) NULL else as.double(max_retries)
   ))
   as_response(value)
 }

@@ -10,10 +10,19 @@
  *    allocation longjmps, the garbage collector frees the object; normally it is freed
  *    explicitly as soon as its fields have been copied into R objects;
  *  - errors are never raised from C: an error comes back to R as a list (copied, then the
- *    enjo_error freed) and R code signals the condition.
+ *    enjo_error freed) and R code signals the condition;
+ *  - numbers were range-checked in R; they are checked again here before every cast (a value
+ *    out of range is an invalid-argument error, never undefined behaviour).
+ *
+ * Ctrl-C: every blocking call passes libenjo an interrupt check, which libenjo calls about
+ * every 100 ms on this (R's main) thread while it waits. The check asks R whether an interrupt
+ * is pending, inside R_ToplevelExec so that R's longjmp stays within it and never crosses
+ * libenjo's frames. libenjo then abandons the call (ENJO_ERR_INTERRUPTED), the glue frees
+ * what it returned, and R code signals R's interrupt condition (R/errors.R).
  */
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +43,27 @@ static SEXP mk_string_or_null(const char *s) {
 static const char *utf8_arg(SEXP x) {
     if (Rf_isNull(x)) return NULL;
     return Rf_translateCharUTF8(STRING_ELT(x, 0));
+}
+
+/* R_CheckUserInterrupt longjmps when an interrupt is pending: only ever call it through
+ * R_ToplevelExec. */
+static void check_interrupt_fn(void *unused) {
+    (void)unused;
+    R_CheckUserInterrupt();
+}
+
+/* libenjo's interrupt_check: non-zero when the user pressed Ctrl-C. R_ToplevelExec returns
+ * FALSE when the function it ran was ended by a jump: here, only by a pending interrupt. */
+static int r_interrupt_pending(void *unused) {
+    (void)unused;
+    return R_ToplevelExec(check_interrupt_fn, NULL) == FALSE;
+}
+
+/* Send options with the interrupt check set (the rest: libenjo's "no override"). */
+static void interruptible_options(enjo_send_options *so) {
+    enjo_send_options_init(so);
+    so->interrupt_check = r_interrupt_pending;
+    so->interrupt_user_data = NULL;
 }
 
 static void free_client(SEXP p) {
@@ -127,6 +157,33 @@ static SEXP error_result(enjo_status status, SEXP slot) {
     return out;
 }
 
+/* list(ok = FALSE, error = ...) for an argument the glue itself refuses (nothing was called). */
+static SEXP glue_invalid(const char *message) {
+    const char *names[] = {"status_name", "message", "display", "http_status", "code",
+                           "retry_after", "request_id", "body", "may_have_been_sent"};
+    SEXP err = PROTECT(named_list(9, names));
+    SET_VECTOR_ELT(err, 0, Rf_mkString(enjo_status_name(ENJO_ERR_INVALID_ARGUMENT)));
+    SET_VECTOR_ELT(err, 1, Rf_mkString(message));
+    SET_VECTOR_ELT(err, 2, Rf_mkString(message));
+    SET_VECTOR_ELT(err, 8, Rf_ScalarLogical(0));
+    const char *outer[] = {"ok", "error"};
+    SEXP out = PROTECT(named_list(2, outer));
+    SET_VECTOR_ELT(out, 0, Rf_ScalarLogical(0));
+    SET_VECTOR_ELT(out, 1, err);
+    UNPROTECT(2);
+    return out;
+}
+
+/* A whole number from `min` to `max` (NA, NaN, fractions and anything out of range fail). */
+static bool whole_in(double v, double min, double max) {
+    return !ISNAN(v) && v >= min && v <= max && v == floor(v);
+}
+
+/* A double scalar argument (R code always passes doubles); NA when it is not one. */
+static double real_arg(SEXP x) {
+    return (TYPEOF(x) == REALSXP && XLENGTH(x) == 1) ? REAL(x)[0] : NA_REAL;
+}
+
 /* The response held by `slot` as an R list; the response is then freed. */
 static SEXP response_value(SEXP slot) {
     const enjo_response *r = (const enjo_response *)R_ExternalPtrAddr(slot);
@@ -200,32 +257,54 @@ SEXP enjo_r_client_new(SEXP token, SEXP base_url, SEXP timeout, SEXP connect_tim
                        SEXP max_retries, SEXP retry_policy, SEXP rate_limit, SEXP quota_requests,
                        SEXP quota_windows, SEXP rate_limit_max_wait, SEXP user_agent, SEXP proxy,
                        SEXP allow_insecure_http, SEXP max_response_bytes) {
-    /* Conversions first (they may allocate), then one call into libenjo. */
+    /* Conversions and checks first (they may allocate), then one call into libenjo. */
     enjo_options opts;
     enjo_options_init(&opts);
     opts.token = utf8_arg(token);
     opts.base_url = utf8_arg(base_url);
-    opts.timeout_secs = Rf_asReal(timeout);
-    opts.connect_timeout_secs = Rf_asReal(connect_timeout);
-    opts.max_retries = (uint32_t)Rf_asInteger(max_retries);
-    opts.retry_policy = Rf_asInteger(retry_policy);
+    opts.timeout_secs = real_arg(timeout);           /* NaN: refused by libenjo */
+    opts.connect_timeout_secs = real_arg(connect_timeout);
+    double retries = real_arg(max_retries);
+    if (!whole_in(retries, 0, (double)UINT32_MAX))
+        return glue_invalid("max_retries must be a whole number from 0 to 4294967295");
+    opts.max_retries = (uint32_t)retries;
+    opts.retry_policy = Rf_asInteger(retry_policy); /* NA: refused by libenjo */
     opts.rate_limit = Rf_asLogical(rate_limit) == 1;
     R_xlen_t nq = Rf_isNull(quota_requests) ? 0 : XLENGTH(quota_requests);
+    if (nq > 0 && (TYPEOF(quota_requests) != REALSXP || TYPEOF(quota_windows) != REALSXP ||
+                   XLENGTH(quota_windows) != nq || nq > ENJO_MAX_QUOTAS))
+        return glue_invalid("rate_limit: at most 64 quotas of c(requests, window_seconds)");
     enjo_quota *quotas = NULL;
     if (nq > 0) {
         quotas = (enjo_quota *)R_alloc((size_t)nq, sizeof(enjo_quota)); /* freed by R */
         for (R_xlen_t i = 0; i < nq; i++) {
-            quotas[i].requests = (uint32_t)INTEGER(quota_requests)[i];
-            quotas[i].window_secs = REAL(quota_windows)[i];
+            double requests = REAL(quota_requests)[i];
+            if (!whole_in(requests, 1, (double)UINT32_MAX))
+                return glue_invalid("rate_limit: requests must be whole numbers from 1 to 4294967295");
+            quotas[i].requests = (uint32_t)requests;
+            quotas[i].window_secs = REAL(quota_windows)[i]; /* checked by libenjo */
         }
     }
     opts.rate_limit_quotas = quotas;
     opts.rate_limit_quota_count = (size_t)nq;
-    opts.rate_limit_max_wait_secs = Rf_isNull(rate_limit_max_wait) ? -1.0 : Rf_asReal(rate_limit_max_wait);
+    if (!Rf_isNull(rate_limit_max_wait)) {
+        double wait = real_arg(rate_limit_max_wait);
+        /* Negative would mean "no bound" to libenjo: not what a caller of R's option meant. */
+        if (ISNAN(wait) || wait < 0)
+            return glue_invalid("rate_limit_max_wait must be a number of seconds >= 0");
+        opts.rate_limit_max_wait_secs = wait;
+    }
     opts.user_agent = utf8_arg(user_agent);
     opts.proxy = utf8_arg(proxy);
     opts.allow_insecure_http = Rf_asLogical(allow_insecure_http) == 1;
-    opts.max_response_bytes = Rf_isNull(max_response_bytes) ? 0 : (size_t)Rf_asReal(max_response_bytes);
+    if (!Rf_isNull(max_response_bytes)) {
+        double max = real_arg(max_response_bytes);
+        double limit = 9007199254740992.0; /* 2^53: exact in a double */
+        if ((double)SIZE_MAX < limit) limit = (double)SIZE_MAX;
+        if (!whole_in(max, 1, limit))
+            return glue_invalid("max_response_bytes must be a whole number from 1 to 2^53");
+        opts.max_response_bytes = (size_t)max;
+    }
 
     SEXP client_slot = PROTECT(new_slot(free_client));
     SEXP error_slot = PROTECT(new_slot(free_error));
@@ -254,10 +333,21 @@ SEXP enjo_r_client_close(SEXP client) {
 SEXP enjo_r_send(SEXP client, SEXP bot_id, SEXP text, SEXP conversation_id, SEXP timeout,
                  SEXP max_retries) {
     enjo_send_options so;
-    enjo_send_options_init(&so);
+    interruptible_options(&so);
     so.conversation_id = utf8_arg(conversation_id);
-    so.timeout_secs = Rf_isNull(timeout) ? 0.0 : Rf_asReal(timeout);
-    so.max_retries = Rf_isNull(max_retries) ? -1 : Rf_asInteger(max_retries);
+    if (!Rf_isNull(timeout)) {
+        double t = real_arg(timeout);
+        /* 0 would mean "the client's" to libenjo: refuse it rather than ignore it. */
+        if (ISNAN(t) || t <= 0) return glue_invalid("timeout must be a number of seconds above 0");
+        so.timeout_secs = t; /* at most a year: checked by libenjo */
+    }
+    if (!Rf_isNull(max_retries)) {
+        double r = real_arg(max_retries);
+        /* Negative would mean "the client's" to libenjo. */
+        if (!whole_in(r, 0, (double)INT32_MAX))
+            return glue_invalid("max_retries must be a whole number from 0 to 2147483647");
+        so.max_retries = (int32_t)r;
+    }
     const char *bot = utf8_arg(bot_id);
     const char *txt = utf8_arg(text);
     SEXP response_slot = PROTECT(new_slot(free_response));
@@ -299,8 +389,10 @@ SEXP enjo_r_conversation_send(SEXP conversation, SEXP text) {
     SEXP error_slot = PROTECT(new_slot(free_error));
     enjo_response *response = NULL;
     enjo_error *error = NULL;
-    enjo_status st =
-        enjo_conversation_send(conversation_of(conversation), txt, &response, &error);
+    enjo_send_options so;
+    interruptible_options(&so);
+    enjo_status st = enjo_conversation_send_with(conversation_of(conversation), txt, &so,
+                                                 &response, &error);
     R_SetExternalPtrAddr(response_slot, response);
     R_SetExternalPtrAddr(error_slot, error);
     SEXP out = st == ENJO_OK ? ok_result(response_value(response_slot))

@@ -34,7 +34,22 @@ test_that("the token and base URL come from the environment", {
   m <- mock()
   withr::local_envvar(ENJO_API_TOKEN = mock_token, ENJO_BASE_URL = m$url)
   client <- enjo_client(rate_limit = FALSE)
+  expect_identical(attr(client, "base_url"), m$url)
   expect_equal(send_message(client, "echo-bot", "from env")$answers, "from env")
+  # libenjo decides the default, not R: the argument's default is NULL
+  expect_null(formals(enjo_client)$base_url)
+  withr::local_envvar(ENJO_BASE_URL = paste0(m$url, "/from-env-prefix"))
+  expect_identical(attr(enjo_client(rate_limit = FALSE), "base_url"),
+                   paste0(m$url, "/from-env-prefix"))
+  expect_identical(attr(enjo_client(rate_limit = FALSE, base_url = ""), "base_url"),
+                   paste0(m$url, "/from-env-prefix"))
+  # an explicit base_url wins over the environment
+  expect_identical(attr(enjo_client(rate_limit = FALSE, base_url = m$url), "base_url"), m$url)
+  # unset or blank: the vendor's URL
+  withr::local_envvar(ENJO_BASE_URL = NA)
+  expect_identical(attr(enjo_client(rate_limit = FALSE), "base_url"), "https://api.enjo.ai")
+  withr::local_envvar(ENJO_BASE_URL = "")
+  expect_identical(attr(enjo_client(rate_limit = FALSE), "base_url"), "https://api.enjo.ai")
   withr::local_envvar(ENJO_API_TOKEN = NA)
   expect_error(enjo_client(base_url = m$url), "ENJO_API_TOKEN", class = "enjo_invalid_argument_error")
 })
