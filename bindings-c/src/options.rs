@@ -285,8 +285,11 @@ pub(crate) unsafe fn build_client(options: *const enjo_options) -> Result<Client
                         "{name}.requests is 0; a quota allows at least 1 request"
                     )));
                 }
-                Quota::from_count(f64::from(q.requests), window)
-                    .map_err(|e| CError::invalid(format!("{name}: {}", e.message())))
+                Ok(Quota::from_count(
+                    &format!("{name}.requests"),
+                    f64::from(q.requests),
+                    window,
+                )?)
             })
             .collect::<Result<Vec<_>, _>>()?;
         RateLimit::Custom(quotas)

@@ -108,10 +108,8 @@ fn rate_limit(value: Either<bool, Vec<RateLimitQuota>>) -> enjo::Result<enjo::Ra
             quotas
                 .iter()
                 .map(|q| {
-                    // Checked first under Node's name; `from_count` then refuses an empty quota.
-                    let requests = count("rateLimit[].requests", q.requests)?;
                     let window = millis("rateLimit[].windowMs", q.window_ms, false)?;
-                    enjo::Quota::from_count(f64::from(requests), window)
+                    enjo::Quota::from_count("rateLimit[].requests", q.requests, window)
                 })
                 .collect::<enjo::Result<Vec<_>>>()?,
         ),
