@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import subprocess
 import sys
 from typing import Any
@@ -25,7 +26,6 @@ def test_echo_reply_has_attributes_raw_and_to_dict(client: enjo.Enjo, unique: An
     assert reply.request_id and reply.request_id.startswith("req_")
     assert reply.raw["success"] is True
     assert reply.raw["data"]["answers"] == text
-    assert reply.raw is reply.raw  # built once
     d = reply.to_dict()
     assert d == {
         "answers": text,
@@ -255,6 +255,46 @@ def test_bot_id_is_one_path_segment(client: enjo.Enjo, mock: Mock) -> None:
     with pytest.raises(enjo.InvalidRequestError):
         client.send_message("../../_mock/reset", "x")
     assert any(r["bot_id"] == "../../_mock/reset" for r in mock.requests())
+
+
+def test_replies_pickle(client: enjo.Enjo, unique: Any) -> None:
+    reply = client.send_message("faq-bot", "pricing? how much does it cost?")
+    assert reply.sources
+    ticketed = client.conversation("jira-bot")
+    ticketed.send(unique("the build is broken"))
+    with_ticket = ticketed.send(unique("please open a ticket"))
+    assert with_ticket.ticket is not None
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        for original in (reply, with_ticket):
+            back = pickle.loads(pickle.dumps(original, protocol=protocol))
+            assert type(back) is enjo.MessageResponse and back == original
+            assert back.to_dict() == original.to_dict()
+            assert back.raw == original.raw and back.request_id == original.request_id
+            assert repr(back) == repr(original)
+        source = reply.sources[0]
+        back_source = pickle.loads(pickle.dumps(source, protocol=protocol))
+        assert type(back_source) is enjo.Source and back_source == source
+        assert back_source.to_dict() == source.to_dict()
+        ticket = with_ticket.ticket
+        back_ticket = pickle.loads(pickle.dumps(ticket, protocol=protocol))
+        assert type(back_ticket) is enjo.Ticket and back_ticket == ticket
+        assert back_ticket.to_dict() == ticket.to_dict()
+
+
+def test_raw_is_a_fresh_copy_that_cannot_drift(client: enjo.Enjo) -> None:
+    reply = client.send_message("jira-bot", "the printer is down, please open a ticket")
+    assert reply.ticket is not None
+    raw = reply.raw
+    raw["success"] = "changed"
+    raw["data"].clear()
+    assert reply.raw["success"] is True and reply.raw["data"]
+    assert reply.to_dict()["raw"] == reply.raw
+    reply.sources.append(None)  # type: ignore[arg-type]
+    assert None not in reply.sources
+    ticket_raw = reply.ticket.raw
+    ticket_raw.clear()
+    assert reply.ticket.raw and reply.ticket.to_dict()["raw"] == reply.ticket.raw
+    assert pickle.loads(pickle.dumps(reply)).raw == reply.raw
 
 
 def test_close_and_context_manager(mock: Mock) -> None:
