@@ -24,6 +24,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
 
 use crate::bridge::{Completions, Outcome, Task};
 use crate::errors::{ErrorFields, guard, panic_text, to_pyerr};
@@ -92,10 +93,41 @@ fn log_context(log: bool, bot_id: &str) -> Option<Arc<str>> {
     log.then(|| Arc::from(bot_id))
 }
 
+/// How `rate_limit=` was given, for `settings`.
+enum RateLimitSetting {
+    Documented,
+    Off,
+    Custom(Vec<enjo::Quota>),
+}
+
+/// The client's settings as built (the core's defaults for what was not given), for `repr`.
+struct Settings {
+    timeout: Duration,
+    connect_timeout: Duration,
+    max_retries: u32,
+    retry_policy: enjo::RetryPolicy,
+    rate_limit: RateLimitSetting,
+    rate_limit_max_wait: Option<Duration>,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            timeout: enjo::DEFAULT_TIMEOUT,
+            connect_timeout: enjo::DEFAULT_CONNECT_TIMEOUT,
+            max_retries: enjo::DEFAULT_MAX_RETRIES,
+            retry_policy: enjo::RetryPolicy::default(),
+            rate_limit: RateLimitSetting::Documented,
+            rate_limit_max_wait: None,
+        }
+    }
+}
+
 /// The native client; `enjo.Enjo` and `enjo.AsyncEnjo` wrap it.
 #[pyclass(frozen, module = "enjo._enjo")]
 struct Client {
     inner: enjo::Client,
+    settings: Settings,
 }
 
 #[pymethods]
@@ -123,7 +155,9 @@ impl Client {
                 Some(value) => Some(options::rate_limit(&value)?),
                 None => None,
             };
+            let mut settings = Settings::default();
             let built = (|| {
+                use enjo::validate::{count_int, seconds};
                 let mut b = enjo::Client::builder().observer(logging::observe);
                 if let Some(token) = token {
                     b = b.token(token);
@@ -132,31 +166,44 @@ impl Client {
                     b = b.base_url(url);
                 }
                 if let Some(secs) = timeout {
-                    b = b.timeout(options::seconds("timeout", secs, false)?);
+                    settings.timeout = seconds("timeout", secs, false)?;
+                    b = b.timeout(settings.timeout);
                 }
                 if let Some(secs) = connect_timeout {
-                    b = b.connect_timeout(options::seconds("connect_timeout", secs, false)?);
+                    settings.connect_timeout = seconds("connect_timeout", secs, false)?;
+                    b = b.connect_timeout(settings.connect_timeout);
                 }
                 if let Some(n) = max_retries {
-                    b = b.max_retries(options::retries("max_retries", n)?);
+                    settings.max_retries = count_int("max_retries", n)?;
+                    b = b.max_retries(settings.max_retries);
                 }
                 if let Some(policy) = retry_policy {
-                    b = b.retry_policy(options::retry_policy(&policy)?);
+                    settings.retry_policy = options::retry_policy(&policy)?;
+                    b = b.retry_policy(settings.retry_policy);
                 }
                 if let Some(limit) = limit {
-                    b = b.rate_limit(limit?);
+                    let limit = limit?;
+                    settings.rate_limit = match &limit {
+                        enjo::RateLimit::Off => RateLimitSetting::Off,
+                        enjo::RateLimit::Custom(quotas) => RateLimitSetting::Custom(quotas.clone()),
+                        _ => RateLimitSetting::Documented,
+                    };
+                    b = b.rate_limit(limit);
                 }
                 if let Some(secs) = rate_limit_max_wait {
-                    b = b.rate_limit_max_wait(options::seconds("rate_limit_max_wait", secs, true)?);
+                    let wait = seconds("rate_limit_max_wait", secs, true)?;
+                    settings.rate_limit_max_wait = Some(wait);
+                    b = b.rate_limit_max_wait(wait);
                 }
                 if let Some(suffix) = user_agent {
                     b = b.user_agent(suffix);
                 }
                 b.build()
             })();
-            built
-                .map(|inner| Client { inner })
-                .map_err(|err| to_pyerr(py, &err))
+            match built {
+                Ok(inner) => Ok(Client { inner, settings }),
+                Err(err) => Err(to_pyerr(py, &err)),
+            }
         })
     }
 
@@ -164,6 +211,37 @@ impl Client {
     #[getter]
     fn base_url(&self) -> &str {
         self.inner.base_url()
+    }
+
+    /// The client's settings as built, in Python's units and spellings (no secrets):
+    /// `timeout`, `connect_timeout`, `rate_limit_max_wait` (seconds or `None`), `max_retries`,
+    /// `retry_policy`, `rate_limit` (`True`, `False` or a list of `(requests, seconds)`).
+    #[getter]
+    fn settings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        guard(py, || {
+            let s = &self.settings;
+            let d = PyDict::new(py);
+            d.set_item("timeout", s.timeout.as_secs_f64())?;
+            d.set_item("connect_timeout", s.connect_timeout.as_secs_f64())?;
+            d.set_item("max_retries", s.max_retries)?;
+            d.set_item("retry_policy", options::retry_policy_name(s.retry_policy))?;
+            match &s.rate_limit {
+                RateLimitSetting::Documented => d.set_item("rate_limit", true)?,
+                RateLimitSetting::Off => d.set_item("rate_limit", false)?,
+                RateLimitSetting::Custom(quotas) => {
+                    let list = PyList::empty(py);
+                    for q in quotas {
+                        list.append((q.requests, q.window.as_secs_f64()))?;
+                    }
+                    d.set_item("rate_limit", list)?;
+                }
+            }
+            d.set_item(
+                "rate_limit_max_wait",
+                s.rate_limit_max_wait.map(|w| w.as_secs_f64()),
+            )?;
+            Ok(d)
+        })
     }
 
     /// The client's settings without secrets.

@@ -193,9 +193,12 @@ def test_missing_token_is_an_invalid_argument(mock: Mock, monkeypatch: Any) -> N
         {"rate_limit": [(0, 1.0)]},
         {"rate_limit": [(5, 0)]},
         {"rate_limit": []},
-        {"rate_limit": "20/60s"},
-        {"rate_limit": [("a", 1.0)]},
+        {"rate_limit": [(5, 1.0, 3)]},
+        {"rate_limit": [[5]]},
+        {"rate_limit": [(2.5, 1.0)]},
+        {"rate_limit": [(5, float("inf"))]},
         {"rate_limit_max_wait": -1},
+        {"timeout": 10.0**12},  # over a year
         {"base_url": "ftp://example.com"},
         {"base_url": "http://example.com"},  # plain http only to loopback
         {"token": ""},
@@ -207,6 +210,38 @@ def test_bad_options_are_invalid_arguments(mock: Mock, options: Any) -> None:
         enjo.Enjo(**kwargs)
     with pytest.raises(enjo.InvalidArgumentError):
         enjo.AsyncEnjo(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"timeout": "3"},
+        {"max_retries": 1.5},
+        {"retry_policy": 1},
+        {"rate_limit": "20/60s"},
+        {"rate_limit": 20},
+        {"rate_limit": [("a", 1.0)]},
+        {"rate_limit": [(5, "1s")]},
+        {"rate_limit": ["51"]},
+        {"rate_limit": [(True, 1.0)]},
+        {"token": 42},
+    ],
+)
+def test_options_of_the_wrong_type_are_type_errors(mock: Mock, options: Any) -> None:
+    kwargs = {"token": TOKEN, "base_url": mock.url, **options}
+    for cls in (enjo.Enjo, enjo.AsyncEnjo):
+        with pytest.raises(TypeError) as info:
+            cls(**kwargs)
+        assert not isinstance(info.value, enjo.EnjoError)
+
+
+def test_rate_limit_pairs_may_be_any_two_item_sequences(own_mock: Mock, unique: Any) -> None:
+    for quotas in ([[5, 1.0]], [(5, 1)], ((100, 1.0), [1000, 60.0]), [[5.0, 0.5]]):
+        c = enjo.Enjo(token=TOKEN, base_url=own_mock.url, rate_limit=quotas)  # type: ignore[arg-type]
+        text = unique()
+        assert c.send_message("echo-bot", text).answers == text
+    c = enjo.Enjo(token=TOKEN, base_url=own_mock.url, rate_limit=[[5, 1.0], [100, 60]])
+    assert "rate_limit=[(5, 1.0), (100, 60.0)]" in repr(c)
 
 
 def test_options_are_keyword_only(mock: Mock) -> None:
@@ -316,12 +351,34 @@ def test_repr_never_shows_the_token(mock: Mock) -> None:
     c = enjo.Enjo(token=secret, base_url=mock.url, rate_limit=False)
     assert secret not in repr(c) and secret not in str(c)
     assert repr(c).startswith(f"Enjo(base_url='{mock.url}'")
+    assert secret not in c._native.describe()
     with pytest.raises(enjo.AuthenticationError) as info:
         c.send_message("echo-bot", "x")
     err = info.value
     for text in (str(err), repr(err), err.message, err.body or "", str(err.args)):
         assert secret not in text
     assert all(secret not in json.dumps(r) for r in mock.requests())
+
+
+def test_repr_shows_the_real_settings(mock: Mock, monkeypatch: Any) -> None:
+    secret = "sk-repr-secret-5678"
+    c = enjo.AsyncEnjo(token=secret, base_url=mock.url + "/", timeout=5, connect_timeout=1.5,
+                       max_retries=0, retry_policy="at_least_once", rate_limit=[[5, 1]])
+    assert repr(c) == (
+        f"AsyncEnjo(base_url='{mock.url}', timeout=5.0, connect_timeout=1.5, max_retries=0, "
+        "retry_policy='at_least_once', rate_limit=[(5, 1.0)])"
+    )
+    monkeypatch.setenv("ENJO_API_TOKEN", secret)
+    monkeypatch.setenv("ENJO_BASE_URL", mock.url)
+    d = enjo.Enjo(rate_limit=False)
+    # The core's defaults, whatever they are, as the native client was built with them.
+    assert repr(d) == (
+        f"Enjo(base_url='{mock.url}', timeout=60.0, connect_timeout=10.0, max_retries=2, "
+        "retry_policy='safe', rate_limit=False)"
+    )
+    assert "timeout: 60s" in d._native.describe() and "max_retries: 2" in d._native.describe()
+    for client in (c, d):
+        assert secret not in repr(client) and secret not in client._native.describe()
 
 
 def test_version() -> None:

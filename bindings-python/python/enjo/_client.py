@@ -22,8 +22,9 @@ from ._logging import enabled as _log_enabled
 __all__ = ["Enjo", "AsyncEnjo", "Conversation", "AsyncConversation", "RateLimit"]
 
 #: ``True`` (Enjo's documented limits, the default), ``False`` (off), or your own quotas as
-#: ``(requests, window_seconds)`` pairs, all enforced at once.
-RateLimit = Union[bool, Sequence[Tuple[int, float]]]
+#: ``(requests, window_seconds)`` pairs (tuples, lists: any 2-item sequence of numbers), all
+#: enforced at once.
+RateLimit = Union[bool, Sequence[Sequence[float]]]
 
 _PYTHON = f"python/{platform.python_version()}"
 
@@ -58,7 +59,10 @@ def _native_client(
     user_agent: Optional[str],
 ) -> Any:
     if not isinstance(retry_policy, str):
-        raise InvalidArgumentError('retry_policy must be "safe" or "at_least_once"')
+        raise TypeError(
+            'retry_policy must be "safe" or "at_least_once" '
+            f"(got a {type(retry_policy).__name__})"
+        )
     return _enjo.Client(
         token=token,
         base_url=base_url,
@@ -73,6 +77,15 @@ def _native_client(
 
 
 class _Base:
+    """What both clients share: options, the native client, ``close()``, ``repr``.
+
+    Options are checked when the client is built: a value of the wrong type (``timeout="3"``,
+    ``rate_limit="20/60s"``) raises ``TypeError``; a value of the right type that is not
+    acceptable (``timeout=0``, ``max_retries=-1``, ``retry_policy="sometimes"``, an empty
+    quota list, a base URL that is not https (or http to loopback), no token) raises
+    :class:`InvalidArgumentError` (also a ``ValueError``).
+    """
+
     _native: Any
 
     def __init__(
@@ -100,10 +113,12 @@ class _Base:
             user_agent,
         )
         self._base_url: str = self._native.base_url
-        self._settings = (
-            f"timeout={60.0 if timeout is None else timeout!r}, "
-            f"max_retries={2 if max_retries is None else max_retries!r}, "
-            f"retry_policy={retry_policy!r}, rate_limit={rate_limit!r}"
+        # The settings as the native client was built with them (the core's defaults for what
+        # was not given), never the token.
+        settings = self._native.settings
+        self._settings = ", ".join(
+            f"{name}={settings[name]!r}"
+            for name in ("timeout", "connect_timeout", "max_retries", "retry_policy", "rate_limit")
         )
 
     @property
