@@ -3,11 +3,12 @@
 //!
 //! - `Client` wraps `enjo::Client`. `send` is the blocking call: it releases the GIL
 //!   (`py.detach`) and runs the request on the calling thread's own runtime
-//!   ([`enjo::blocking::block_on`], fork-safe). On the main thread it wakes every 100 ms to run
-//!   Python's signal handlers, so Ctrl-C interrupts a long call. `start` is the async call (see
-//!   `bridge`).
+//!   ([`enjo::blocking::block_on`], fork-safe). On Python's main thread it runs through
+//!   [`enjo::blocking::block_on_interruptible`], which checks Python's signal handlers every
+//!   100 ms, so Ctrl-C interrupts a long call. `start` is the async call (see `bridge`).
 //! - Replies are the classes of `models`; errors become the classes of `enjo._exceptions`
-//!   (`errors`); a panic anywhere becomes `enjo.EnjoError`.
+//!   (`errors`). Every exported method, getter and constructor runs in [`guard`]: a panic
+//!   anywhere becomes `enjo.EnjoError`, never pyo3's `PanicException`.
 //! - Logging goes through the core's observer to the Python logger `enjo` (`logging`).
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
@@ -18,11 +19,13 @@ mod logging;
 mod models;
 mod options;
 
+use std::cell::Cell;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
+use enjo::blocking::Interruptible;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
@@ -31,17 +34,34 @@ use crate::errors::{ErrorFields, guard, panic_text, to_pyerr};
 use crate::logging::Logged;
 use crate::models::{MessageResponse, Source, Ticket};
 
-/// The thread that imported the module, when it is Python's main thread: the only one whose
-/// blocking calls need to run signal handlers (Python runs them on the main thread only).
-static MAIN_THREAD: OnceLock<std::thread::ThreadId> = OnceLock::new();
-
 /// How often a blocking call on the main thread checks for signals (Ctrl-C).
 const SIGNAL_CHECK: Duration = Duration::from_millis(100);
 
-fn on_main_thread() -> bool {
-    MAIN_THREAD
-        .get()
-        .is_some_and(|id| *id == std::thread::current().id())
+thread_local! {
+    /// Whether this thread is Python's main thread, with the process id it was found in (a
+    /// fork makes the forking thread the child's main thread).
+    static IS_MAIN: Cell<Option<(u32, bool)>> = const { Cell::new(None) };
+}
+
+/// Whether the calling thread is Python's main thread: the only one whose blocking calls need
+/// to run signal handlers (Python runs them there only). Asked of `threading` once per thread
+/// and process, whichever thread imported the module; a failure to ask means "no".
+fn on_main_thread(py: Python<'_>) -> bool {
+    let pid = std::process::id();
+    if let Some((seen, main)) = IS_MAIN.with(Cell::get)
+        && seen == pid
+    {
+        return main;
+    }
+    let main = (|| {
+        let threading = py.import("threading")?;
+        let main = threading.call_method0("main_thread")?.getattr("ident")?;
+        let current = threading.call_method0("get_ident")?;
+        main.eq(current)
+    })()
+    .unwrap_or(false);
+    IS_MAIN.with(|c| c.set(Some((pid, main))));
+    main
 }
 
 /// Runs a request from blocking code with the GIL released. A panic becomes an `EnjoError`;
@@ -51,39 +71,21 @@ fn block<F>(py: Python<'_>, request: F) -> PyResult<enjo::MessageResponse>
 where
     F: Future<Output = enjo::Result<enjo::MessageResponse>> + Send,
 {
-    enum Ended {
-        Done(Box<enjo::Result<enjo::MessageResponse>>),
-        Signal(PyErr),
-    }
-    let interruptible = on_main_thread();
+    let interruptible = on_main_thread(py);
     let ended = py.detach(|| {
         catch_unwind(AssertUnwindSafe(|| {
-            enjo::blocking::block_on(async move {
-                if !interruptible {
-                    return Ok(Ended::Done(Box::new(request.await)));
-                }
-                let mut request = std::pin::pin!(request);
-                let check = tokio::time::sleep(SIGNAL_CHECK);
-                let mut check = std::pin::pin!(check);
-                loop {
-                    tokio::select! {
-                        biased;
-                        result = &mut request => return Ok(Ended::Done(Box::new(result))),
-                        () = &mut check => {
-                            if let Err(err) = Python::attach(|py| py.check_signals()) {
-                                return Ok(Ended::Signal(err));
-                            }
-                            check.as_mut().reset(tokio::time::Instant::now() + SIGNAL_CHECK);
-                        }
-                    }
-                }
-            })
+            if interruptible {
+                enjo::blocking::block_on_interruptible(request, SIGNAL_CHECK, || {
+                    Python::attach(|py| py.check_signals().err())
+                })
+            } else {
+                Interruptible::Finished(enjo::blocking::block_on(request))
+            }
         }))
     });
     match ended {
-        Ok(Ok(Ended::Done(done))) => (*done).map_err(|err| to_pyerr(py, &err)),
-        Ok(Err(err)) => Err(to_pyerr(py, &err)),
-        Ok(Ok(Ended::Signal(err))) => Err(err),
+        Ok(Interruptible::Finished(done)) => done.map_err(|err| to_pyerr(py, &err)),
+        Ok(Interruptible::Interrupted(err)) => Err(err),
         Err(payload) => Err(ErrorFields::bug(&panic_text(payload.as_ref())).to_pyerr(py)),
     }
 }
@@ -426,13 +428,6 @@ fn _in_flight() -> usize {
 
 #[pymodule]
 fn _enjo(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let py = m.py();
-    let threading = py.import("threading")?;
-    let current = threading.call_method0("get_ident")?;
-    let main = threading.call_method0("main_thread")?.getattr("ident")?;
-    if current.eq(main)? {
-        let _ = MAIN_THREAD.set(std::thread::current().id());
-    }
     m.add("__version__", enjo::VERSION)?;
     m.add_class::<Client>()?;
     m.add_class::<Conversation>()?;
