@@ -31,7 +31,7 @@ use pyo3::types::{PyDict, PyList};
 
 use crate::bridge::{Completions, Outcome, Task};
 use crate::errors::{ErrorFields, guard, panic_text, to_pyerr};
-use crate::logging::Logged;
+use crate::logging::{CallLog, Logged, Sink};
 use crate::models::{MessageResponse, Source, Ticket};
 
 /// How often a blocking call on the main thread checks for signals (Ctrl-C).
@@ -90,11 +90,6 @@ where
     }
 }
 
-/// `Some(bot id)` when the caller's logger wants records.
-fn log_context(log: bool, bot_id: &str) -> Option<Arc<str>> {
-    log.then(|| Arc::from(bot_id))
-}
-
 /// How `rate_limit=` was given, for `settings`.
 enum RateLimitSetting {
     Documented,
@@ -130,6 +125,20 @@ impl Default for Settings {
 struct Client {
     inner: enjo::Client,
     settings: Settings,
+}
+
+impl Client {
+    fn call_log(&self, level: i64, bot_id: &str, sink: Sink) -> Option<Arc<CallLog>> {
+        log_for(&self.inner, level, bot_id, sink)
+    }
+}
+
+/// The logging of one call (`None` when `level` is 0: the logger is off).
+fn log_for(client: &enjo::Client, level: i64, bot_id: &str, sink: Sink) -> Option<Arc<CallLog>> {
+    if level <= 0 {
+        return None;
+    }
+    CallLog::new(level, &client.message_url(bot_id), sink)
 }
 
 #[pymethods]
@@ -251,8 +260,9 @@ impl Client {
         format!("{:?}", self.inner)
     }
 
-    /// Sends `text` to `bot_id` and waits for the reply, with the GIL released.
-    #[pyo3(signature = (bot_id, text, conversation_id=None, timeout=None, max_retries=None, log=false))]
+    /// Sends `text` to `bot_id` and waits for the reply, with the GIL released. `log` is the
+    /// `enjo` logger's threshold (0: off; `logging.INFO`; `logging.DEBUG`).
+    #[pyo3(signature = (bot_id, text, conversation_id=None, timeout=None, max_retries=None, log=0))]
     #[allow(clippy::too_many_arguments)]
     fn send(
         &self,
@@ -262,24 +272,25 @@ impl Client {
         conversation_id: Option<String>,
         timeout: Option<f64>,
         max_retries: Option<i64>,
-        log: bool,
+        log: i64,
     ) -> PyResult<MessageResponse> {
         guard(py, || {
             let options = options::send_options(conversation_id, timeout, max_retries)
                 .map_err(|err| to_pyerr(py, &err))?;
             let client = &self.inner;
-            let logged = log_context(log, &bot_id);
+            let log = self.call_log(log, &bot_id, Sink::Direct);
             let reply = block(
                 py,
-                Logged::new(client.send_message_with(&bot_id, &text, &options), logged),
+                Logged::new(client.send_message_with(&bot_id, &text, &options), log),
             )?;
             Ok(MessageResponse::from(reply))
         })
     }
 
     /// Starts sending `text` to `bot_id` on the SDK's runtime; the outcome settles `future`
-    /// (an `asyncio.Future` of the loop that owns `completions`).
-    #[pyo3(signature = (completions, future, bot_id, text, conversation_id=None, timeout=None, max_retries=None, log=false))]
+    /// (an `asyncio.Future` of the loop that owns `completions`), and log records go through
+    /// the same queue to the loop's thread.
+    #[pyo3(signature = (completions, future, bot_id, text, conversation_id=None, timeout=None, max_retries=None, log=0))]
     #[allow(clippy::too_many_arguments)]
     fn start(
         &self,
@@ -291,17 +302,16 @@ impl Client {
         conversation_id: Option<String>,
         timeout: Option<f64>,
         max_retries: Option<i64>,
-        log: bool,
+        log: i64,
     ) -> PyResult<Task> {
         guard(py, || {
             let options = options::send_options(conversation_id, timeout, max_retries);
             let client = self.inner.clone();
-            let logged = log_context(log, &bot_id);
+            let log = self.call_log(log, &bot_id, Sink::Queue(completions.log_queue()));
             Ok(bridge::spawn(completions, future, async move {
                 match options {
                     Ok(options) => Outcome::from_result(
-                        Logged::new(client.send_message_with(&bot_id, &text, &options), logged)
-                            .await,
+                        Logged::new(client.send_message_with(&bot_id, &text, &options), log).await,
                     ),
                     Err(err) => Outcome::Failed(ErrorFields::from(&err)),
                 }
@@ -318,6 +328,7 @@ impl Client {
         };
         Conversation {
             inner: Arc::new(inner),
+            client: self.inner.clone(),
         }
     }
 }
@@ -326,6 +337,9 @@ impl Client {
 #[pyclass(frozen, module = "enjo._enjo")]
 struct Conversation {
     inner: Arc<enjo::Conversation>,
+    /// The client it was made by (the same `enjo::Client` the conversation holds), for the
+    /// path in log records.
+    client: enjo::Client,
 }
 
 #[pymethods]
@@ -343,29 +357,26 @@ impl Conversation {
     }
 
     /// Sends `text` in this conversation and waits, with the GIL released.
-    #[pyo3(signature = (text, timeout=None, max_retries=None, log=false))]
+    #[pyo3(signature = (text, timeout=None, max_retries=None, log=0))]
     fn send(
         &self,
         py: Python<'_>,
         text: String,
         timeout: Option<f64>,
         max_retries: Option<i64>,
-        log: bool,
+        log: i64,
     ) -> PyResult<MessageResponse> {
         guard(py, || {
             let options = options::send_options(None, timeout, max_retries)
                 .map_err(|err| to_pyerr(py, &err))?;
-            let logged = log_context(log, self.inner.bot_id());
-            let reply = block(
-                py,
-                Logged::new(self.inner.send_with(&text, options), logged),
-            )?;
+            let log = log_for(&self.client, log, self.inner.bot_id(), Sink::Direct);
+            let reply = block(py, Logged::new(self.inner.send_with(&text, options), log))?;
             Ok(MessageResponse::from(reply))
         })
     }
 
     /// Starts sending `text` in this conversation (see `Client.start`).
-    #[pyo3(signature = (completions, future, text, timeout=None, max_retries=None, log=false))]
+    #[pyo3(signature = (completions, future, text, timeout=None, max_retries=None, log=0))]
     #[allow(clippy::too_many_arguments)]
     fn start(
         &self,
@@ -375,16 +386,17 @@ impl Conversation {
         text: String,
         timeout: Option<f64>,
         max_retries: Option<i64>,
-        log: bool,
+        log: i64,
     ) -> PyResult<Task> {
         guard(py, || {
             let options = options::send_options(None, timeout, max_retries);
             let conversation = self.inner.clone();
-            let logged = log_context(log, self.inner.bot_id());
+            let sink = Sink::Queue(completions.log_queue());
+            let log = log_for(&self.client, log, self.inner.bot_id(), sink);
             Ok(bridge::spawn(completions, future, async move {
                 match options {
                     Ok(options) => Outcome::from_result(
-                        Logged::new(conversation.send_with(&text, options), logged).await,
+                        Logged::new(conversation.send_with(&text, options), log).await,
                     ),
                     Err(err) => Outcome::Failed(ErrorFields::from(&err)),
                 }

@@ -4,7 +4,9 @@ cancellation that aborts the request."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
+import weakref
 from typing import Any, Awaitable, Callable, List, TypeVar
 
 import pytest
@@ -195,3 +197,19 @@ def test_a_loop_without_add_reader(aclient: enjo.AsyncEnjo, unique: Any) -> None
         assert [r.answers for r in loop.run_until_complete(main())] == texts
     finally:
         loop.close()
+
+
+def test_a_loop_without_add_reader_is_not_kept_alive(aclient: enjo.AsyncEnjo) -> None:
+    class NoReaderLoop(asyncio.SelectorEventLoop):
+        def add_reader(self, *args: Any) -> None:  # type: ignore[override]
+            raise NotImplementedError
+
+    loop = NoReaderLoop()
+    assert loop.run_until_complete(aclient.send_message("echo-bot", "once")).answers == "once"
+    loop.close()
+    ref = weakref.ref(loop)
+    del loop
+    gc.collect()
+    # Its completion queue (still in enjo's per-loop table until the loop goes) held it only
+    # weakly, and no cycle through Rust hides it from the collector.
+    assert ref() is None

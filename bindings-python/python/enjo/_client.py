@@ -17,7 +17,7 @@ from typing import Any, Optional, Sequence, Tuple, Type, Union
 from . import _enjo
 from ._enjo import Completions, MessageResponse
 from ._exceptions import InvalidArgumentError
-from ._logging import enabled as _log_enabled
+from ._logging import level as _log_level
 
 __all__ = ["Enjo", "AsyncEnjo", "Conversation", "AsyncConversation", "RateLimit"]
 
@@ -171,7 +171,7 @@ class Enjo(_Base):
         this call.
         """
         return self._native.send(  # type: ignore[no-any-return]
-            bot_id, text, conversation_id, timeout, max_retries, _log_enabled()
+            bot_id, text, conversation_id, timeout, max_retries, _log_level()
         )
 
     def conversation(self, bot_id: str, *, conversation_id: Optional[str] = None) -> Conversation:
@@ -233,7 +233,7 @@ class Conversation(_ConversationBase):
         """Sends ``text`` in this conversation and returns the reply."""
         self._check_open()
         return self._native.send(  # type: ignore[no-any-return]
-            text, timeout, max_retries, _log_enabled()
+            text, timeout, max_retries, _log_level()
         )
 
 
@@ -255,8 +255,9 @@ def _make_queue(loop: asyncio.AbstractEventLoop) -> Completions:
     try:
         loop.add_reader(completions.fileno(), completions.drain)
     except (NotImplementedError, AttributeError):  # e.g. Windows' proactor loop
-        completions = Completions(loop.call_soon_threadsafe)
-        completions.set_drain(completions.drain)
+        # Woken through loop.call_soon_threadsafe; a weak reference, so that the queue (the
+        # value of `_queues`, keyed weakly by the loop) never keeps its loop alive.
+        completions = Completions(weakref.ref(loop))
     return completions
 
 
@@ -316,7 +317,7 @@ class AsyncEnjo(_Base):
         """Sends ``text`` to the bot ``bot_id`` and returns its reply (see
         :meth:`Enjo.send_message`)."""
         return await _await(
-            self._native.start, bot_id, text, conversation_id, timeout, max_retries, _log_enabled()
+            self._native.start, bot_id, text, conversation_id, timeout, max_retries, _log_level()
         )
 
     def conversation(
@@ -349,4 +350,4 @@ class AsyncConversation(_ConversationBase):
     ) -> MessageResponse:
         """Sends ``text`` in this conversation and returns the reply."""
         self._check_open()
-        return await _await(self._native.start, text, timeout, max_retries, _log_enabled())
+        return await _await(self._native.start, text, timeout, max_retries, _log_level())

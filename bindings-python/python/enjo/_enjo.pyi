@@ -87,9 +87,8 @@ class Task:
 
 @final
 class Completions:
-    def __init__(self, call_soon_threadsafe: Optional[Callable[..., Any]] = None) -> None: ...
+    def __init__(self, loop_ref: Optional[Callable[[], Any]] = None) -> None: ...
     def fileno(self) -> int: ...
-    def set_drain(self, drain: Callable[[], None]) -> None: ...
     def drain(self) -> None: ...
 
 @final
@@ -103,7 +102,7 @@ class Conversation:
         text: str,
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
-        log: bool = False,
+        log: int = 0,
     ) -> MessageResponse: ...
     def start(
         self,
@@ -112,7 +111,7 @@ class Conversation:
         text: str,
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
-        log: bool = False,
+        log: int = 0,
     ) -> Task: ...
 
 @final
@@ -142,7 +141,7 @@ class Client:
         conversation_id: Optional[str] = None,
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
-        log: bool = False,
+        log: int = 0,
     ) -> MessageResponse: ...
     def start(
         self,
@@ -153,7 +152,7 @@ class Client:
         conversation_id: Optional[str] = None,
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
-        log: bool = False,
+        log: int = 0,
     ) -> Task: ...
     def conversation(self, bot_id: str, conversation_id: Optional[str] = None) -> Conversation: ...
 
