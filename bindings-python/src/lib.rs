@@ -121,7 +121,7 @@ impl Default for Settings {
 }
 
 /// The native client; `enjo.Enjo` and `enjo.AsyncEnjo` wrap it.
-#[pyclass(frozen, module = "enjo._enjo")]
+#[pyclass(frozen, weakref, module = "enjo._enjo")]
 struct Client {
     inner: enjo::Client,
     settings: Settings,
@@ -334,7 +334,7 @@ impl Client {
 }
 
 /// The native conversation; `enjo.Conversation` and `enjo.AsyncConversation` wrap it.
-#[pyclass(frozen, module = "enjo._enjo")]
+#[pyclass(frozen, weakref, module = "enjo._enjo")]
 struct Conversation {
     inner: Arc<enjo::Conversation>,
     /// The client it was made by (the same `enjo::Client` the conversation holds), for the

@@ -98,6 +98,26 @@ def test_async_with_and_close(mock: Mock) -> None:
     run(main())
 
 
+def test_close_lets_running_requests_finish(mock: Mock, unique: Any) -> None:
+    text = unique()
+
+    async def main() -> None:
+        c = enjo.AsyncEnjo(token=TOKEN, base_url=mock.url, rate_limit=False)
+        conv = c.conversation("echo-bot")
+        native = weakref.ref(c._native)
+        mock.fault("echo-bot", "delay=300", times=1)
+        task = asyncio.ensure_future(conv.send(text))
+        await wait_until(lambda: len(mock.requests_with(text)) == 1, "request arrived")
+        await c.close()
+        gc.collect()
+        assert native() is None  # released by the client, though its request still runs
+        assert (await task).answers == text
+        with pytest.raises(enjo.InvalidArgumentError, match="closed"):
+            await conv.send("after close")
+
+    run(main())
+
+
 def test_wait_for_timeout_aborts_the_request(aclient: enjo.AsyncEnjo, mock: Mock,
                                              unique: Any) -> None:
     text = unique()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import pickle
 import subprocess
 import sys
-from typing import Any
+import threading
+import weakref
+from typing import Any, List
 
 import pytest
 
@@ -290,6 +293,43 @@ def test_bot_id_is_one_path_segment(client: enjo.Enjo, mock: Mock) -> None:
     with pytest.raises(enjo.InvalidRequestError):
         client.send_message("../../_mock/reset", "x")
     assert any(r["bot_id"] == "../../_mock/reset" for r in mock.requests())
+
+
+def test_close_releases_the_native_client(mock: Mock, unique: Any) -> None:
+    c = enjo.Enjo(token=TOKEN, base_url=mock.url, rate_limit=False)
+    other = enjo.Enjo(token=TOKEN, base_url=mock.url, rate_limit=False)
+    conv = c.conversation("echo-bot")
+    first = conv.send(unique())
+    native, native_conv = weakref.ref(c._native), weakref.ref(conv._native)
+    c.close()
+    gc.collect()
+    # Nothing holds the native client (its connection pool) or the conversation any more.
+    assert native() is None and native_conv() is None
+    assert conv.bot_id == "echo-bot" and conv.conversation_id == first.conversation_id
+    with pytest.raises(enjo.InvalidArgumentError, match="closed"):
+        conv.send("after close")
+    with pytest.raises(enjo.InvalidArgumentError, match="closed"):
+        c.conversation("echo-bot")
+    # Another client of the same server is not affected.
+    text = unique()
+    assert other.send_message("echo-bot", text).answers == text
+
+
+def test_close_lets_a_running_call_finish(mock: Mock, unique: Any) -> None:
+    c = enjo.Enjo(token=TOKEN, base_url=mock.url, rate_limit=False)
+    text = unique()
+    mock.fault("echo-bot", "delay=300", times=1)
+    got: List[Any] = []
+    worker = threading.Thread(target=lambda: got.append(c.send_message("echo-bot", text)))
+    worker.start()
+    for _ in range(500):
+        if mock.requests_with(text):
+            break
+        threading.Event().wait(0.02)
+    assert mock.requests_with(text), "the request never arrived"
+    c.close()
+    worker.join()
+    assert [r.answers for r in got] == [text]
 
 
 def test_replies_pickle(client: enjo.Enjo, unique: Any) -> None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import os
 import platform
+import threading
 import weakref
 from types import TracebackType
-from typing import Any, Optional, Sequence, Tuple, Type, Union
+from typing import Any, Optional, Sequence, Tuple, Type, TypeVar, Union
 
 from . import _enjo
 from ._enjo import Completions, MessageResponse
@@ -28,23 +29,37 @@ RateLimit = Union[bool, Sequence[Sequence[float]]]
 
 _PYTHON = f"python/{platform.python_version()}"
 
+_C = TypeVar("_C", bound="_ConversationBase")
+
 
 def _user_agent(suffix: Optional[str]) -> str:
     return f"{_PYTHON} {suffix}" if suffix else _PYTHON
 
 
+def _raise_closed(*_args: Any, **_kwargs: Any) -> Any:
+    # A ValueError, as Python's own "I/O operation on closed file" is.
+    raise InvalidArgumentError("this enjo client is closed; create a new one")
+
+
 class _Closed:
-    """Stands in for the native client once ``close()`` was called."""
+    """Stands in for the native client once ``close()`` was called (the native client, and
+    with it the connection pool, is then released)."""
 
-    base_url = ""
-
-    def _closed(self, *_args: Any, **_kwargs: Any) -> Any:
-        raise InvalidArgumentError("this enjo client is closed; create a new one")
-
-    send = start = conversation = _closed
+    send = start = conversation = staticmethod(_raise_closed)
 
 
 _CLOSED = _Closed()
+
+
+class _ClosedConversation:
+    """Stands in for a native conversation once its client was closed: its state stays
+    readable, sending raises."""
+
+    send = start = staticmethod(_raise_closed)
+
+    def __init__(self, bot_id: str, conversation_id: Optional[str]) -> None:
+        self.bot_id = bot_id
+        self.conversation_id = conversation_id
 
 
 def _native_client(
@@ -120,6 +135,8 @@ class _Base:
             f"{name}={settings[name]!r}"
             for name in ("timeout", "connect_timeout", "max_retries", "retry_policy", "rate_limit")
         )
+        self._conversations: "weakref.WeakSet[_ConversationBase]" = weakref.WeakSet()
+        self._lock = threading.Lock()
 
     @property
     def base_url(self) -> str:
@@ -132,8 +149,22 @@ class _Base:
         return self._native is _CLOSED
 
     def _close(self) -> None:
-        # Connections go when the last request using them ends; later calls raise.
-        self._native = _CLOSED
+        # Drops every reference to the native client (this object's and its conversations'),
+        # which releases it and its connection pool once requests already running end. Later
+        # calls raise.
+        with self._lock:
+            self._native = _CLOSED
+            conversations = list(self._conversations)
+        for conversation in conversations:
+            conversation._detach()
+
+    def _track(self, conversation: _C) -> _C:
+        with self._lock:
+            self._conversations.add(conversation)
+            closed = self.closed  # closed meanwhile, by another thread
+        if closed:
+            conversation._detach()
+        return conversation
 
     def __repr__(self) -> str:
         state = ", closed" if self.closed else ""
@@ -177,10 +208,12 @@ class Enjo(_Base):
     def conversation(self, bot_id: str, *, conversation_id: Optional[str] = None) -> Conversation:
         """A conversation with ``bot_id``: each ``send`` continues it (pass
         ``conversation_id`` to resume an earlier one)."""
-        return Conversation(self, self._native.conversation(bot_id, conversation_id))
+        return self._track(Conversation(self, self._native.conversation(bot_id, conversation_id)))
 
     def close(self) -> None:
-        """Closes the client: later calls raise ``InvalidArgumentError``. Idempotent."""
+        """Closes the client and releases its connections (once requests already running
+        end); later calls, on it or its conversations, raise ``InvalidArgumentError``.
+        Idempotent."""
         self._close()
 
     def __enter__(self) -> Enjo:
@@ -212,9 +245,11 @@ class _ConversationBase:
         """The conversation id, once a reply has given one (or when resumed)."""
         return self._native.conversation_id  # type: ignore[no-any-return]
 
-    def _check_open(self) -> None:
-        if self._client.closed:
-            _CLOSED.send()
+    def _detach(self) -> None:
+        # The client was closed: let go of the native conversation (and its client).
+        native = self._native
+        if not isinstance(native, _ClosedConversation):
+            self._native = _ClosedConversation(native.bot_id, native.conversation_id)
 
     def __repr__(self) -> str:
         return (
@@ -231,7 +266,6 @@ class Conversation(_ConversationBase):
         self, text: str, *, timeout: Optional[float] = None, max_retries: Optional[int] = None
     ) -> MessageResponse:
         """Sends ``text`` in this conversation and returns the reply."""
-        self._check_open()
         return self._native.send(  # type: ignore[no-any-return]
             text, timeout, max_retries, _log_level()
         )
@@ -324,10 +358,14 @@ class AsyncEnjo(_Base):
         self, bot_id: str, *, conversation_id: Optional[str] = None
     ) -> AsyncConversation:
         """A conversation with ``bot_id``; ``await conversation.send(text)`` continues it."""
-        return AsyncConversation(self, self._native.conversation(bot_id, conversation_id))
+        return self._track(
+            AsyncConversation(self, self._native.conversation(bot_id, conversation_id))
+        )
 
     async def close(self) -> None:
-        """Closes the client: later calls raise ``InvalidArgumentError``. Idempotent."""
+        """Closes the client and releases its connections (once requests already running
+        end); later calls, on it or its conversations, raise ``InvalidArgumentError``.
+        Idempotent."""
         self._close()
 
     async def __aenter__(self) -> AsyncEnjo:
@@ -349,5 +387,4 @@ class AsyncConversation(_ConversationBase):
         self, text: str, *, timeout: Optional[float] = None, max_retries: Optional[int] = None
     ) -> MessageResponse:
         """Sends ``text`` in this conversation and returns the reply."""
-        self._check_open()
         return await _await(self._native.start, text, timeout, max_retries, _log_level())
