@@ -189,29 +189,33 @@ impl Completions {
     /// `loop_ref` (a `weakref.ref` to the loop), through `loop.call_soon_threadsafe`.
     #[new]
     #[pyo3(signature = (loop_ref=None))]
-    fn new(loop_ref: Option<Py<PyAny>>) -> PyResult<Completions> {
-        let waker = match loop_ref {
-            Some(loop_ref) => Waker::Threadsafe { loop_ref },
-            None => pipe_waker()?,
-        };
-        Ok(Completions {
-            shared: Arc::new(Shared {
-                queue: Mutex::new(Vec::new()),
-                waker,
-            }),
+    fn new(py: Python<'_>, loop_ref: Option<Py<PyAny>>) -> PyResult<Completions> {
+        guard(py, || {
+            let waker = match loop_ref {
+                Some(loop_ref) => Waker::Threadsafe { loop_ref },
+                None => pipe_waker()?,
+            };
+            Ok(Completions {
+                shared: Arc::new(Shared {
+                    queue: Mutex::new(Vec::new()),
+                    waker,
+                }),
+            })
         })
     }
 
     /// The descriptor to watch with `loop.add_reader` (-1 for a thread-safe-call queue).
-    fn fileno(&self) -> i32 {
-        match &self.shared.waker {
-            #[cfg(unix)]
-            Waker::Pipe { rx, .. } => {
-                use std::os::fd::AsRawFd;
-                rx.as_raw_fd()
-            }
-            Waker::Threadsafe { .. } => -1,
-        }
+    fn fileno(&self, py: Python<'_>) -> PyResult<i32> {
+        guard(py, || {
+            Ok(match &self.shared.waker {
+                #[cfg(unix)]
+                Waker::Pipe { rx, .. } => {
+                    use std::os::fd::AsRawFd;
+                    rx.as_raw_fd()
+                }
+                Waker::Threadsafe { .. } => -1,
+            })
+        })
     }
 
     /// Settles every finished request's future (runs on the loop's thread).
@@ -275,10 +279,13 @@ pub struct Task {
 #[pymethods]
 impl Task {
     /// Aborts the request (idempotent; nothing happens once it has finished).
-    fn cancel(&self) {
-        if let Some(abort) = &self.abort {
-            abort.abort();
-        }
+    fn cancel(&self, py: Python<'_>) -> PyResult<()> {
+        guard(py, || {
+            if let Some(abort) = &self.abort {
+                abort.abort();
+            }
+            Ok(())
+        })
     }
 }
 

@@ -220,8 +220,8 @@ impl Client {
 
     /// The base URL requests go to (normalised, no trailing slash).
     #[getter]
-    fn base_url(&self) -> &str {
-        self.inner.base_url()
+    fn base_url(&self, py: Python<'_>) -> PyResult<&str> {
+        guard(py, || Ok(self.inner.base_url()))
     }
 
     /// The client's settings as built, in Python's units and spellings (no secrets):
@@ -255,9 +255,9 @@ impl Client {
         })
     }
 
-    /// The client's settings without secrets.
-    fn describe(&self) -> String {
-        format!("{:?}", self.inner)
+    /// The core client's own description (its `Debug`, without secrets).
+    fn describe(&self, py: Python<'_>) -> PyResult<String> {
+        guard(py, || Ok(format!("{:?}", self.inner)))
     }
 
     /// Sends `text` to `bot_id` and waits for the reply, with the GIL released. `log` is the
@@ -321,15 +321,22 @@ impl Client {
 
     /// A conversation with `bot_id`, continuing `conversation_id` when given.
     #[pyo3(signature = (bot_id, conversation_id=None))]
-    fn conversation(&self, bot_id: String, conversation_id: Option<String>) -> Conversation {
-        let inner = match conversation_id {
-            Some(id) => self.inner.resume_conversation(bot_id, id),
-            None => self.inner.conversation(bot_id),
-        };
-        Conversation {
-            inner: Arc::new(inner),
-            client: self.inner.clone(),
-        }
+    fn conversation(
+        &self,
+        py: Python<'_>,
+        bot_id: String,
+        conversation_id: Option<String>,
+    ) -> PyResult<Conversation> {
+        guard(py, || {
+            let inner = match conversation_id {
+                Some(id) => self.inner.resume_conversation(bot_id, id),
+                None => self.inner.conversation(bot_id),
+            };
+            Ok(Conversation {
+                inner: Arc::new(inner),
+                client: self.inner.clone(),
+            })
+        })
     }
 }
 
@@ -346,14 +353,14 @@ struct Conversation {
 impl Conversation {
     /// The bot this conversation talks to.
     #[getter]
-    fn bot_id(&self) -> &str {
-        self.inner.bot_id()
+    fn bot_id(&self, py: Python<'_>) -> PyResult<&str> {
+        guard(py, || Ok(self.inner.bot_id()))
     }
 
     /// The conversation id, once a reply has given one (or when resumed).
     #[getter]
-    fn conversation_id(&self) -> Option<String> {
-        self.inner.id()
+    fn conversation_id(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        guard(py, || Ok(self.inner.id()))
     }
 
     /// Sends `text` in this conversation and waits, with the GIL released.
@@ -432,7 +439,8 @@ fn boom(where_: &str) -> enjo::Result<enjo::MessageResponse> {
     panic!("test panic ({where_})")
 }
 
-/// Test hook: async requests started and not yet finished or dropped.
+/// Test hook: async requests started and not yet finished or dropped. Not guarded: an atomic
+/// load cannot panic.
 #[pyfunction]
 fn _in_flight() -> usize {
     bridge::IN_FLIGHT.load(std::sync::atomic::Ordering::SeqCst)
