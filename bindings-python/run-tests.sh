@@ -175,14 +175,18 @@ if resolved - shipped:
 print(f"sdist Cargo.lock pins all {len(resolved)} packages "
       f"({len(shipped - resolved)} entries of members it does not carry are unused)")
 EOF
+# Built from the tarball alone (not this checkout). SDIST_TARGET keeps the compiled registry
+# dependencies between runs; the SDK's own crates are cleaned first, because maturin gives every
+# file of an sdist the same old mtime, which would make cargo take a stale build for fresh.
+SDIST_TARGET="$REPO/target/sdist-check"
+(cd "$SDIST_ROOT" && "$CARGO" clean -q --release -p enjo -p enjo-python \
+  --target-dir "$SDIST_TARGET")
 rm -rf "$UNPACKED"
 SDIST_VENV="$VENVS/sdist-install"
 rm -rf "$SDIST_VENV"
 "$BASE_PYTHON" -m venv "$SDIST_VENV"
-# Built from the tarball alone (not this checkout). CARGO_TARGET_DIR keeps the compiled
-# dependencies between runs (the sources are the sdist's).
-(cd /tmp && PIP_CONSTRAINT="$HERE/requirements-build.txt" \
-  CARGO_TARGET_DIR="$REPO/target/sdist-check" "$SDIST_VENV/bin/pip" install -q "$SDIST")
+(cd /tmp && PIP_CONSTRAINT="$HERE/requirements-build.txt" CARGO_TARGET_DIR="$SDIST_TARGET" \
+  "$SDIST_VENV/bin/pip" install -q "$SDIST")
 (cd /tmp && "$SDIST_VENV/bin/python" - "$ENJO_MOCK_BIN" <<'EOF'
 import subprocess, sys
 import enjo
