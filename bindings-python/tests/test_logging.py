@@ -151,6 +151,20 @@ def test_rate_limit_waits_are_logged(own_mock: Mock, unique: Any,
     assert len(waits) == 1 and waits[0].levelname == "INFO"
 
 
+def test_a_failure_before_sending(own_mock: Mock, unique: Any,
+                                  logs: pytest.LogCaptureFixture) -> None:
+    c = enjo.Enjo(token=TOKEN, base_url=own_mock.url, rate_limit=[(1, 3600.0)],
+                  rate_limit_max_wait=0.1)
+    c.send_message("echo-bot", unique())
+    logs.clear()
+    with pytest.raises(enjo.RateLimitError):
+        c.send_message("echo-bot", unique())
+    (failed,) = [r for r in mine(logs) if r.enjo_event == "failed"]  # type: ignore[attr-defined]
+    assert failed.enjo_attempt == 0  # type: ignore[attr-defined]
+    assert failed.getMessage().startswith(
+        "POST /v1/bots/echo-bot/message: failed before sending: RateLimitError: ")
+
+
 def test_nothing_is_logged_when_the_logger_is_off(client: enjo.Enjo,
                                                   caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger="enjo")

@@ -92,6 +92,8 @@ def emit(
         logger.info(
             "POST %s: client-side rate limit, waiting %.3fs", path, seconds or 0.0, extra=extra
         )
+    elif kind == "failed" and attempt == 0:
+        logger.info("POST %s: failed before sending: %s", path, detail, extra=extra)
     elif kind == "failed":
         logger.info(
             "POST %s: failed after %d attempt%s: %s",
