@@ -3,8 +3,9 @@ off): the same POST to echo-bot with the same payload, the JSON reply parsed and
 every contender.
 
 - sequential (2000 calls): enjo.Enjo, requests.Session, httpx.Client, http.client;
-- concurrent (2000 calls, 64 in flight, 3 rounds, the median round counts): enjo.AsyncEnjo,
-  httpx.AsyncClient, aiohttp.
+- concurrent (2000 calls, 64 in flight, 3 rounds, the median round's throughput counts):
+  enjo.AsyncEnjo, httpx.AsyncClient, aiohttp; latency is each call's own, from its start to
+  its result, under that load (median and p99 over every call of the three rounds).
 
 Each contender runs in a child process of its own, so that its peak RSS is its own. Prints
 median latency, throughput, ratios and peak RSS, and writes results.json beside this file.
@@ -181,14 +182,17 @@ def run_sync(kind: str, base: str, calls: int) -> Dict[str, Any]:
     }
 
 
-async def one_round(call: Callable[[], Awaitable[None]], calls: int) -> float:
+async def one_round(call: Callable[[], Awaitable[None]], calls: int,
+                    latencies: List[float]) -> float:
     remaining = calls
 
     async def worker() -> None:
         nonlocal remaining
         while remaining > 0:
             remaining -= 1
+            t0 = time.perf_counter()
             await call()
+            latencies.append(time.perf_counter() - t0)
 
     start = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(IN_FLIGHT)))
@@ -197,11 +201,15 @@ async def one_round(call: Callable[[], Awaitable[None]], calls: int) -> float:
 
 async def run_async_rounds(kind: str, base: str, calls: int) -> Dict[str, Any]:
     call = async_call(kind, base)
-    await one_round(call, WARMUP)
+    await one_round(call, WARMUP, [])
+    latencies: List[float] = []
     cpu0 = cpu_seconds()
-    rounds = [await one_round(call, calls) for _ in range(ROUNDS)]
+    rounds = [await one_round(call, calls, latencies) for _ in range(ROUNDS)]
+    latencies.sort()
     return {
         "kind": kind,
+        "medianUs": statistics.median(latencies) * 1e6,
+        "p99Us": latencies[int(len(latencies) * 0.99) - 1] * 1e6,
         "throughput": statistics.median(rounds),
         "rounds": rounds,
         "cpuSecondsPerRound": (cpu_seconds() - cpu0) / ROUNDS,
@@ -273,12 +281,12 @@ def main() -> None:
         r = results[kind]
         print(f"  {kind:<18} {r['medianUs']:>9.1f} {r['p99Us']:>9.1f} {r['throughput']:>10.0f}"
               f" {r['cpuSeconds']:>7.2f} {r['peakRssMiB']:>14.1f}")
-    print(f"\n{IN_FLIGHT} in flight (median of {ROUNDS} rounds)   calls/s   CPU s/round"
-          "   peak RSS MiB")
+    print(f"\n{IN_FLIGHT} in flight ({ROUNDS} rounds)  median µs    p99 µs    calls/s"
+          "   CPU s/round   peak RSS MiB")
     for kind in ASYNC:
         r = results[kind]
-        print(f"  {kind:<18} {r['throughput']:>19.0f} {r['cpuSecondsPerRound']:>13.2f}"
-              f" {r['peakRssMiB']:>14.1f}")
+        print(f"  {kind:<18} {r['medianUs']:>9.1f} {r['p99Us']:>9.1f} {r['throughput']:>10.0f}"
+              f" {r['cpuSecondsPerRound']:>13.2f} {r['peakRssMiB']:>14.1f}")
     e = results["enjo"]["medianUs"]
     ratios = {
         "sync latency enjo / requests": e / results["requests"]["medianUs"],
@@ -288,6 +296,10 @@ def main() -> None:
             results["enjo-async"]["throughput"] / results["aiohttp"]["throughput"],
         "async throughput enjo / httpx":
             results["enjo-async"]["throughput"] / results["httpx-async"]["throughput"],
+        "async latency enjo / aiohttp":
+            results["enjo-async"]["medianUs"] / results["aiohttp"]["medianUs"],
+        "async latency enjo / httpx":
+            results["enjo-async"]["medianUs"] / results["httpx-async"]["medianUs"],
     }
     targets = {
         "sync latency enjo / requests": ("<=", 0.5),

@@ -5,9 +5,15 @@
 //! A finished task pushes its outcome and, when the queue was empty, writes one byte to a
 //! socket pair whose other end the loop watches (`loop.add_reader`). The loop then runs
 //! [`Completions::drain`] on its own thread, with the GIL it already holds, and settles every
-//! finished `asyncio.Future` at once. No runtime thread ever waits for the GIL, and a burst of
-//! replies costs one wake-up. Loops without `add_reader` (Windows' proactor) get a fallback:
-//! the pushing thread attaches and calls `loop.call_soon_threadsafe(drain)`.
+//! finished `asyncio.Future` at once. Log records of async calls travel the same way (see
+//! `logging`): the task queues them and the loop's thread hands them to `logging`. No runtime
+//! thread ever waits for the GIL, and a burst of replies costs one wake-up.
+//!
+//! Loops without `add_reader` (Windows' proactor) get a fallback: the pushing thread attaches
+//! and calls `loop.call_soon_threadsafe(drain)`. That queue holds only a *weak* reference to
+//! its loop and makes a fresh `drain` callable (holding the queue, not the `Completions`
+//! object) for each wake-up, so there is no reference cycle through Rust that Python's garbage
+//! collector cannot see, and a loop is never kept alive by its own queue.
 //!
 //! Cancellation: the Python side calls [`Task::cancel`] when the awaiting coroutine is cancelled,
 //! which aborts the tokio task: its future is dropped, closing the connection or leaving the
@@ -21,7 +27,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use pyo3::intern;
 use pyo3::prelude::*;
 
-use crate::errors::ErrorFields;
+use crate::errors::{ErrorFields, guard};
+use crate::logging::Record;
 use crate::models::MessageResponse;
 
 /// How a request ended.
@@ -39,9 +46,12 @@ impl Outcome {
     }
 }
 
-struct Done {
-    future: Py<PyAny>,
-    outcome: Outcome,
+/// What a task hands to its loop's thread.
+enum Item {
+    /// A request's outcome, for its future.
+    Done { future: Py<PyAny>, outcome: Outcome },
+    /// A log record of an async call, for the `enjo` logger.
+    Log(Record),
 }
 
 /// How the loop learns that the queue has something.
@@ -51,30 +61,27 @@ enum Waker {
         tx: std::os::unix::net::UnixStream,
         rx: std::os::unix::net::UnixStream,
     },
-    /// `loop.call_soon_threadsafe` and the queue's own `drain`.
-    Threadsafe {
-        call_soon_threadsafe: Py<PyAny>,
-        drain: Mutex<Option<Py<PyAny>>>,
-    },
+    /// `weakref.ref(loop)`: wake-ups go through `loop.call_soon_threadsafe`.
+    Threadsafe { loop_ref: Py<PyAny> },
 }
 
-struct Shared {
-    queue: Mutex<Vec<Done>>,
+pub struct Shared {
+    queue: Mutex<Vec<Item>>,
     waker: Waker,
 }
 
 impl Shared {
-    fn lock(&self) -> MutexGuard<'_, Vec<Done>> {
+    fn lock(&self) -> MutexGuard<'_, Vec<Item>> {
         self.queue
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn push(&self, done: Done) {
+    fn push(self: &Arc<Self>, item: Item) {
         let was_empty = {
             let mut queue = self.lock();
             let was_empty = queue.is_empty();
-            queue.push(done);
+            queue.push(item);
             was_empty
         };
         if !was_empty {
@@ -86,111 +93,147 @@ impl Shared {
                 // Full pipe (WouldBlock): the loop has wake-ups pending anyway.
                 let _ = (&*tx).write(&[1]);
             }
-            Waker::Threadsafe {
-                call_soon_threadsafe,
-                drain,
-            } => Python::attach(|py| {
-                let drain = drain
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .as_ref()
-                    .map(|d| d.clone_ref(py));
-                if let Some(drain) = drain
-                    && let Err(err) = call_soon_threadsafe.bind(py).call1((drain,))
-                {
+            Waker::Threadsafe { loop_ref } => Python::attach(|py| {
+                let scheduled = (|| {
+                    let event_loop = loop_ref.bind(py).call0()?;
+                    if event_loop.is_none() {
+                        return Ok(()); // the loop is gone: nobody awaits these futures
+                    }
+                    let drain = Drain {
+                        shared: Arc::clone(self),
+                    };
+                    event_loop.call_method1(intern!(py, "call_soon_threadsafe"), (drain,))?;
+                    Ok::<_, PyErr>(())
+                })();
+                if let Err(err) = scheduled {
                     // The loop is closed: nobody awaits these futures any more.
                     err.write_unraisable(py, None);
                 }
             }),
         }
     }
+
+    /// Settles every finished request's future and emits queued log records, in the order the
+    /// tasks pushed them (runs on the loop's thread).
+    fn drain(&self, py: Python<'_>) -> PyResult<()> {
+        #[cfg(unix)]
+        if let Waker::Pipe { rx, .. } = &self.waker {
+            let mut sink = [0u8; 256];
+            loop {
+                match (&*rx).read(&mut sink) {
+                    Ok(0) => break,
+                    Ok(_) => continue,
+                    Err(e) if e.kind() == IoErrorKind::Interrupted => continue,
+                    Err(_) => break, // WouldBlock: emptied
+                }
+            }
+        }
+        let items = std::mem::take(&mut *self.lock());
+        for item in items {
+            match item {
+                Item::Done { future, outcome } => settle(py, future.bind(py), outcome)?,
+                Item::Log(record) => crate::logging::emit(py, &record),
+            }
+        }
+        Ok(())
+    }
 }
 
-/// The completion queue of one asyncio event loop (made by `enjo._bridge`).
-#[pyclass(frozen, module = "enjo._enjo")]
+fn settle(py: Python<'_>, future: &Bound<'_, PyAny>, outcome: Outcome) -> PyResult<()> {
+    // Cancelled meanwhile (its task was aborted too late to stop it): drop the reply.
+    if future.call_method0(intern!(py, "done"))?.is_truthy()? {
+        return Ok(());
+    }
+    let settled = match outcome {
+        Outcome::Reply(reply) => {
+            let reply = Py::new(py, MessageResponse::from(*reply))?;
+            future.call_method1(intern!(py, "set_result"), (reply,))
+        }
+        Outcome::Failed(fields) => {
+            let err = fields.to_pyerr(py).into_value(py);
+            future.call_method1(intern!(py, "set_exception"), (err,))
+        }
+    };
+    if let Err(err) = settled {
+        err.write_unraisable(py, Some(future));
+    }
+    Ok(())
+}
+
+/// Where an async call's log records go: its loop's queue.
+#[derive(Clone)]
+pub struct LogQueue(Arc<Shared>);
+
+impl LogQueue {
+    pub fn push(&self, record: Record) {
+        self.0.push(Item::Log(record));
+    }
+}
+
+/// The completion queue of one asyncio event loop (made by `enjo._client`).
+#[pyclass(frozen, weakref, module = "enjo._enjo")]
 pub struct Completions {
     shared: Arc<Shared>,
+}
+
+impl Completions {
+    /// Where the log records of calls settled through this queue go.
+    pub fn log_queue(&self) -> LogQueue {
+        LogQueue(Arc::clone(&self.shared))
+    }
 }
 
 #[pymethods]
 impl Completions {
     /// A queue woken through a socket pair (`fileno()` for `loop.add_reader`), or, with
-    /// `call_soon_threadsafe`, through the loop's own thread-safe scheduling.
+    /// `loop_ref` (a `weakref.ref` to the loop), through `loop.call_soon_threadsafe`.
     #[new]
-    #[pyo3(signature = (call_soon_threadsafe=None))]
-    fn new(call_soon_threadsafe: Option<Py<PyAny>>) -> PyResult<Completions> {
-        let waker = match call_soon_threadsafe {
-            Some(call_soon_threadsafe) => Waker::Threadsafe {
-                call_soon_threadsafe,
-                drain: Mutex::new(None),
-            },
-            None => pipe_waker()?,
-        };
-        Ok(Completions {
-            shared: Arc::new(Shared {
-                queue: Mutex::new(Vec::new()),
-                waker,
-            }),
+    #[pyo3(signature = (loop_ref=None))]
+    fn new(py: Python<'_>, loop_ref: Option<Py<PyAny>>) -> PyResult<Completions> {
+        guard(py, || {
+            let waker = match loop_ref {
+                Some(loop_ref) => Waker::Threadsafe { loop_ref },
+                None => pipe_waker()?,
+            };
+            Ok(Completions {
+                shared: Arc::new(Shared {
+                    queue: Mutex::new(Vec::new()),
+                    waker,
+                }),
+            })
         })
     }
 
     /// The descriptor to watch with `loop.add_reader` (-1 for a thread-safe-call queue).
-    fn fileno(&self) -> i32 {
-        match &self.shared.waker {
-            #[cfg(unix)]
-            Waker::Pipe { rx, .. } => {
-                use std::os::fd::AsRawFd;
-                rx.as_raw_fd()
-            }
-            Waker::Threadsafe { .. } => -1,
-        }
-    }
-
-    /// For the thread-safe-call queue: the callable to schedule (normally `self.drain`).
-    fn set_drain(&self, drain: Py<PyAny>) {
-        if let Waker::Threadsafe { drain: slot, .. } = &self.shared.waker {
-            *slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(drain);
-        }
+    fn fileno(&self, py: Python<'_>) -> PyResult<i32> {
+        guard(py, || {
+            Ok(match &self.shared.waker {
+                #[cfg(unix)]
+                Waker::Pipe { rx, .. } => {
+                    use std::os::fd::AsRawFd;
+                    rx.as_raw_fd()
+                }
+                Waker::Threadsafe { .. } => -1,
+            })
+        })
     }
 
     /// Settles every finished request's future (runs on the loop's thread).
     fn drain(&self, py: Python<'_>) -> PyResult<()> {
-        crate::errors::guard(py, || {
-            #[cfg(unix)]
-            if let Waker::Pipe { rx, .. } = &self.shared.waker {
-                let mut sink = [0u8; 256];
-                loop {
-                    match (&*rx).read(&mut sink) {
-                        Ok(0) => break,
-                        Ok(_) => continue,
-                        Err(e) if e.kind() == IoErrorKind::Interrupted => continue,
-                        Err(_) => break, // WouldBlock: emptied
-                    }
-                }
-            }
-            let done = std::mem::take(&mut *self.shared.lock());
-            for Done { future, outcome } in done {
-                let future = future.bind(py);
-                // Cancelled meanwhile (its task was aborted too late to stop it): drop the reply.
-                if future.call_method0(intern!(py, "done"))?.is_truthy()? {
-                    continue;
-                }
-                let settled = match outcome {
-                    Outcome::Reply(reply) => {
-                        let reply = Py::new(py, MessageResponse::from(*reply))?;
-                        future.call_method1(intern!(py, "set_result"), (reply,))
-                    }
-                    Outcome::Failed(fields) => {
-                        let err = fields.to_pyerr(py).into_value(py);
-                        future.call_method1(intern!(py, "set_exception"), (err,))
-                    }
-                };
-                if let Err(err) = settled {
-                    err.write_unraisable(py, Some(future));
-                }
-            }
-            Ok(())
-        })
+        guard(py, || self.shared.drain(py))
+    }
+}
+
+/// One wake-up of a thread-safe-call queue: `loop.call_soon_threadsafe(Drain(...))`.
+#[pyclass(frozen, module = "enjo._enjo")]
+struct Drain {
+    shared: Arc<Shared>,
+}
+
+#[pymethods]
+impl Drain {
+    fn __call__(&self, py: Python<'_>) -> PyResult<()> {
+        guard(py, || self.shared.drain(py))
     }
 }
 
@@ -236,10 +279,13 @@ pub struct Task {
 #[pymethods]
 impl Task {
     /// Aborts the request (idempotent; nothing happens once it has finished).
-    fn cancel(&self) {
-        if let Some(abort) = &self.abort {
-            abort.abort();
-        }
+    fn cancel(&self, py: Python<'_>) -> PyResult<()> {
+        guard(py, || {
+            if let Some(abort) = &self.abort {
+                abort.abort();
+            }
+            Ok(())
+        })
     }
 }
 
@@ -252,7 +298,7 @@ where
     let runtime = match enjo::runtime() {
         Ok(runtime) => runtime,
         Err(err) => {
-            shared.push(Done {
+            shared.push(Item::Done {
                 future,
                 outcome: Outcome::Failed(ErrorFields::from(&err)),
             });
@@ -265,7 +311,7 @@ where
         let outcome = enjo::unwind::catch_unwind_future(request)
             .await
             .unwrap_or_else(|panic| Outcome::Failed(ErrorFields::bug(&format!("panic: {panic}"))));
-        shared.push(Done { future, outcome });
+        shared.push(Item::Done { future, outcome });
     });
     Task {
         abort: Some(handle.abort_handle()),

@@ -3,11 +3,12 @@
 //!
 //! - `Client` wraps `enjo::Client`. `send` is the blocking call: it releases the GIL
 //!   (`py.detach`) and runs the request on the calling thread's own runtime
-//!   ([`enjo::blocking::block_on`], fork-safe). On the main thread it wakes every 100 ms to run
-//!   Python's signal handlers, so Ctrl-C interrupts a long call. `start` is the async call (see
-//!   `bridge`).
+//!   ([`enjo::blocking::block_on`], fork-safe). On Python's main thread it runs through
+//!   [`enjo::blocking::block_on_interruptible`], which checks Python's signal handlers every
+//!   100 ms, so Ctrl-C interrupts a long call. `start` is the async call (see `bridge`).
 //! - Replies are the classes of `models`; errors become the classes of `enjo._exceptions`
-//!   (`errors`); a panic anywhere becomes `enjo.EnjoError`.
+//!   (`errors`). Every exported method, getter and constructor runs in [`guard`]: a panic
+//!   anywhere becomes `enjo.EnjoError`, never pyo3's `PanicException`.
 //! - Logging goes through the core's observer to the Python logger `enjo` (`logging`).
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
@@ -18,29 +19,49 @@ mod logging;
 mod models;
 mod options;
 
+use std::cell::Cell;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
+use enjo::blocking::Interruptible;
 use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
 
 use crate::bridge::{Completions, Outcome, Task};
 use crate::errors::{ErrorFields, guard, panic_text, to_pyerr};
-use crate::logging::Logged;
+use crate::logging::{CallLog, Logged, Sink};
 use crate::models::{MessageResponse, Source, Ticket};
-
-/// The thread that imported the module, when it is Python's main thread: the only one whose
-/// blocking calls need to run signal handlers (Python runs them on the main thread only).
-static MAIN_THREAD: OnceLock<std::thread::ThreadId> = OnceLock::new();
 
 /// How often a blocking call on the main thread checks for signals (Ctrl-C).
 const SIGNAL_CHECK: Duration = Duration::from_millis(100);
 
-fn on_main_thread() -> bool {
-    MAIN_THREAD
-        .get()
-        .is_some_and(|id| *id == std::thread::current().id())
+thread_local! {
+    /// Whether this thread is Python's main thread, with the process id it was found in (a
+    /// fork makes the forking thread the child's main thread).
+    static IS_MAIN: Cell<Option<(u32, bool)>> = const { Cell::new(None) };
+}
+
+/// Whether the calling thread is Python's main thread: the only one whose blocking calls need
+/// to run signal handlers (Python runs them there only). Asked of `threading` once per thread
+/// and process, whichever thread imported the module; a failure to ask means "no".
+fn on_main_thread(py: Python<'_>) -> bool {
+    let pid = std::process::id();
+    if let Some((seen, main)) = IS_MAIN.with(Cell::get)
+        && seen == pid
+    {
+        return main;
+    }
+    let main = (|| {
+        let threading = py.import("threading")?;
+        let main = threading.call_method0("main_thread")?.getattr("ident")?;
+        let current = threading.call_method0("get_ident")?;
+        main.eq(current)
+    })()
+    .unwrap_or(false);
+    IS_MAIN.with(|c| c.set(Some((pid, main))));
+    main
 }
 
 /// Runs a request from blocking code with the GIL released. A panic becomes an `EnjoError`;
@@ -50,52 +71,74 @@ fn block<F>(py: Python<'_>, request: F) -> PyResult<enjo::MessageResponse>
 where
     F: Future<Output = enjo::Result<enjo::MessageResponse>> + Send,
 {
-    enum Ended {
-        Done(Box<enjo::Result<enjo::MessageResponse>>),
-        Signal(PyErr),
-    }
-    let interruptible = on_main_thread();
+    let interruptible = on_main_thread(py);
     let ended = py.detach(|| {
         catch_unwind(AssertUnwindSafe(|| {
-            enjo::blocking::block_on(async move {
-                if !interruptible {
-                    return Ok(Ended::Done(Box::new(request.await)));
-                }
-                let mut request = std::pin::pin!(request);
-                let check = tokio::time::sleep(SIGNAL_CHECK);
-                let mut check = std::pin::pin!(check);
-                loop {
-                    tokio::select! {
-                        biased;
-                        result = &mut request => return Ok(Ended::Done(Box::new(result))),
-                        () = &mut check => {
-                            if let Err(err) = Python::attach(|py| py.check_signals()) {
-                                return Ok(Ended::Signal(err));
-                            }
-                            check.as_mut().reset(tokio::time::Instant::now() + SIGNAL_CHECK);
-                        }
-                    }
-                }
-            })
+            if interruptible {
+                enjo::blocking::block_on_interruptible(request, SIGNAL_CHECK, || {
+                    Python::attach(|py| py.check_signals().err())
+                })
+            } else {
+                Interruptible::Finished(enjo::blocking::block_on(request))
+            }
         }))
     });
     match ended {
-        Ok(Ok(Ended::Done(done))) => (*done).map_err(|err| to_pyerr(py, &err)),
-        Ok(Err(err)) => Err(to_pyerr(py, &err)),
-        Ok(Ok(Ended::Signal(err))) => Err(err),
+        Ok(Interruptible::Finished(done)) => done.map_err(|err| to_pyerr(py, &err)),
+        Ok(Interruptible::Interrupted(err)) => Err(err),
         Err(payload) => Err(ErrorFields::bug(&panic_text(payload.as_ref())).to_pyerr(py)),
     }
 }
 
-/// `Some(bot id)` when the caller's logger wants records.
-fn log_context(log: bool, bot_id: &str) -> Option<Arc<str>> {
-    log.then(|| Arc::from(bot_id))
+/// How `rate_limit=` was given, for `settings`.
+enum RateLimitSetting {
+    Documented,
+    Off,
+    Custom(Vec<enjo::Quota>),
+}
+
+/// The client's settings as built (the core's defaults for what was not given), for `repr`.
+struct Settings {
+    timeout: Duration,
+    connect_timeout: Duration,
+    max_retries: u32,
+    retry_policy: enjo::RetryPolicy,
+    rate_limit: RateLimitSetting,
+    rate_limit_max_wait: Option<Duration>,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            timeout: enjo::DEFAULT_TIMEOUT,
+            connect_timeout: enjo::DEFAULT_CONNECT_TIMEOUT,
+            max_retries: enjo::DEFAULT_MAX_RETRIES,
+            retry_policy: enjo::RetryPolicy::default(),
+            rate_limit: RateLimitSetting::Documented,
+            rate_limit_max_wait: None,
+        }
+    }
 }
 
 /// The native client; `enjo.Enjo` and `enjo.AsyncEnjo` wrap it.
-#[pyclass(frozen, module = "enjo._enjo")]
+#[pyclass(frozen, weakref, module = "enjo._enjo")]
 struct Client {
     inner: enjo::Client,
+    settings: Settings,
+}
+
+impl Client {
+    fn call_log(&self, level: i64, bot_id: &str, sink: Sink) -> Option<Arc<CallLog>> {
+        log_for(&self.inner, level, bot_id, sink)
+    }
+}
+
+/// The logging of one call (`None` when `level` is 0: the logger is off).
+fn log_for(client: &enjo::Client, level: i64, bot_id: &str, sink: Sink) -> Option<Arc<CallLog>> {
+    if level <= 0 {
+        return None;
+    }
+    CallLog::new(level, &client.message_url(bot_id), sink)
 }
 
 #[pymethods]
@@ -123,7 +166,9 @@ impl Client {
                 Some(value) => Some(options::rate_limit(&value)?),
                 None => None,
             };
+            let mut settings = Settings::default();
             let built = (|| {
+                use enjo::validate::{count_int, seconds};
                 let mut b = enjo::Client::builder().observer(logging::observe);
                 if let Some(token) = token {
                     b = b.token(token);
@@ -132,47 +177,92 @@ impl Client {
                     b = b.base_url(url);
                 }
                 if let Some(secs) = timeout {
-                    b = b.timeout(options::seconds("timeout", secs, false)?);
+                    settings.timeout = seconds("timeout", secs, false)?;
+                    b = b.timeout(settings.timeout);
                 }
                 if let Some(secs) = connect_timeout {
-                    b = b.connect_timeout(options::seconds("connect_timeout", secs, false)?);
+                    settings.connect_timeout = seconds("connect_timeout", secs, false)?;
+                    b = b.connect_timeout(settings.connect_timeout);
                 }
                 if let Some(n) = max_retries {
-                    b = b.max_retries(options::retries("max_retries", n)?);
+                    settings.max_retries = count_int("max_retries", n)?;
+                    b = b.max_retries(settings.max_retries);
                 }
                 if let Some(policy) = retry_policy {
-                    b = b.retry_policy(options::retry_policy(&policy)?);
+                    settings.retry_policy = options::retry_policy(&policy)?;
+                    b = b.retry_policy(settings.retry_policy);
                 }
                 if let Some(limit) = limit {
-                    b = b.rate_limit(limit?);
+                    let limit = limit?;
+                    settings.rate_limit = match &limit {
+                        enjo::RateLimit::Off => RateLimitSetting::Off,
+                        enjo::RateLimit::Custom(quotas) => RateLimitSetting::Custom(quotas.clone()),
+                        _ => RateLimitSetting::Documented,
+                    };
+                    b = b.rate_limit(limit);
                 }
                 if let Some(secs) = rate_limit_max_wait {
-                    b = b.rate_limit_max_wait(options::seconds("rate_limit_max_wait", secs, true)?);
+                    let wait = seconds("rate_limit_max_wait", secs, true)?;
+                    settings.rate_limit_max_wait = Some(wait);
+                    b = b.rate_limit_max_wait(wait);
                 }
                 if let Some(suffix) = user_agent {
                     b = b.user_agent(suffix);
                 }
                 b.build()
             })();
-            built
-                .map(|inner| Client { inner })
-                .map_err(|err| to_pyerr(py, &err))
+            match built {
+                Ok(inner) => Ok(Client { inner, settings }),
+                Err(err) => Err(to_pyerr(py, &err)),
+            }
         })
     }
 
     /// The base URL requests go to (normalised, no trailing slash).
     #[getter]
-    fn base_url(&self) -> &str {
-        self.inner.base_url()
+    fn base_url(&self, py: Python<'_>) -> PyResult<&str> {
+        guard(py, || Ok(self.inner.base_url()))
     }
 
-    /// The client's settings without secrets.
-    fn describe(&self) -> String {
-        format!("{:?}", self.inner)
+    /// The client's settings as built, in Python's units and spellings (no secrets):
+    /// `timeout`, `connect_timeout`, `rate_limit_max_wait` (seconds or `None`), `max_retries`,
+    /// `retry_policy`, `rate_limit` (`True`, `False` or a list of `(requests, seconds)`).
+    #[getter]
+    fn settings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        guard(py, || {
+            let s = &self.settings;
+            let d = PyDict::new(py);
+            d.set_item("timeout", s.timeout.as_secs_f64())?;
+            d.set_item("connect_timeout", s.connect_timeout.as_secs_f64())?;
+            d.set_item("max_retries", s.max_retries)?;
+            d.set_item("retry_policy", options::retry_policy_name(s.retry_policy))?;
+            match &s.rate_limit {
+                RateLimitSetting::Documented => d.set_item("rate_limit", true)?,
+                RateLimitSetting::Off => d.set_item("rate_limit", false)?,
+                RateLimitSetting::Custom(quotas) => {
+                    let list = PyList::empty(py);
+                    for q in quotas {
+                        list.append((q.requests, q.window.as_secs_f64()))?;
+                    }
+                    d.set_item("rate_limit", list)?;
+                }
+            }
+            d.set_item(
+                "rate_limit_max_wait",
+                s.rate_limit_max_wait.map(|w| w.as_secs_f64()),
+            )?;
+            Ok(d)
+        })
     }
 
-    /// Sends `text` to `bot_id` and waits for the reply, with the GIL released.
-    #[pyo3(signature = (bot_id, text, conversation_id=None, timeout=None, max_retries=None, log=false))]
+    /// The core client's own description (its `Debug`, without secrets).
+    fn describe(&self, py: Python<'_>) -> PyResult<String> {
+        guard(py, || Ok(format!("{:?}", self.inner)))
+    }
+
+    /// Sends `text` to `bot_id` and waits for the reply, with the GIL released. `log` is the
+    /// `enjo` logger's threshold (0: off; `logging.INFO`; `logging.DEBUG`).
+    #[pyo3(signature = (bot_id, text, conversation_id=None, timeout=None, max_retries=None, log=0))]
     #[allow(clippy::too_many_arguments)]
     fn send(
         &self,
@@ -182,24 +272,25 @@ impl Client {
         conversation_id: Option<String>,
         timeout: Option<f64>,
         max_retries: Option<i64>,
-        log: bool,
+        log: i64,
     ) -> PyResult<MessageResponse> {
         guard(py, || {
             let options = options::send_options(conversation_id, timeout, max_retries)
                 .map_err(|err| to_pyerr(py, &err))?;
             let client = &self.inner;
-            let logged = log_context(log, &bot_id);
+            let log = self.call_log(log, &bot_id, Sink::Direct);
             let reply = block(
                 py,
-                Logged::new(client.send_message_with(&bot_id, &text, &options), logged),
+                Logged::new(client.send_message_with(&bot_id, &text, &options), log),
             )?;
             Ok(MessageResponse::from(reply))
         })
     }
 
     /// Starts sending `text` to `bot_id` on the SDK's runtime; the outcome settles `future`
-    /// (an `asyncio.Future` of the loop that owns `completions`).
-    #[pyo3(signature = (completions, future, bot_id, text, conversation_id=None, timeout=None, max_retries=None, log=false))]
+    /// (an `asyncio.Future` of the loop that owns `completions`), and log records go through
+    /// the same queue to the loop's thread.
+    #[pyo3(signature = (completions, future, bot_id, text, conversation_id=None, timeout=None, max_retries=None, log=0))]
     #[allow(clippy::too_many_arguments)]
     fn start(
         &self,
@@ -211,17 +302,16 @@ impl Client {
         conversation_id: Option<String>,
         timeout: Option<f64>,
         max_retries: Option<i64>,
-        log: bool,
+        log: i64,
     ) -> PyResult<Task> {
         guard(py, || {
             let options = options::send_options(conversation_id, timeout, max_retries);
             let client = self.inner.clone();
-            let logged = log_context(log, &bot_id);
+            let log = self.call_log(log, &bot_id, Sink::Queue(completions.log_queue()));
             Ok(bridge::spawn(completions, future, async move {
                 match options {
                     Ok(options) => Outcome::from_result(
-                        Logged::new(client.send_message_with(&bot_id, &text, &options), logged)
-                            .await,
+                        Logged::new(client.send_message_with(&bot_id, &text, &options), log).await,
                     ),
                     Err(err) => Outcome::Failed(ErrorFields::from(&err)),
                 }
@@ -231,61 +321,69 @@ impl Client {
 
     /// A conversation with `bot_id`, continuing `conversation_id` when given.
     #[pyo3(signature = (bot_id, conversation_id=None))]
-    fn conversation(&self, bot_id: String, conversation_id: Option<String>) -> Conversation {
-        let inner = match conversation_id {
-            Some(id) => self.inner.resume_conversation(bot_id, id),
-            None => self.inner.conversation(bot_id),
-        };
-        Conversation {
-            inner: Arc::new(inner),
-        }
+    fn conversation(
+        &self,
+        py: Python<'_>,
+        bot_id: String,
+        conversation_id: Option<String>,
+    ) -> PyResult<Conversation> {
+        guard(py, || {
+            let inner = match conversation_id {
+                Some(id) => self.inner.resume_conversation(bot_id, id),
+                None => self.inner.conversation(bot_id),
+            };
+            Ok(Conversation {
+                inner: Arc::new(inner),
+                client: self.inner.clone(),
+            })
+        })
     }
 }
 
 /// The native conversation; `enjo.Conversation` and `enjo.AsyncConversation` wrap it.
-#[pyclass(frozen, module = "enjo._enjo")]
+#[pyclass(frozen, weakref, module = "enjo._enjo")]
 struct Conversation {
     inner: Arc<enjo::Conversation>,
+    /// The client it was made by (the same `enjo::Client` the conversation holds), for the
+    /// path in log records.
+    client: enjo::Client,
 }
 
 #[pymethods]
 impl Conversation {
     /// The bot this conversation talks to.
     #[getter]
-    fn bot_id(&self) -> &str {
-        self.inner.bot_id()
+    fn bot_id(&self, py: Python<'_>) -> PyResult<&str> {
+        guard(py, || Ok(self.inner.bot_id()))
     }
 
     /// The conversation id, once a reply has given one (or when resumed).
     #[getter]
-    fn conversation_id(&self) -> Option<String> {
-        self.inner.id()
+    fn conversation_id(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        guard(py, || Ok(self.inner.id()))
     }
 
     /// Sends `text` in this conversation and waits, with the GIL released.
-    #[pyo3(signature = (text, timeout=None, max_retries=None, log=false))]
+    #[pyo3(signature = (text, timeout=None, max_retries=None, log=0))]
     fn send(
         &self,
         py: Python<'_>,
         text: String,
         timeout: Option<f64>,
         max_retries: Option<i64>,
-        log: bool,
+        log: i64,
     ) -> PyResult<MessageResponse> {
         guard(py, || {
             let options = options::send_options(None, timeout, max_retries)
                 .map_err(|err| to_pyerr(py, &err))?;
-            let logged = log_context(log, self.inner.bot_id());
-            let reply = block(
-                py,
-                Logged::new(self.inner.send_with(&text, options), logged),
-            )?;
+            let log = log_for(&self.client, log, self.inner.bot_id(), Sink::Direct);
+            let reply = block(py, Logged::new(self.inner.send_with(&text, options), log))?;
             Ok(MessageResponse::from(reply))
         })
     }
 
     /// Starts sending `text` in this conversation (see `Client.start`).
-    #[pyo3(signature = (completions, future, text, timeout=None, max_retries=None, log=false))]
+    #[pyo3(signature = (completions, future, text, timeout=None, max_retries=None, log=0))]
     #[allow(clippy::too_many_arguments)]
     fn start(
         &self,
@@ -295,16 +393,17 @@ impl Conversation {
         text: String,
         timeout: Option<f64>,
         max_retries: Option<i64>,
-        log: bool,
+        log: i64,
     ) -> PyResult<Task> {
         guard(py, || {
             let options = options::send_options(None, timeout, max_retries);
             let conversation = self.inner.clone();
-            let logged = log_context(log, self.inner.bot_id());
+            let sink = Sink::Queue(completions.log_queue());
+            let log = log_for(&self.client, log, self.inner.bot_id(), sink);
             Ok(bridge::spawn(completions, future, async move {
                 match options {
                     Ok(options) => Outcome::from_result(
-                        Logged::new(conversation.send_with(&text, options), logged).await,
+                        Logged::new(conversation.send_with(&text, options), log).await,
                     ),
                     Err(err) => Outcome::Failed(ErrorFields::from(&err)),
                 }
@@ -340,7 +439,8 @@ fn boom(where_: &str) -> enjo::Result<enjo::MessageResponse> {
     panic!("test panic ({where_})")
 }
 
-/// Test hook: async requests started and not yet finished or dropped.
+/// Test hook: async requests started and not yet finished or dropped. Not guarded: an atomic
+/// load cannot panic.
 #[pyfunction]
 fn _in_flight() -> usize {
     bridge::IN_FLIGHT.load(std::sync::atomic::Ordering::SeqCst)
@@ -348,13 +448,6 @@ fn _in_flight() -> usize {
 
 #[pymodule]
 fn _enjo(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let py = m.py();
-    let threading = py.import("threading")?;
-    let current = threading.call_method0("get_ident")?;
-    let main = threading.call_method0("main_thread")?.getattr("ident")?;
-    if current.eq(main)? {
-        let _ = MAIN_THREAD.set(std::thread::current().id());
-    }
     m.add("__version__", enjo::VERSION)?;
     m.add_class::<Client>()?;
     m.add_class::<Conversation>()?;

@@ -1,98 +1,329 @@
 //! Core [`enjo::Event`]s → records of the Python logger `enjo` (through `enjo._logging.emit`).
 //!
-//! The Python layer checks `logging.getLogger("enjo").isEnabledFor(INFO)` on the caller's side
-//! (cheap, with the GIL already held) and passes the answer with each call; the request's future
-//! runs inside [`Logged`], which sets a thread-local flag (and the bot id) while it is polled.
-//! The observer, called synchronously from that poll, attaches to the interpreter only when the
-//! flag is set: with logging off, a call never takes the GIL for logging.
+//! Records, by kind (the Python level in brackets):
+//! - `attempt` (DEBUG): one per attempt, with its outcome, from `Event::AttemptEnded`: the HTTP
+//!   status (when a reply came), the time it took, the error kind (when it failed);
+//! - `retry` (INFO): an attempt failed and is sent again after a delay (`Event::Retry`);
+//! - `wait` (INFO): the client-side rate limiter makes the call wait (`Event::RateLimitWait`);
+//! - `failed` (INFO): the call failed for good (its error is raised to the caller, so INFO,
+//!   not WARNING: Python prints WARNING records to stderr when logging is not configured).
+//!
+//! Each names the request as `POST <path>`, the path part of the core's
+//! `Client::message_url(bot_id)` (base URL prefix included, bot id percent-encoded): never the
+//! host, never the token.
+//!
+//! The Python layer reads the `enjo` logger's threshold on the caller's side (cheap, with the
+//! GIL already held) and passes it with each call: 0 (off), INFO or DEBUG. The request's future
+//! runs inside [`Logged`], which makes the call's [`CallLog`] current (a thread-local) while it
+//! is polled; the observer, called synchronously from that poll, builds a [`Record`] only for
+//! the kinds the threshold lets through, so INFO-level logging never pays for DEBUG records,
+//! and with logging off a call never looks at an event.
+//!
+//! Where records go ([`Sink`]): a blocking call runs on the caller's own thread, so its records
+//! are emitted there and then (attaching to the interpreter, as the caller would). An async
+//! call runs on the core's I/O thread, which must never wait for the GIL: its records are
+//! queued on the call's event-loop queue (`bridge`) and emitted by the loop's thread, in order,
+//! before the call's future is settled.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 
+use crate::bridge::LogQueue;
+
+/// Python's `logging.DEBUG` and `logging.INFO`.
+pub const DEBUG: i64 = 10;
+pub const INFO: i64 = 20;
+
 thread_local! {
-    static ENABLED: Cell<bool> = const { Cell::new(false) };
-    static BOT_ID: RefCell<Option<Arc<str>>> = const { RefCell::new(None) };
+    static CURRENT: RefCell<Option<Arc<CallLog>>> = const { RefCell::new(None) };
 }
 
 static EMIT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-/// A future polled with logging on (for this call's bot).
-pub struct Logged<F> {
-    future: Pin<Box<F>>,
-    bot_id: Option<Arc<str>>,
+/// Where a call's records go.
+pub enum Sink {
+    /// Emitted on the thread that polls the call (blocking calls: the caller's thread).
+    Direct,
+    /// Queued for the event loop's thread (async calls).
+    Queue(LogQueue),
 }
 
-impl<F> Logged<F> {
-    /// `bot_id` is `None` when the caller's logger is off.
-    pub fn new(future: F, bot_id: Option<Arc<str>>) -> Logged<F> {
-        Logged {
-            future: Box::pin(future),
-            bot_id,
+/// One call's logging: its path, the lowest level wanted, and where records go.
+pub struct CallLog {
+    path: Arc<str>,
+    level: i64,
+    sink: Sink,
+    /// The last attempt that ended, for the final record.
+    attempts: AtomicU32,
+}
+
+impl CallLog {
+    /// `None` when `level` lets no record through (0: the logger is off).
+    pub fn new(level: i64, message_url: &str, sink: Sink) -> Option<Arc<CallLog>> {
+        (level > 0 && level <= INFO).then(|| {
+            Arc::new(CallLog {
+                path: Arc::from(path_of(message_url)),
+                level,
+                sink,
+                attempts: AtomicU32::new(0),
+            })
+        })
+    }
+
+    fn wants(&self, level: i64) -> bool {
+        level >= self.level
+    }
+
+    fn deliver(&self, kind: RecordKind) {
+        let record = Record {
+            path: Arc::clone(&self.path),
+            kind,
+        };
+        match &self.sink {
+            Sink::Direct => Python::attach(|py| emit(py, &record)),
+            Sink::Queue(queue) => queue.push(record),
         }
     }
 }
 
-impl<F: Future> Future for Logged<F> {
+/// The path (and query) of a URL: `https://h:1/api/v1/bots/x/message` → `/api/v1/bots/x/message`.
+fn path_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    url[after_scheme..]
+        .find('/')
+        .map_or("/", |i| &url[after_scheme + i..])
+}
+
+/// One log record, built without the GIL.
+pub struct Record {
+    path: Arc<str>,
+    kind: RecordKind,
+}
+
+enum RecordKind {
+    Attempt {
+        attempt: u32,
+        max_attempts: u32,
+        status: Option<u16>,
+        elapsed: Duration,
+        error: Option<&'static str>,
+    },
+    Retry {
+        attempt: u32,
+        delay: Duration,
+        reason: String,
+    },
+    Wait {
+        wait: Duration,
+    },
+    Failed {
+        attempts: u32,
+        status: Option<u16>,
+        class: &'static str,
+        error: &'static str,
+        message: String,
+    },
+}
+
+/// A future polled with its call's logging current.
+pub struct Logged<F> {
+    future: Pin<Box<F>>,
+    log: Option<Arc<CallLog>>,
+}
+
+impl<F> Logged<F> {
+    /// `log` is `None` when the caller's logger is off.
+    pub fn new(future: F, log: Option<Arc<CallLog>>) -> Logged<F> {
+        Logged {
+            future: Box::pin(future),
+            log,
+        }
+    }
+}
+
+impl<T, F: Future<Output = enjo::Result<T>>> Future for Logged<F> {
     type Output = F::Output;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let Some(bot) = self.bot_id.clone() else {
+        let Some(log) = self.log.clone() else {
             return self.future.as_mut().poll(cx);
         };
-        struct Restore(bool, Option<Arc<str>>);
+        struct Restore(Option<Arc<CallLog>>);
         impl Drop for Restore {
             fn drop(&mut self) {
-                ENABLED.with(|e| e.set(self.0));
-                let bot = self.1.take();
-                BOT_ID.with(|b| *b.borrow_mut() = bot);
+                let previous = self.0.take();
+                CURRENT.with(|c| *c.borrow_mut() = previous);
             }
         }
-        let _restore = Restore(
-            ENABLED.with(|e| e.replace(true)),
-            BOT_ID.with(|b| b.borrow_mut().replace(bot)),
-        );
-        self.future.as_mut().poll(cx)
+        let restore = Restore(CURRENT.with(|c| c.borrow_mut().replace(Arc::clone(&log))));
+        let polled = self.future.as_mut().poll(cx);
+        drop(restore);
+        if let Poll::Ready(Err(err)) = &polled
+            && log.wants(INFO)
+        {
+            log.deliver(RecordKind::Failed {
+                attempts: log.attempts.load(Ordering::Relaxed),
+                status: err.status(),
+                class: err.kind().class_name(),
+                error: err.kind().as_str(),
+                message: err.message().to_owned(),
+            });
+        }
+        polled
     }
 }
 
 /// The observer installed on every client.
 pub fn observe(event: &enjo::Event) {
-    if !ENABLED.with(Cell::get) {
+    // Cloned out, so that no borrow is held while a handler runs (it may send a request).
+    let Some(log) = CURRENT.with(|c| c.borrow().clone()) else {
         return;
-    }
-    let bot = BOT_ID.with(|b| b.borrow().clone());
-    let (kind, attempt, max_attempts, seconds, reason) = match event {
-        enjo::Event::Attempt {
+    };
+    let kind = match event {
+        enjo::Event::AttemptEnded {
             attempt,
             max_attempts,
-        } => ("attempt", *attempt, *max_attempts, None, None),
+            status,
+            elapsed,
+            error,
+        } => {
+            log.attempts.store(*attempt, Ordering::Relaxed);
+            if !log.wants(DEBUG) {
+                return;
+            }
+            RecordKind::Attempt {
+                attempt: *attempt,
+                max_attempts: *max_attempts,
+                status: *status,
+                elapsed: *elapsed,
+                error: error.map(enjo::ErrorKind::as_str),
+            }
+        }
         enjo::Event::Retry {
             attempt,
             delay,
             reason,
-        } => (
-            "retry",
-            *attempt,
-            0,
-            Some(delay.as_secs_f64()),
-            Some(reason.as_str()),
-        ),
-        enjo::Event::RateLimitWait { wait } => ("wait", 0, 0, Some(wait.as_secs_f64()), None),
+        } if log.wants(INFO) => RecordKind::Retry {
+            attempt: *attempt,
+            delay: *delay,
+            reason: reason.clone(),
+        },
+        enjo::Event::RateLimitWait { wait } if log.wants(INFO) => RecordKind::Wait { wait: *wait },
         _ => return,
     };
-    Python::attach(|py| {
-        let result = EMIT.import(py, "enjo._logging", "emit").and_then(|emit| {
-            emit.call1((kind, bot.as_deref(), attempt, max_attempts, seconds, reason))
+    log.deliver(kind);
+}
+
+/// Hands `record` to `enjo._logging.emit` (on a thread holding the GIL).
+pub fn emit(py: Python<'_>, record: &Record) {
+    let path = &*record.path;
+    let none = None::<&str>;
+    let result = EMIT
+        .import(py, "enjo._logging", "emit")
+        .and_then(|emit| match &record.kind {
+            RecordKind::Attempt {
+                attempt,
+                max_attempts,
+                status,
+                elapsed,
+                error,
+            } => emit.call1((
+                "attempt",
+                path,
+                *attempt,
+                *max_attempts,
+                *status,
+                elapsed.as_secs_f64(),
+                *error,
+                none,
+            )),
+            RecordKind::Retry {
+                attempt,
+                delay,
+                reason,
+            } => emit.call1((
+                "retry",
+                path,
+                *attempt,
+                0,
+                None::<u16>,
+                delay.as_secs_f64(),
+                none,
+                reason.as_str(),
+            )),
+            RecordKind::Wait { wait } => emit.call1((
+                "wait",
+                path,
+                0,
+                0,
+                None::<u16>,
+                wait.as_secs_f64(),
+                none,
+                none,
+            )),
+            RecordKind::Failed {
+                attempts,
+                status,
+                class,
+                error,
+                message,
+            } => emit.call1((
+                "failed",
+                path,
+                *attempts,
+                0,
+                *status,
+                None::<f64>,
+                *error,
+                format!("{class}: {message}"),
+            )),
         });
-        if let Err(err) = result {
-            // A failing handler must not fail the request; Python reports it as unraisable.
-            err.write_unraisable(py, None);
-        }
-    });
+    if let Err(err) = result {
+        // A failing handler must not fail the request; Python reports it as unraisable.
+        err.write_unraisable(py, None);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_keep_the_prefix_and_drop_the_origin() {
+        assert_eq!(
+            path_of("https://api.enjo.ai/v1/bots/a%20b/message"),
+            "/v1/bots/a%20b/message"
+        );
+        assert_eq!(
+            path_of("http://127.0.0.1:8080/api/v2/v1/bots/x/message"),
+            "/api/v2/v1/bots/x/message"
+        );
+        assert_eq!(
+            path_of("http://[::1]:9/p/v1/bots/x/message"),
+            "/p/v1/bots/x/message"
+        );
+        assert_eq!(path_of("https://h"), "/");
+    }
+
+    #[test]
+    fn levels_select_record_kinds() {
+        assert!(CallLog::new(0, "https://h/x", Sink::Direct).is_none());
+        assert!(CallLog::new(30, "https://h/x", Sink::Direct).is_none());
+        let Some(info) = CallLog::new(INFO, "https://h/x", Sink::Direct) else {
+            panic!("INFO lets records through");
+        };
+        assert!(info.wants(INFO) && !info.wants(DEBUG));
+        let Some(debug) = CallLog::new(DEBUG, "https://h/x", Sink::Direct) else {
+            panic!("DEBUG lets records through");
+        };
+        assert!(debug.wants(INFO) && debug.wants(DEBUG));
+    }
 }

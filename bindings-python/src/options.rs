@@ -1,38 +1,19 @@
 //! Python option values (seconds as floats, `rate_limit=True|False|[(n, seconds), ...]`,
 //! `retry_policy="safe"|"at_least_once"`) → the core's builder settings.
+//!
+//! The checks themselves are the core's (`enjo::validate`, `enjo::Quota::from_count`), shared by
+//! every binding; this module only spells Python's names and shapes. A value of the wrong
+//! *type* is a `TypeError` (as in the rest of Python); a value of the right type that is out of
+//! range is an `InvalidArgumentError` (a `ValueError`).
 
-use std::time::Duration;
-
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PySequence};
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PySequence, PyString};
 
 use crate::errors::invalid;
 
-/// Seconds → `Duration`; `allow_zero` for bounds such as the limiter's maximum wait.
-pub fn seconds(name: &str, secs: f64, allow_zero: bool) -> enjo::Result<Duration> {
-    let ok = secs.is_finite() && (secs > 0.0 || (allow_zero && secs == 0.0));
-    let duration = if ok {
-        Duration::try_from_secs_f64(secs).ok()
-    } else {
-        None
-    };
-    duration.ok_or_else(|| {
-        let bound = if allow_zero { "0 or more" } else { "above 0" };
-        invalid(format!(
-            "{name} must be a finite number of seconds, {bound} (got {secs})"
-        ))
-    })
-}
-
-/// A non-negative retry count.
-pub fn retries(name: &str, value: i64) -> enjo::Result<u32> {
-    u32::try_from(value).map_err(|_| {
-        invalid(format!(
-            "{name} must be an integer from 0 to {} (got {value})",
-            u32::MAX
-        ))
-    })
-}
+/// What `rate_limit=` accepts, for the messages.
+const SHAPE: &str = "rate_limit must be True, False or a list of (requests, window_seconds) pairs";
 
 /// `"safe"` or `"at_least_once"`.
 pub fn retry_policy(value: &str) -> enjo::Result<enjo::RetryPolicy> {
@@ -45,24 +26,41 @@ pub fn retry_policy(value: &str) -> enjo::Result<enjo::RetryPolicy> {
     }
 }
 
-/// One quota as Python gives it: `(requests, window_seconds)`.
-pub fn quota(requests: i64, window_secs: f64) -> enjo::Result<enjo::Quota> {
-    let requests = u32::try_from(requests)
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| {
-            invalid(format!(
-                "rate_limit quotas need a positive number of requests (got {requests})"
-            ))
-        })?;
-    let window = seconds("a rate_limit window", window_secs, false)?;
-    Ok(enjo::Quota::new(requests, window))
+/// The Python spelling of a retry policy (the inverse of [`retry_policy`]).
+pub fn retry_policy_name(policy: enjo::RetryPolicy) -> &'static str {
+    match policy {
+        enjo::RetryPolicy::AtLeastOnce => "at_least_once",
+        _ => "safe",
+    }
 }
 
-/// `True` (documented limits), `False` (off) or a sequence of `(requests, window_seconds)`.
+/// One quota from Python numbers: `requests` a whole number from 1, `window_secs` above 0.
+pub fn quota(requests: f64, window_secs: f64) -> enjo::Result<enjo::Quota> {
+    let window = enjo::validate::seconds("a rate_limit window", window_secs, false)?;
+    enjo::Quota::from_count(requests, window)
+}
+
+/// A number for a quota (`int` or `float`, not `bool`); `None` when it is not one.
+fn number(value: &Bound<'_, PyAny>) -> Option<f64> {
+    if value.is_instance_of::<PyBool>() {
+        return None;
+    }
+    // Only real numbers: `float("5")` works on a str, which must stay a type error.
+    let is_number = value.is_instance_of::<pyo3::types::PyInt>()
+        || value.is_instance_of::<pyo3::types::PyFloat>();
+    is_number.then(|| value.extract::<f64>().ok()).flatten()
+}
+
+fn is_text(value: &Bound<'_, PyAny>) -> bool {
+    value.is_instance_of::<PyString>()
+        || value.is_instance_of::<PyBytes>()
+        || value.is_instance_of::<PyByteArray>()
+}
+
+/// `True` (documented limits), `False` (off) or a sequence of `(requests, window_seconds)`
+/// pairs, each any 2-item sequence of numbers (`(5, 1.0)`, `[5, 1.0]`). The outer `Err` is a
+/// `TypeError` (wrong shape); the inner one an `InvalidArgumentError` (bad numbers).
 pub fn rate_limit(value: &Bound<'_, PyAny>) -> PyResult<Result<enjo::RateLimit, enjo::Error>> {
-    const SHAPE: &str =
-        "rate_limit must be True, False or a list of (requests, window_seconds) pairs";
     if let Ok(flag) = value.cast::<PyBool>() {
         return Ok(Ok(if flag.is_true() {
             enjo::RateLimit::Documented
@@ -70,17 +68,45 @@ pub fn rate_limit(value: &Bound<'_, PyAny>) -> PyResult<Result<enjo::RateLimit, 
             enjo::RateLimit::Off
         }));
     }
-    let Ok(items) = value.cast::<PySequence>() else {
-        return Ok(Err(invalid(SHAPE)));
+    let type_error = |what: String| PyTypeError::new_err(format!("{SHAPE} ({what})"));
+    let type_name = |v: &Bound<'_, PyAny>| {
+        v.get_type()
+            .name()
+            .map_or_else(|_| "?".to_owned(), |n| n.to_string())
     };
-    if value.is_instance_of::<pyo3::types::PyString>() {
-        return Ok(Err(invalid(SHAPE)));
+    if is_text(value) {
+        return Err(type_error(format!("got {}", type_name(value))));
     }
+    let Ok(items) = value.cast::<PySequence>() else {
+        return Err(type_error(format!("got {}", type_name(value))));
+    };
     let mut quotas = Vec::new();
     for item in items.try_iter()? {
         let item = item?;
-        let Ok((requests, window)) = item.extract::<(i64, f64)>() else {
-            return Ok(Err(invalid(SHAPE)));
+        let pair = if is_text(&item) {
+            None
+        } else {
+            item.cast::<PySequence>().ok()
+        };
+        let Some(pair) = pair else {
+            return Err(type_error(format!(
+                "got a {} in the list",
+                type_name(&item)
+            )));
+        };
+        let len = pair.len()?;
+        if len != 2 {
+            return Ok(Err(invalid(format!(
+                "{SHAPE}: each pair has 2 items (got {len})"
+            ))));
+        }
+        let (requests, window) = (pair.get_item(0)?, pair.get_item(1)?);
+        let (Some(requests), Some(window)) = (number(&requests), number(&window)) else {
+            return Err(type_error(format!(
+                "got a pair of {} and {}",
+                type_name(&requests),
+                type_name(&window)
+            )));
         };
         match quota(requests, window) {
             Ok(q) => quotas.push(q),
@@ -106,10 +132,10 @@ pub fn send_options(
         out = out.conversation_id(id);
     }
     if let Some(secs) = timeout {
-        out = out.timeout(seconds("timeout", secs, false)?);
+        out = out.timeout(enjo::validate::seconds("timeout", secs, false)?);
     }
     if let Some(n) = max_retries {
-        out = out.max_retries(retries("max_retries", n)?);
+        out = out.max_retries(enjo::validate::count_int("max_retries", n)?);
     }
     Ok(out)
 }
@@ -117,32 +143,13 @@ pub fn send_options(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
-    fn seconds_become_durations_and_bad_values_are_invalid_arguments() {
-        assert_eq!(
-            seconds("timeout", 1.5, false).ok(),
-            Some(Duration::from_millis(1500))
-        );
-        assert_eq!(seconds("wait", 0.0, true).ok(), Some(Duration::ZERO));
-        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, f64::MAX] {
-            let Err(err) = seconds("timeout", bad, false) else {
-                panic!("{bad} was accepted");
-            };
-            assert_eq!(err.kind(), enjo::ErrorKind::InvalidArgument);
-            assert!(err.message().starts_with("timeout must be"), "{err}");
+    fn policies_round_trip_in_python_spelling() -> enjo::Result<()> {
+        for name in ["safe", "at_least_once"] {
+            assert_eq!(retry_policy_name(retry_policy(name)?), name);
         }
-    }
-
-    #[test]
-    fn retries_and_policies() -> enjo::Result<()> {
-        assert_eq!(retries("max_retries", 0)?, 0);
-        assert!(retries("max_retries", -1).is_err());
-        assert!(retries("max_retries", 1 << 40).is_err());
-        assert_eq!(
-            retry_policy("at_least_once")?,
-            enjo::RetryPolicy::AtLeastOnce
-        );
         assert!(retry_policy("atLeastOnce").is_err());
         Ok(())
     }
@@ -150,12 +157,38 @@ mod tests {
     #[test]
     fn quotas_need_requests_and_a_window() -> enjo::Result<()> {
         assert_eq!(
-            quota(5, 0.2)?,
+            quota(5.0, 0.2)?,
             enjo::Quota::new(5, Duration::from_millis(200))
         );
-        assert!(quota(0, 1.0).is_err());
-        assert!(quota(-3, 1.0).is_err());
-        assert!(quota(5, 0.0).is_err());
+        for (n, w) in [
+            (0.0, 1.0),
+            (-3.0, 1.0),
+            (2.5, 1.0),
+            (5.0, 0.0),
+            (5.0, f64::NAN),
+        ] {
+            let Err(err) = quota(n, w) else {
+                panic!("({n}, {w}) was accepted");
+            };
+            assert_eq!(err.kind(), enjo::ErrorKind::InvalidArgument);
+        }
+        let Err(err) = quota(5.0, -1.0) else {
+            panic!("a negative window was accepted");
+        };
+        assert!(err.message().starts_with("a rate_limit window"), "{err}");
         Ok(())
+    }
+
+    #[test]
+    fn per_call_options_name_the_python_keywords() {
+        let Err(err) = send_options(None, Some(0.0), None) else {
+            panic!("timeout=0 was accepted");
+        };
+        assert!(err.message().starts_with("timeout must be"), "{err}");
+        let Err(err) = send_options(None, None, Some(-1)) else {
+            panic!("max_retries=-1 was accepted");
+        };
+        assert!(err.message().starts_with("max_retries must be"), "{err}");
+        assert!(send_options(Some("c".into()), Some(1.5), Some(0)).is_ok());
     }
 }

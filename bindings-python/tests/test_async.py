@@ -4,7 +4,9 @@ cancellation that aborts the request."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
+import weakref
 from typing import Any, Awaitable, Callable, List, TypeVar
 
 import pytest
@@ -92,6 +94,26 @@ def test_async_with_and_close(mock: Mock) -> None:
             await c.send_message("echo-bot", "out")
         with pytest.raises(enjo.InvalidArgumentError, match="closed"):
             await conv.send("out")
+
+    run(main())
+
+
+def test_close_lets_running_requests_finish(mock: Mock, unique: Any) -> None:
+    text = unique()
+
+    async def main() -> None:
+        c = enjo.AsyncEnjo(token=TOKEN, base_url=mock.url, rate_limit=False)
+        conv = c.conversation("echo-bot")
+        native = weakref.ref(c._native)
+        mock.fault("echo-bot", "delay=300", times=1)
+        task = asyncio.ensure_future(conv.send(text))
+        await wait_until(lambda: len(mock.requests_with(text)) == 1, "request arrived")
+        await c.close()
+        gc.collect()
+        assert native() is None  # released by the client, though its request still runs
+        assert (await task).answers == text
+        with pytest.raises(enjo.InvalidArgumentError, match="closed"):
+            await conv.send("after close")
 
     run(main())
 
@@ -195,3 +217,19 @@ def test_a_loop_without_add_reader(aclient: enjo.AsyncEnjo, unique: Any) -> None
         assert [r.answers for r in loop.run_until_complete(main())] == texts
     finally:
         loop.close()
+
+
+def test_a_loop_without_add_reader_is_not_kept_alive(aclient: enjo.AsyncEnjo) -> None:
+    class NoReaderLoop(asyncio.SelectorEventLoop):
+        def add_reader(self, *args: Any) -> None:  # type: ignore[override]
+            raise NotImplementedError
+
+    loop = NoReaderLoop()
+    assert loop.run_until_complete(aclient.send_message("echo-bot", "once")).answers == "once"
+    loop.close()
+    ref = weakref.ref(loop)
+    del loop
+    gc.collect()
+    # Its completion queue (still in enjo's per-loop table until the loop goes) held it only
+    # weakly, and no cycle through Rust hides it from the collector.
+    assert ref() is None

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
+import pickle
 import subprocess
 import sys
-from typing import Any
+import threading
+import weakref
+from typing import Any, List
 
 import pytest
 
@@ -25,7 +29,6 @@ def test_echo_reply_has_attributes_raw_and_to_dict(client: enjo.Enjo, unique: An
     assert reply.request_id and reply.request_id.startswith("req_")
     assert reply.raw["success"] is True
     assert reply.raw["data"]["answers"] == text
-    assert reply.raw is reply.raw  # built once
     d = reply.to_dict()
     assert d == {
         "answers": text,
@@ -193,9 +196,12 @@ def test_missing_token_is_an_invalid_argument(mock: Mock, monkeypatch: Any) -> N
         {"rate_limit": [(0, 1.0)]},
         {"rate_limit": [(5, 0)]},
         {"rate_limit": []},
-        {"rate_limit": "20/60s"},
-        {"rate_limit": [("a", 1.0)]},
+        {"rate_limit": [(5, 1.0, 3)]},
+        {"rate_limit": [[5]]},
+        {"rate_limit": [(2.5, 1.0)]},
+        {"rate_limit": [(5, float("inf"))]},
         {"rate_limit_max_wait": -1},
+        {"timeout": 10.0**12},  # over a year
         {"base_url": "ftp://example.com"},
         {"base_url": "http://example.com"},  # plain http only to loopback
         {"token": ""},
@@ -207,6 +213,38 @@ def test_bad_options_are_invalid_arguments(mock: Mock, options: Any) -> None:
         enjo.Enjo(**kwargs)
     with pytest.raises(enjo.InvalidArgumentError):
         enjo.AsyncEnjo(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"timeout": "3"},
+        {"max_retries": 1.5},
+        {"retry_policy": 1},
+        {"rate_limit": "20/60s"},
+        {"rate_limit": 20},
+        {"rate_limit": [("a", 1.0)]},
+        {"rate_limit": [(5, "1s")]},
+        {"rate_limit": ["51"]},
+        {"rate_limit": [(True, 1.0)]},
+        {"token": 42},
+    ],
+)
+def test_options_of_the_wrong_type_are_type_errors(mock: Mock, options: Any) -> None:
+    kwargs = {"token": TOKEN, "base_url": mock.url, **options}
+    for cls in (enjo.Enjo, enjo.AsyncEnjo):
+        with pytest.raises(TypeError) as info:
+            cls(**kwargs)
+        assert not isinstance(info.value, enjo.EnjoError)
+
+
+def test_rate_limit_pairs_may_be_any_two_item_sequences(own_mock: Mock, unique: Any) -> None:
+    for quotas in ([[5, 1.0]], [(5, 1)], ((100, 1.0), [1000, 60.0]), [[5.0, 0.5]]):
+        c = enjo.Enjo(token=TOKEN, base_url=own_mock.url, rate_limit=quotas)  # type: ignore[arg-type]
+        text = unique()
+        assert c.send_message("echo-bot", text).answers == text
+    c = enjo.Enjo(token=TOKEN, base_url=own_mock.url, rate_limit=[[5, 1.0], [100, 60]])
+    assert "rate_limit=[(5, 1.0), (100, 60.0)]" in repr(c)
 
 
 def test_options_are_keyword_only(mock: Mock) -> None:
@@ -257,6 +295,83 @@ def test_bot_id_is_one_path_segment(client: enjo.Enjo, mock: Mock) -> None:
     assert any(r["bot_id"] == "../../_mock/reset" for r in mock.requests())
 
 
+def test_close_releases_the_native_client(mock: Mock, unique: Any) -> None:
+    c = enjo.Enjo(token=TOKEN, base_url=mock.url, rate_limit=False)
+    other = enjo.Enjo(token=TOKEN, base_url=mock.url, rate_limit=False)
+    conv = c.conversation("echo-bot")
+    first = conv.send(unique())
+    native, native_conv = weakref.ref(c._native), weakref.ref(conv._native)
+    c.close()
+    gc.collect()
+    # Nothing holds the native client (its connection pool) or the conversation any more.
+    assert native() is None and native_conv() is None
+    assert conv.bot_id == "echo-bot" and conv.conversation_id == first.conversation_id
+    with pytest.raises(enjo.InvalidArgumentError, match="closed"):
+        conv.send("after close")
+    with pytest.raises(enjo.InvalidArgumentError, match="closed"):
+        c.conversation("echo-bot")
+    # Another client of the same server is not affected.
+    text = unique()
+    assert other.send_message("echo-bot", text).answers == text
+
+
+def test_close_lets_a_running_call_finish(mock: Mock, unique: Any) -> None:
+    c = enjo.Enjo(token=TOKEN, base_url=mock.url, rate_limit=False)
+    text = unique()
+    mock.fault("echo-bot", "delay=300", times=1)
+    got: List[Any] = []
+    worker = threading.Thread(target=lambda: got.append(c.send_message("echo-bot", text)))
+    worker.start()
+    for _ in range(500):
+        if mock.requests_with(text):
+            break
+        threading.Event().wait(0.02)
+    assert mock.requests_with(text), "the request never arrived"
+    c.close()
+    worker.join()
+    assert [r.answers for r in got] == [text]
+
+
+def test_replies_pickle(client: enjo.Enjo, unique: Any) -> None:
+    reply = client.send_message("faq-bot", "pricing? how much does it cost?")
+    assert reply.sources
+    ticketed = client.conversation("jira-bot")
+    ticketed.send(unique("the build is broken"))
+    with_ticket = ticketed.send(unique("please open a ticket"))
+    assert with_ticket.ticket is not None
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        for original in (reply, with_ticket):
+            back = pickle.loads(pickle.dumps(original, protocol=protocol))
+            assert type(back) is enjo.MessageResponse and back == original
+            assert back.to_dict() == original.to_dict()
+            assert back.raw == original.raw and back.request_id == original.request_id
+            assert repr(back) == repr(original)
+        source = reply.sources[0]
+        back_source = pickle.loads(pickle.dumps(source, protocol=protocol))
+        assert type(back_source) is enjo.Source and back_source == source
+        assert back_source.to_dict() == source.to_dict()
+        ticket = with_ticket.ticket
+        back_ticket = pickle.loads(pickle.dumps(ticket, protocol=protocol))
+        assert type(back_ticket) is enjo.Ticket and back_ticket == ticket
+        assert back_ticket.to_dict() == ticket.to_dict()
+
+
+def test_raw_is_a_fresh_copy_that_cannot_drift(client: enjo.Enjo) -> None:
+    reply = client.send_message("jira-bot", "the printer is down, please open a ticket")
+    assert reply.ticket is not None
+    raw = reply.raw
+    raw["success"] = "changed"
+    raw["data"].clear()
+    assert reply.raw["success"] is True and reply.raw["data"]
+    assert reply.to_dict()["raw"] == reply.raw
+    reply.sources.append(None)  # type: ignore[arg-type]
+    assert None not in reply.sources
+    ticket_raw = reply.ticket.raw
+    ticket_raw.clear()
+    assert reply.ticket.raw and reply.ticket.to_dict()["raw"] == reply.ticket.raw
+    assert pickle.loads(pickle.dumps(reply)).raw == reply.raw
+
+
 def test_close_and_context_manager(mock: Mock) -> None:
     with enjo.Enjo(token=TOKEN, base_url=mock.url, rate_limit=False) as c:
         conv = c.conversation("echo-bot")
@@ -276,12 +391,34 @@ def test_repr_never_shows_the_token(mock: Mock) -> None:
     c = enjo.Enjo(token=secret, base_url=mock.url, rate_limit=False)
     assert secret not in repr(c) and secret not in str(c)
     assert repr(c).startswith(f"Enjo(base_url='{mock.url}'")
+    assert secret not in c._native.describe()
     with pytest.raises(enjo.AuthenticationError) as info:
         c.send_message("echo-bot", "x")
     err = info.value
     for text in (str(err), repr(err), err.message, err.body or "", str(err.args)):
         assert secret not in text
     assert all(secret not in json.dumps(r) for r in mock.requests())
+
+
+def test_repr_shows_the_real_settings(mock: Mock, monkeypatch: Any) -> None:
+    secret = "sk-repr-secret-5678"
+    c = enjo.AsyncEnjo(token=secret, base_url=mock.url + "/", timeout=5, connect_timeout=1.5,
+                       max_retries=0, retry_policy="at_least_once", rate_limit=[[5, 1]])
+    assert repr(c) == (
+        f"AsyncEnjo(base_url='{mock.url}', timeout=5.0, connect_timeout=1.5, max_retries=0, "
+        "retry_policy='at_least_once', rate_limit=[(5, 1.0)])"
+    )
+    monkeypatch.setenv("ENJO_API_TOKEN", secret)
+    monkeypatch.setenv("ENJO_BASE_URL", mock.url)
+    d = enjo.Enjo(rate_limit=False)
+    # The core's defaults, whatever they are, as the native client was built with them.
+    assert repr(d) == (
+        f"Enjo(base_url='{mock.url}', timeout=60.0, connect_timeout=10.0, max_retries=2, "
+        "retry_policy='safe', rate_limit=False)"
+    )
+    assert "timeout: 60s" in d._native.describe() and "max_retries: 2" in d._native.describe()
+    for client in (c, d):
+        assert secret not in repr(client) and secret not in client._native.describe()
 
 
 def test_version() -> None:

@@ -6,6 +6,8 @@ import asyncio
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from typing import Any, Callable, Dict, List
@@ -111,6 +113,47 @@ def test_ctrl_c_interrupts_a_blocking_call(client: enjo.Enjo, mock: Mock, unique
     # The call was abandoned while the server still held it, and the client goes on.
     assert mock.requests_with(text)[0]["status"] == 0
     assert client.send_message("echo-bot", "after").answers == "after"
+
+
+_IMPORTED_IN_A_THREAD = """
+import os, signal, sys, threading, time, urllib.request, json
+base, text = sys.argv[1], sys.argv[2]
+# The first import of enjo (and of its native module) happens on another thread.
+importer = threading.Thread(target=lambda: __import__("enjo"))
+importer.start()
+importer.join()
+import enjo
+
+def arrived():
+    with urllib.request.urlopen(base + "/_mock/requests", timeout=10) as r:
+        return any(x.get("text") == text for x in json.load(r))
+
+def interrupt():
+    for _ in range(500):
+        if arrived():
+            break
+        time.sleep(0.02)
+    os.kill(os.getpid(), signal.SIGINT)
+
+threading.Thread(target=interrupt, daemon=True).start()
+client = enjo.Enjo(token="enjo-mock-token", base_url=base, rate_limit=False)
+try:
+    client.send_message("echo-bot", text)
+    print("not interrupted")
+except KeyboardInterrupt:
+    print("interrupted")
+"""
+
+
+def test_ctrl_c_works_when_enjo_was_first_imported_on_another_thread(mock: Mock,
+                                                                     unique: Any) -> None:
+    text = unique()
+    mock.fault("echo-bot", "delay=30000", times=1)
+    out = subprocess.run([sys.executable, "-c", _IMPORTED_IN_A_THREAD, mock.url, text],
+                         capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "interrupted", (out.stdout, out.stderr)
+    # Abandoned while the server still held it.
+    assert mock.requests_with(text)[0]["status"] == 0
 
 
 # --- fork -------------------------------------------------------------------------------------

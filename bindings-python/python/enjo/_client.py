@@ -10,40 +10,56 @@ from __future__ import annotations
 import asyncio
 import os
 import platform
+import threading
 import weakref
 from types import TracebackType
-from typing import Any, Optional, Sequence, Tuple, Type, Union
+from typing import Any, Optional, Sequence, Tuple, Type, TypeVar, Union
 
 from . import _enjo
 from ._enjo import Completions, MessageResponse
 from ._exceptions import InvalidArgumentError
-from ._logging import enabled as _log_enabled
+from ._logging import level as _log_level
 
 __all__ = ["Enjo", "AsyncEnjo", "Conversation", "AsyncConversation", "RateLimit"]
 
 #: ``True`` (Enjo's documented limits, the default), ``False`` (off), or your own quotas as
-#: ``(requests, window_seconds)`` pairs, all enforced at once.
-RateLimit = Union[bool, Sequence[Tuple[int, float]]]
+#: ``(requests, window_seconds)`` pairs (tuples, lists: any 2-item sequence of numbers), all
+#: enforced at once.
+RateLimit = Union[bool, Sequence[Sequence[float]]]
 
 _PYTHON = f"python/{platform.python_version()}"
+
+_C = TypeVar("_C", bound="_ConversationBase")
 
 
 def _user_agent(suffix: Optional[str]) -> str:
     return f"{_PYTHON} {suffix}" if suffix else _PYTHON
 
 
+def _raise_closed(*_args: Any, **_kwargs: Any) -> Any:
+    # A ValueError, as Python's own "I/O operation on closed file" is.
+    raise InvalidArgumentError("this enjo client is closed; create a new one")
+
+
 class _Closed:
-    """Stands in for the native client once ``close()`` was called."""
+    """Stands in for the native client once ``close()`` was called (the native client, and
+    with it the connection pool, is then released)."""
 
-    base_url = ""
-
-    def _closed(self, *_args: Any, **_kwargs: Any) -> Any:
-        raise InvalidArgumentError("this enjo client is closed; create a new one")
-
-    send = start = conversation = _closed
+    send = start = conversation = staticmethod(_raise_closed)
 
 
 _CLOSED = _Closed()
+
+
+class _ClosedConversation:
+    """Stands in for a native conversation once its client was closed: its state stays
+    readable, sending raises."""
+
+    send = start = staticmethod(_raise_closed)
+
+    def __init__(self, bot_id: str, conversation_id: Optional[str]) -> None:
+        self.bot_id = bot_id
+        self.conversation_id = conversation_id
 
 
 def _native_client(
@@ -58,7 +74,10 @@ def _native_client(
     user_agent: Optional[str],
 ) -> Any:
     if not isinstance(retry_policy, str):
-        raise InvalidArgumentError('retry_policy must be "safe" or "at_least_once"')
+        raise TypeError(
+            'retry_policy must be "safe" or "at_least_once" '
+            f"(got a {type(retry_policy).__name__})"
+        )
     return _enjo.Client(
         token=token,
         base_url=base_url,
@@ -73,6 +92,15 @@ def _native_client(
 
 
 class _Base:
+    """What both clients share: options, the native client, ``close()``, ``repr``.
+
+    Options are checked when the client is built: a value of the wrong type (``timeout="3"``,
+    ``rate_limit="20/60s"``) raises ``TypeError``; a value of the right type that is not
+    acceptable (``timeout=0``, ``max_retries=-1``, ``retry_policy="sometimes"``, an empty
+    quota list, a base URL that is not https (or http to loopback), no token) raises
+    :class:`InvalidArgumentError` (also a ``ValueError``).
+    """
+
     _native: Any
 
     def __init__(
@@ -100,11 +128,15 @@ class _Base:
             user_agent,
         )
         self._base_url: str = self._native.base_url
-        self._settings = (
-            f"timeout={60.0 if timeout is None else timeout!r}, "
-            f"max_retries={2 if max_retries is None else max_retries!r}, "
-            f"retry_policy={retry_policy!r}, rate_limit={rate_limit!r}"
+        # The settings as the native client was built with them (the core's defaults for what
+        # was not given), never the token.
+        settings = self._native.settings
+        self._settings = ", ".join(
+            f"{name}={settings[name]!r}"
+            for name in ("timeout", "connect_timeout", "max_retries", "retry_policy", "rate_limit")
         )
+        self._conversations: "weakref.WeakSet[_ConversationBase]" = weakref.WeakSet()
+        self._lock = threading.Lock()
 
     @property
     def base_url(self) -> str:
@@ -117,8 +149,22 @@ class _Base:
         return self._native is _CLOSED
 
     def _close(self) -> None:
-        # Connections go when the last request using them ends; later calls raise.
-        self._native = _CLOSED
+        # Drops every reference to the native client (this object's and its conversations'),
+        # which releases it and its connection pool once requests already running end. Later
+        # calls raise.
+        with self._lock:
+            self._native = _CLOSED
+            conversations = list(self._conversations)
+        for conversation in conversations:
+            conversation._detach()
+
+    def _track(self, conversation: _C) -> _C:
+        with self._lock:
+            self._conversations.add(conversation)
+            closed = self.closed  # closed meanwhile, by another thread
+        if closed:
+            conversation._detach()
+        return conversation
 
     def __repr__(self) -> str:
         state = ", closed" if self.closed else ""
@@ -156,16 +202,18 @@ class Enjo(_Base):
         this call.
         """
         return self._native.send(  # type: ignore[no-any-return]
-            bot_id, text, conversation_id, timeout, max_retries, _log_enabled()
+            bot_id, text, conversation_id, timeout, max_retries, _log_level()
         )
 
     def conversation(self, bot_id: str, *, conversation_id: Optional[str] = None) -> Conversation:
         """A conversation with ``bot_id``: each ``send`` continues it (pass
         ``conversation_id`` to resume an earlier one)."""
-        return Conversation(self, self._native.conversation(bot_id, conversation_id))
+        return self._track(Conversation(self, self._native.conversation(bot_id, conversation_id)))
 
     def close(self) -> None:
-        """Closes the client: later calls raise ``InvalidArgumentError``. Idempotent."""
+        """Closes the client and releases its connections (once requests already running
+        end); later calls, on it or its conversations, raise ``InvalidArgumentError``.
+        Idempotent."""
         self._close()
 
     def __enter__(self) -> Enjo:
@@ -197,9 +245,11 @@ class _ConversationBase:
         """The conversation id, once a reply has given one (or when resumed)."""
         return self._native.conversation_id  # type: ignore[no-any-return]
 
-    def _check_open(self) -> None:
-        if self._client.closed:
-            _CLOSED.send()
+    def _detach(self) -> None:
+        # The client was closed: let go of the native conversation (and its client).
+        native = self._native
+        if not isinstance(native, _ClosedConversation):
+            self._native = _ClosedConversation(native.bot_id, native.conversation_id)
 
     def __repr__(self) -> str:
         return (
@@ -216,9 +266,8 @@ class Conversation(_ConversationBase):
         self, text: str, *, timeout: Optional[float] = None, max_retries: Optional[int] = None
     ) -> MessageResponse:
         """Sends ``text`` in this conversation and returns the reply."""
-        self._check_open()
         return self._native.send(  # type: ignore[no-any-return]
-            text, timeout, max_retries, _log_enabled()
+            text, timeout, max_retries, _log_level()
         )
 
 
@@ -240,8 +289,9 @@ def _make_queue(loop: asyncio.AbstractEventLoop) -> Completions:
     try:
         loop.add_reader(completions.fileno(), completions.drain)
     except (NotImplementedError, AttributeError):  # e.g. Windows' proactor loop
-        completions = Completions(loop.call_soon_threadsafe)
-        completions.set_drain(completions.drain)
+        # Woken through loop.call_soon_threadsafe; a weak reference, so that the queue (the
+        # value of `_queues`, keyed weakly by the loop) never keeps its loop alive.
+        completions = Completions(weakref.ref(loop))
     return completions
 
 
@@ -301,17 +351,21 @@ class AsyncEnjo(_Base):
         """Sends ``text`` to the bot ``bot_id`` and returns its reply (see
         :meth:`Enjo.send_message`)."""
         return await _await(
-            self._native.start, bot_id, text, conversation_id, timeout, max_retries, _log_enabled()
+            self._native.start, bot_id, text, conversation_id, timeout, max_retries, _log_level()
         )
 
     def conversation(
         self, bot_id: str, *, conversation_id: Optional[str] = None
     ) -> AsyncConversation:
         """A conversation with ``bot_id``; ``await conversation.send(text)`` continues it."""
-        return AsyncConversation(self, self._native.conversation(bot_id, conversation_id))
+        return self._track(
+            AsyncConversation(self, self._native.conversation(bot_id, conversation_id))
+        )
 
     async def close(self) -> None:
-        """Closes the client: later calls raise ``InvalidArgumentError``. Idempotent."""
+        """Closes the client and releases its connections (once requests already running
+        end); later calls, on it or its conversations, raise ``InvalidArgumentError``.
+        Idempotent."""
         self._close()
 
     async def __aenter__(self) -> AsyncEnjo:
@@ -333,5 +387,4 @@ class AsyncConversation(_ConversationBase):
         self, text: str, *, timeout: Optional[float] = None, max_retries: Optional[int] = None
     ) -> MessageResponse:
         """Sends ``text`` in this conversation and returns the reply."""
-        self._check_open()
-        return await _await(self._native.start, text, timeout, max_retries, _log_enabled())
+        return await _await(self._native.start, text, timeout, max_retries, _log_level())

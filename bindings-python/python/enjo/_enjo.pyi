@@ -1,5 +1,7 @@
 # Type stubs of the native module (src/lib.rs). The public classes are re-exported by `enjo`.
-from typing import Any, Callable, Dict, List, Optional, final
+# Replies are immutable: `raw`, `sources` and `to_dict()` give new objects on each access, and
+# they pickle (a multiprocessing worker can return them).
+from typing import Any, Callable, Dict, List, Optional, Tuple, final
 
 __version__: str
 
@@ -21,6 +23,7 @@ class Source:
         """Link to the source."""
     def to_dict(self) -> Dict[str, Any]:
         """``{"type", "name", "score", "url"}``."""
+    def __reduce__(self) -> Tuple[Any, ...]: ...
 
 @final
 class Ticket:
@@ -48,8 +51,9 @@ class Ticket:
         """Salesforce ``CaseNumber``, ServiceNow ``number``, Jira ``key``."""
     @property
     def raw(self) -> Dict[str, Any]:
-        """The ticket exactly as the server sent it."""
+        """The ticket exactly as the server sent it (a new dict on each access)."""
     def to_dict(self) -> Dict[str, Any]: ...
+    def __reduce__(self) -> Tuple[Any, ...]: ...
 
 @final
 class MessageResponse:
@@ -60,7 +64,7 @@ class MessageResponse:
         """The bot's answer."""
     @property
     def sources(self) -> List[Source]:
-        """The sources the bot used (empty when none)."""
+        """The sources the bot used (a new list on each access; empty when none)."""
     @property
     def conversation_id(self) -> Optional[str]:
         """Pass it back to continue the conversation."""
@@ -72,9 +76,10 @@ class MessageResponse:
         """The server's request id (``x-request-id``)."""
     @property
     def raw(self) -> Dict[str, Any]:
-        """The whole response body, unknown fields included."""
+        """The whole response body, unknown fields included (a new dict on each access)."""
     def to_dict(self) -> Dict[str, Any]:
         """Every field as plain dicts and lists (``raw`` included)."""
+    def __reduce__(self) -> Tuple[Any, ...]: ...
 
 @final
 class Task:
@@ -82,9 +87,8 @@ class Task:
 
 @final
 class Completions:
-    def __init__(self, call_soon_threadsafe: Optional[Callable[..., Any]] = None) -> None: ...
+    def __init__(self, loop_ref: Optional[Callable[[], Any]] = None) -> None: ...
     def fileno(self) -> int: ...
-    def set_drain(self, drain: Callable[[], None]) -> None: ...
     def drain(self) -> None: ...
 
 @final
@@ -98,7 +102,7 @@ class Conversation:
         text: str,
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
-        log: bool = False,
+        log: int = 0,
     ) -> MessageResponse: ...
     def start(
         self,
@@ -107,7 +111,7 @@ class Conversation:
         text: str,
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
-        log: bool = False,
+        log: int = 0,
     ) -> Task: ...
 
 @final
@@ -127,6 +131,8 @@ class Client:
     ) -> None: ...
     @property
     def base_url(self) -> str: ...
+    @property
+    def settings(self) -> Dict[str, Any]: ...
     def describe(self) -> str: ...
     def send(
         self,
@@ -135,7 +141,7 @@ class Client:
         conversation_id: Optional[str] = None,
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
-        log: bool = False,
+        log: int = 0,
     ) -> MessageResponse: ...
     def start(
         self,
@@ -146,7 +152,7 @@ class Client:
         conversation_id: Optional[str] = None,
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
-        log: bool = False,
+        log: int = 0,
     ) -> Task: ...
     def conversation(self, bot_id: str, conversation_id: Optional[str] = None) -> Conversation: ...
 

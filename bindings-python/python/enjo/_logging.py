@@ -1,5 +1,8 @@
-"""Records of the ``enjo`` logger: one per attempt (DEBUG), per retry and per rate-limit
-wait (INFO). The token is never part of them.
+"""Records of the ``enjo`` logger: one per attempt with its outcome (DEBUG), one per retry and
+per rate-limit wait (INFO), and one when a call fails for good (INFO: the error is raised to the
+caller anyway; WARNING would reach stderr wherever logging is not configured). Each names the
+request by its path (``POST /v1/bots/<bot>/message``, after any base URL prefix), never the
+host or the token.
 
 ``ENJO_LOG=debug`` (or ``info``) in the environment turns them on without code: the ``enjo``
 logger gets that level and a handler writing to stderr.
@@ -31,35 +34,68 @@ def setup_from_env() -> None:
         logger.addHandler(handler)
 
 
-def enabled() -> bool:
-    """Whether a call should report its events (checked on the caller's thread, per call)."""
-    return logger.isEnabledFor(logging.INFO)
+def level() -> int:
+    """The lowest level of record a call should report (checked on the caller's thread, per
+    call): ``logging.DEBUG``, ``logging.INFO``, or 0 when the ``enjo`` logger is off. The native
+    side builds only the records this lets through."""
+    if logger.isEnabledFor(logging.DEBUG):
+        return logging.DEBUG
+    if logger.isEnabledFor(logging.INFO):
+        return logging.INFO
+    return 0
 
 
 def emit(
     kind: str,
-    bot_id: Optional[str],
+    path: str,
     attempt: int,
     max_attempts: int,
+    status: Optional[int],
     seconds: Optional[float],
-    reason: Optional[str],
+    error: Optional[str],
+    detail: Optional[str],
 ) -> None:
-    """Called by the native module for each core event of a call made with logging on."""
+    """Called by the native module for each record of a call made with logging on: on the
+    caller's thread for blocking calls, on the event loop's thread for async ones.
+
+    Every record carries ``enjo_event`` (``attempt``, ``retry``, ``wait`` or ``failed``),
+    ``enjo_path``, ``enjo_attempt``, ``enjo_status``, ``enjo_seconds`` and ``enjo_error`` (the
+    error kind) as attributes, for filters and structured handlers.
+    """
+    extra = {
+        "enjo_event": kind,
+        "enjo_path": path,
+        "enjo_attempt": attempt,
+        "enjo_status": status,
+        "enjo_seconds": seconds,
+        "enjo_error": error,
+    }
     if kind == "attempt":
-        logger.debug(
-            "POST /v1/bots/%s/message: attempt %d of %d", bot_id, attempt, max_attempts
-        )
+        outcome = "no reply" if status is None else f"HTTP {status}"
+        ms = (seconds or 0.0) * 1000.0
+        if error is None:
+            logger.debug(
+                "POST %s: attempt %d of %d: %s in %.1f ms",
+                path, attempt, max_attempts, outcome, ms, extra=extra,
+            )
+        else:
+            logger.debug(
+                "POST %s: attempt %d of %d: %s (%s) after %.1f ms",
+                path, attempt, max_attempts, outcome, error, ms, extra=extra,
+            )
     elif kind == "retry":
         logger.info(
-            "POST /v1/bots/%s/message: attempt %d failed (%s); retrying in %.3fs",
-            bot_id,
-            attempt,
-            reason,
-            seconds or 0.0,
+            "POST %s: attempt %d failed (%s); retrying in %.3fs",
+            path, attempt, detail, seconds or 0.0, extra=extra,
         )
     elif kind == "wait":
         logger.info(
-            "POST /v1/bots/%s/message: client-side rate limit, waiting %.3fs",
-            bot_id,
-            seconds or 0.0,
+            "POST %s: client-side rate limit, waiting %.3fs", path, seconds or 0.0, extra=extra
+        )
+    elif kind == "failed" and attempt == 0:
+        logger.info("POST %s: failed before sending: %s", path, detail, extra=extra)
+    elif kind == "failed":
+        logger.info(
+            "POST %s: failed after %d attempt%s: %s",
+            path, attempt, "" if attempt == 1 else "s", detail, extra=extra,
         )

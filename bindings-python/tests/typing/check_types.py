@@ -56,6 +56,10 @@ def sync_usage() -> None:
     print(base, closed)
     enjo.Enjo(rate_limit=False)
     enjo.Enjo(rate_limit=True)
+    enjo.Enjo(rate_limit=[[5, 1.0], [100, 60]])  # any 2-item sequences of numbers
+    copied: enjo.MessageResponse = pickle.loads(pickle.dumps(reply))
+    print(copied)
+    enjo.Enjo(rate_limit="20/60s")  # type: ignore[arg-type]
     enjo.Enjo("token")  # type: ignore[call-arg]
     client.send_message("bot", "hi", "conversation")  # type: ignore[call-arg]
     client.send_message("bot", 3)  # type: ignore[arg-type]
