@@ -90,41 +90,10 @@ where
     }
 }
 
-/// How `rate_limit=` was given, for `settings`.
-enum RateLimitSetting {
-    Documented,
-    Off,
-    Custom(Vec<enjo::Quota>),
-}
-
-/// The client's settings as built (the core's defaults for what was not given), for `repr`.
-struct Settings {
-    timeout: Duration,
-    connect_timeout: Duration,
-    max_retries: u32,
-    retry_policy: enjo::RetryPolicy,
-    rate_limit: RateLimitSetting,
-    rate_limit_max_wait: Option<Duration>,
-}
-
-impl Default for Settings {
-    fn default() -> Settings {
-        Settings {
-            timeout: enjo::DEFAULT_TIMEOUT,
-            connect_timeout: enjo::DEFAULT_CONNECT_TIMEOUT,
-            max_retries: enjo::DEFAULT_MAX_RETRIES,
-            retry_policy: enjo::RetryPolicy::default(),
-            rate_limit: RateLimitSetting::Documented,
-            rate_limit_max_wait: None,
-        }
-    }
-}
-
 /// The native client; `enjo.Enjo` and `enjo.AsyncEnjo` wrap it.
 #[pyclass(frozen, weakref, module = "enjo._enjo")]
 struct Client {
     inner: enjo::Client,
-    settings: Settings,
 }
 
 impl Client {
@@ -166,7 +135,6 @@ impl Client {
                 Some(value) => Some(options::rate_limit(&value)?),
                 None => None,
             };
-            let mut settings = Settings::default();
             let built = (|| {
                 use enjo::validate::{count_int, seconds};
                 let mut b = enjo::Client::builder().observer(logging::observe);
@@ -177,34 +145,22 @@ impl Client {
                     b = b.base_url(url);
                 }
                 if let Some(secs) = timeout {
-                    settings.timeout = seconds("timeout", secs, false)?;
-                    b = b.timeout(settings.timeout);
+                    b = b.timeout(seconds("timeout", secs, false)?);
                 }
                 if let Some(secs) = connect_timeout {
-                    settings.connect_timeout = seconds("connect_timeout", secs, false)?;
-                    b = b.connect_timeout(settings.connect_timeout);
+                    b = b.connect_timeout(seconds("connect_timeout", secs, false)?);
                 }
                 if let Some(n) = max_retries {
-                    settings.max_retries = count_int("max_retries", n)?;
-                    b = b.max_retries(settings.max_retries);
+                    b = b.max_retries(count_int("max_retries", n)?);
                 }
                 if let Some(policy) = retry_policy {
-                    settings.retry_policy = options::retry_policy(&policy)?;
-                    b = b.retry_policy(settings.retry_policy);
+                    b = b.retry_policy(options::retry_policy(&policy)?);
                 }
                 if let Some(limit) = limit {
-                    let limit = limit?;
-                    settings.rate_limit = match &limit {
-                        enjo::RateLimit::Off => RateLimitSetting::Off,
-                        enjo::RateLimit::Custom(quotas) => RateLimitSetting::Custom(quotas.clone()),
-                        _ => RateLimitSetting::Documented,
-                    };
-                    b = b.rate_limit(limit);
+                    b = b.rate_limit(limit?);
                 }
                 if let Some(secs) = rate_limit_max_wait {
-                    let wait = seconds("rate_limit_max_wait", secs, true)?;
-                    settings.rate_limit_max_wait = Some(wait);
-                    b = b.rate_limit_max_wait(wait);
+                    b = b.rate_limit_max_wait(seconds("rate_limit_max_wait", secs, true)?);
                 }
                 if let Some(suffix) = user_agent {
                     b = b.user_agent(suffix);
@@ -212,7 +168,7 @@ impl Client {
                 b.build()
             })();
             match built {
-                Ok(inner) => Ok(Client { inner, settings }),
+                Ok(inner) => Ok(Client { inner }),
                 Err(err) => Err(to_pyerr(py, &err)),
             }
         })
@@ -230,26 +186,27 @@ impl Client {
     #[getter]
     fn settings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         guard(py, || {
-            let s = &self.settings;
+            let s = &self.inner;
             let d = PyDict::new(py);
-            d.set_item("timeout", s.timeout.as_secs_f64())?;
-            d.set_item("connect_timeout", s.connect_timeout.as_secs_f64())?;
-            d.set_item("max_retries", s.max_retries)?;
-            d.set_item("retry_policy", options::retry_policy_name(s.retry_policy))?;
-            match &s.rate_limit {
-                RateLimitSetting::Documented => d.set_item("rate_limit", true)?,
-                RateLimitSetting::Off => d.set_item("rate_limit", false)?,
-                RateLimitSetting::Custom(quotas) => {
+            d.set_item("timeout", s.timeout().as_secs_f64())?;
+            d.set_item("connect_timeout", s.connect_timeout().as_secs_f64())?;
+            d.set_item("max_retries", s.max_retries())?;
+            d.set_item("retry_policy", options::retry_policy_name(s.retry_policy()))?;
+            match s.rate_limit() {
+                enjo::RateLimit::Off => d.set_item("rate_limit", false)?,
+                enjo::RateLimit::Custom(quotas) => {
                     let list = PyList::empty(py);
                     for q in quotas {
                         list.append((q.requests, q.window.as_secs_f64()))?;
                     }
                     d.set_item("rate_limit", list)?;
                 }
+                // Documented (and any future setting): Enjo's own limits.
+                _ => d.set_item("rate_limit", true)?,
             }
             d.set_item(
                 "rate_limit_max_wait",
-                s.rate_limit_max_wait.map(|w| w.as_secs_f64()),
+                s.rate_limit_max_wait().map(|w| w.as_secs_f64()),
             )?;
             Ok(d)
         })

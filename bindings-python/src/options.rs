@@ -37,7 +37,7 @@ pub fn retry_policy_name(policy: enjo::RetryPolicy) -> &'static str {
 /// One quota from Python numbers: `requests` a whole number from 1, `window_secs` above 0.
 pub fn quota(requests: f64, window_secs: f64) -> enjo::Result<enjo::Quota> {
     let window = enjo::validate::seconds("a rate_limit window", window_secs, false)?;
-    enjo::Quota::from_count(requests, window)
+    enjo::Quota::from_count("a rate_limit quota's requests", requests, window)
 }
 
 /// A number for a quota (`int` or `float`, not `bool`); `None` when it is not one.

@@ -267,6 +267,36 @@ impl Client {
         self.inner.base.message_url(bot_id)
     }
 
+    /// The timeout of each attempt.
+    pub fn timeout(&self) -> Duration {
+        self.inner.options.timeout
+    }
+
+    /// The connect timeout.
+    pub fn connect_timeout(&self) -> Duration {
+        self.inner.options.connect_timeout
+    }
+
+    /// Attempts after the first one (for failures the retry policy allows).
+    pub fn max_retries(&self) -> u32 {
+        self.inner.options.max_retries
+    }
+
+    /// Which failures are retried.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.inner.options.retry_policy
+    }
+
+    /// The client-side rate limiting setting, as built.
+    pub fn rate_limit(&self) -> &RateLimit {
+        &self.inner.options.rate_limit
+    }
+
+    /// The bound on rate-limit waits (`None`: callers wait their turn).
+    pub fn rate_limit_max_wait(&self) -> Option<Duration> {
+        self.inner.options.rate_limit_max_wait
+    }
+
     /// The quotas this client enforces on itself (empty when rate limiting is off).
     pub fn quotas(&self) -> &[Quota] {
         &self.inner.quotas
@@ -463,9 +493,12 @@ impl Client {
         if self.inner.options.observer.is_some() {
             let now = limiter.clock().now();
             if let Decision::WaitUntil(until) = self.peek(limiter, now) {
-                self.emit(|| Event::RateLimitWait {
-                    wait: until.saturating_duration_since(now),
-                });
+                let wait = until.saturating_duration_since(now);
+                // Past the bound the call fails at once instead: nothing to announce.
+                let bound = self.inner.options.rate_limit_max_wait;
+                if bound.is_none_or(|bound| wait <= bound) {
+                    self.emit(|| Event::RateLimitWait { wait });
+                }
             }
         }
         limiter

@@ -140,6 +140,15 @@ impl fmt::Display for ErrorKind {
     }
 }
 
+/// A duration for people: `1.5s`, or `20ms` below a second (where `0.0s` would mislead).
+fn human(d: Duration) -> String {
+    if d >= Duration::from_secs(1) {
+        format!("{:.1}s", d.as_secs_f64())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
+}
+
 /// Longest raw body kept on an error, in bytes (the rest is cut at a char boundary).
 pub const MAX_ERROR_BODY: usize = 64 * 1024;
 
@@ -210,9 +219,10 @@ impl Error {
         let mut err = Error::new(
             ErrorKind::RateLimited,
             format!(
-                "the client-side rate limiter would wait {:.1}s, more than its bound of {:.1}s (nothing was sent)",
-                retry_after.as_secs_f64(),
-                bound.as_secs_f64()
+                "the client-side rate limiter would wait {}, more than its bound of {} (nothing was \
+                 sent)",
+                human(retry_after),
+                human(bound)
             ),
         );
         err.inner.retry_after = Some(retry_after);
@@ -323,7 +333,7 @@ impl fmt::Display for Error {
         }
         f.write_str(&inner.message)?;
         if let Some(wait) = inner.retry_after {
-            write!(f, " (retry after {:.1}s)", wait.as_secs_f64())?;
+            write!(f, " (retry after {})", human(wait))?;
         }
         if let Some(id) = &inner.request_id {
             write!(f, " [request id {id}]")?;
@@ -401,6 +411,19 @@ mod tests {
         assert!(text.starts_with("HTTP 401 authentication_error: Authentication Error"));
         assert!(text.contains("ENJO_API_TOKEN"), "{text}");
         assert!(text.contains("req-1"), "{text}");
+    }
+
+    #[test]
+    fn short_waits_read_in_milliseconds() {
+        let err = Error::local_rate_limit(Duration::from_millis(20), Duration::from_millis(5));
+        assert!(
+            err.to_string()
+                .contains("wait 20ms, more than its bound of 5ms"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("retry after 20ms"), "{err}");
+        let err = Error::local_rate_limit(Duration::from_millis(2500), Duration::from_secs(1));
+        assert!(err.to_string().contains("retry after 2.5s"), "{err}");
     }
 
     #[test]

@@ -866,3 +866,40 @@ async fn attempts_are_traced_and_observed_without_secrets() {
         "the message text leaked into the log: {log}"
     );
 }
+
+/// A wait past `rate_limit_max_wait` fails at once, and is not announced as a wait.
+#[tokio::test]
+async fn a_wait_past_the_bound_is_an_error_not_a_wait_event() {
+    let mock = Mock::start();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = events.clone();
+    let client = mock
+        .client()
+        .rate_limit(enjo::RateLimit::Custom(vec![enjo::Quota::new(
+            1,
+            Duration::from_secs(60),
+        )]))
+        .rate_limiter(Arc::new(enjo::RateLimiter::in_memory()))
+        .rate_limit_max_wait(50 * MS)
+        .observer(move |e| seen.lock().expect("lock").push(e.clone()))
+        .build()
+        .expect("client");
+    client
+        .send_message("echo-bot", "first", None)
+        .await
+        .expect("free");
+    let err = client
+        .send_message("echo-bot", "second", None)
+        .await
+        .expect_err("would wait a minute");
+    assert_eq!(err.kind(), ErrorKind::RateLimited);
+    assert_eq!(err.status(), None, "refused locally");
+    let events = events.lock().expect("lock").clone();
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, Event::RateLimitWait { .. })),
+        "{events:?}"
+    );
+    assert_eq!(mock.count_text("echo-bot", "second").await, 0);
+}
