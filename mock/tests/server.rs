@@ -658,3 +658,25 @@ fn print_config_loads_back_with_config() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("cannot read"));
 }
+
+#[tokio::test]
+async fn ticket_keywords_are_whole_words_and_phrases() {
+    let mock = Mock::unlimited();
+    for text in [
+        "What can the AI agent do?",
+        "Where is the human resources policy?",
+        "Which ticketing systems do you support?",
+    ] {
+        let (_, body) = mock.send("support-bot", text).await;
+        assert!(body["data"].get("ticketDetails").is_none(), "{text}");
+    }
+    assert!(mock.server.tickets().is_empty());
+    for text in ["I need a human", "can I talk to someone?", "open a ticket"] {
+        let (_, body) = mock.send("support-bot", text).await;
+        assert!(
+            body["data"]["ticketDetails"]["CaseNumber"].is_string(),
+            "{text}"
+        );
+    }
+    assert_eq!(mock.server.tickets().len(), 3);
+}
