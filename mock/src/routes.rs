@@ -331,11 +331,73 @@ async fn respond(state: &AppState, accepted: Accepted<'_>) -> Option<Response> {
             json_response(200, &body)
         }
         Some(Fault::HugeBody(size)) => {
-            let mut reply = converse();
-            reply.answers = "x".repeat(size);
-            json_response(200, &reply_body(reply))
+            let (prefix, suffix) = huge_reply(converse());
+            let mut body = Vec::with_capacity(prefix.len() + size + suffix.len());
+            body.extend_from_slice(&prefix);
+            body.resize(prefix.len() + size, b'x');
+            body.extend_from_slice(&suffix);
+            // A body of known size: hyper sends its Content-Length.
+            ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+        }
+        Some(Fault::HugeBodyChunked(size)) => {
+            let (prefix, suffix) = huge_reply(converse());
+            // A stream of unknown size: hyper sends it chunked, without Content-Length.
+            let body = Body::from_stream(HugeAnswer {
+                prefix: Some(prefix),
+                remaining: size,
+                suffix: Some(suffix),
+            });
+            ([(header::CONTENT_TYPE, "application/json")], body).into_response()
         }
     })
+}
+
+/// The JSON of a normal reply split around the value of `answers`: what comes before its
+/// first byte and after its last (the `huge-body` faults put the bytes in between).
+fn huge_reply(reply: Reply) -> (Bytes, Bytes) {
+    let prefix = Bytes::from_static(br#"{"success":true,"data":{"answers":""#);
+    let mut suffix = String::from("\"");
+    let mut field = |key: &str, value: &Value| {
+        suffix.push_str(&format!(",{}:{value}", Value::from(key)));
+    };
+    field("sources", &Value::Array(reply.sources));
+    field("conversationId", &Value::String(reply.conversation_id));
+    if let Some(ticket) = &reply.ticket {
+        field("ticketDetails", ticket);
+    }
+    suffix.push_str("}}");
+    (prefix, Bytes::from(suffix))
+}
+
+/// A chunk of `x`s, shared by every chunked huge body (never copied).
+static XS: [u8; 64 * 1024] = [b'x'; 64 * 1024];
+
+/// The body of `huge-body-chunked`: the reply's JSON with `remaining` bytes of `x` as the
+/// answer, produced 64 KiB at a time as hyper asks for more (never held in memory at once).
+struct HugeAnswer {
+    prefix: Option<Bytes>,
+    remaining: usize,
+    suffix: Option<Bytes>,
+}
+
+impl futures_core::Stream for HugeAnswer {
+    type Item = Result<Bytes, std::convert::Infallible>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let chunk = if let Some(prefix) = self.prefix.take() {
+            Some(prefix)
+        } else if self.remaining > 0 {
+            let n = self.remaining.min(XS.len());
+            self.remaining -= n;
+            Some(Bytes::from_static(&XS[..n]))
+        } else {
+            self.suffix.take()
+        };
+        std::task::Poll::Ready(chunk.map(Ok))
+    }
 }
 
 async fn requests(

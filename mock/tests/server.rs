@@ -660,6 +660,89 @@ fn print_config_loads_back_with_config() {
 }
 
 #[tokio::test]
+async fn huge_bodies_with_and_without_content_length_and_their_cap() {
+    let mock = Mock::unlimited();
+    let body = || json!({"message": {"text": "please open a ticket"}});
+    let response = mock
+        .post(
+            "support-bot",
+            body(),
+            &[("x-enjo-mock-fault", "huge-body=200000")],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let length: Option<u64> = response
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let json: Value = response.json().await.expect("json");
+    let answers = json["data"]["answers"].as_str().expect("answers");
+    assert_eq!(answers.len(), 200_000);
+    assert!(answers.bytes().all(|b| b == b'x'));
+    assert!(
+        length.is_some_and(|l| l > 200_000),
+        "huge-body has a Content-Length: {length:?}"
+    );
+    assert!(json["data"]["ticketDetails"]["CaseNumber"].is_string());
+
+    // Chunked: no Content-Length, the size is only known by reading; still the documented JSON.
+    let size = 3 * 1024 * 1024 + 7;
+    let response = mock
+        .post(
+            "support-bot",
+            body(),
+            &[("x-enjo-mock-fault", &format!("huge-body-chunked={size}"))],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    assert!(!response.headers().contains_key("content-length"));
+    assert_eq!(response.headers()["transfer-encoding"], "chunked");
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let json: Value = response.json().await.expect("json");
+    assert_eq!(json["success"], true);
+    assert_eq!(json["data"]["answers"].as_str().map(str::len), Some(size));
+    assert!(json["data"]["conversationId"].is_string());
+    assert!(json["data"]["sources"].is_array());
+    assert!(json["data"]["ticketDetails"]["CaseNumber"].is_string());
+
+    // Over the cap (256 MiB): a clear 400, through the header, the queue and a bot's config.
+    for spec in ["huge-body=268435457", "huge-body-chunked=999999999999"] {
+        let (status, json) = mock
+            .send_with("faq-bot", body(), &[("x-enjo-mock-fault", spec)])
+            .await;
+        assert_eq!(status, 400, "{spec}");
+        assert_eq!(json["code"], "invalid_request_error");
+        assert!(
+            json["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("over the limit of 268435456 bytes")),
+            "{json}"
+        );
+    }
+    let refused = mock
+        .http
+        .post(format!("{}/_mock/faults", mock.server.url()))
+        .json(&json!({"fault": "huge-body=268435457"}))
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(refused.status(), 400);
+    let bot = r#"[[bots]]
+id = "big"
+fault = "huge-body-chunked=268435457"
+"#;
+    let err = enjo_mock::config::bots_from_toml(bot).expect_err("over the cap");
+    assert!(err.contains("over the limit"), "{err}");
+    let log = mock.server.requests();
+    let faults: Vec<_> = log.iter().filter_map(|r| r.fault.as_deref()).collect();
+    assert_eq!(
+        faults,
+        ["huge-body=200000", &format!("huge-body-chunked={size}")]
+    );
+}
+
+#[tokio::test]
 async fn ticket_keywords_are_whole_words_and_phrases() {
     let mock = Mock::unlimited();
     for text in [
