@@ -144,6 +144,8 @@ async fn authentication_and_request_errors() {
         json!({"message": {"text": ""}}),
         json!({"message": {"text": 3}}),
         json!({"message": {"text": "x"}, "conversationId": 5}),
+        json!({"message": {"text": "x"}, "conversationId": null}),
+        json!({"message": {"text": "x"}, "conversationId": ""}),
     ] {
         let (status, body) = mock.send_with("faq-bot", bad.clone(), &[]).await;
         assert_eq!(status, 400, "{bad}");
@@ -740,6 +742,104 @@ fault = "huge-body-chunked=268435457"
         faults,
         ["huge-body=200000", &format!("huge-body-chunked={size}")]
     );
+}
+
+#[tokio::test]
+async fn rate_limited_requests_log_whether_the_token_was_valid() {
+    let mock = Mock::start(MockConfig::default().with_rate_limit(vec![Quota {
+        requests: 1,
+        window: Duration::from_secs(60),
+    }]));
+    assert_eq!(mock.send("echo-bot", "first").await.0, 200);
+    assert_eq!(mock.send("echo-bot", "valid token, over").await.0, 429);
+    let response = mock
+        .http
+        .post(format!("{}/v1/bots/echo-bot/message", mock.server.url()))
+        .bearer_auth("wrong-token")
+        .json(&json!({"message": {"text": "bad token, over"}}))
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(
+        response.status(),
+        429,
+        "the per-IP limit is in front of authentication"
+    );
+    let log: Vec<_> = mock
+        .server
+        .requests()
+        .into_iter()
+        .map(|r| (r.status, r.authorized))
+        .collect();
+    assert_eq!(log, [(200, true), (429, true), (429, false)]);
+}
+
+#[tokio::test]
+async fn the_bearer_scheme_is_case_insensitive() {
+    let mock = Mock::unlimited();
+    let url = format!("{}/v1/bots/echo-bot/message", mock.server.url());
+    for (auth, status) in [
+        ("Bearer enjo-mock-token", 200),
+        ("bearer enjo-mock-token", 200),
+        ("BEARER enjo-mock-token", 200),
+        ("  bEaReR   enjo-mock-token ", 200),
+        ("Bearer\tenjo-mock-token", 200),
+        ("Bearer ENJO-MOCK-TOKEN", 401),
+        ("Bearerenjo-mock-token", 401),
+        ("Token enjo-mock-token", 401),
+        ("Bearer", 401),
+    ] {
+        let response = mock
+            .http
+            .post(&url)
+            .header("authorization", auth)
+            .json(&json!({"message": {"text": "hi"}}))
+            .send()
+            .await
+            .expect("response");
+        assert_eq!(response.status(), status, "{auth:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_gets_a_json_413() {
+    let mock = Mock::unlimited();
+    let url = format!("{}/v1/bots/echo-bot/message", mock.server.url());
+    let text = "x".repeat(enjo_mock::routes::MAX_REQUEST_BODY);
+    let response = mock
+        .http
+        .post(&url)
+        .bearer_auth(DEFAULT_TOKEN)
+        .json(&json!({"message": {"text": text}}))
+        .send()
+        .await
+        .expect("a response, not a reset");
+    assert_eq!(response.status(), 413);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(
+        body,
+        json!({"code": "api_error", "error": "The request body is over the limit of 2 MiB"})
+    );
+    // Just under the limit is fine.
+    let text = "y".repeat(enjo_mock::routes::MAX_REQUEST_BODY - 100);
+    let (status, body) = mock.send("echo-bot", &text).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["data"]["answers"].as_str().map(str::len),
+        Some(text.len())
+    );
+    // Authentication is still checked first; the log has both.
+    let response = mock
+        .http
+        .post(&url)
+        .bearer_auth("wrong")
+        .body(vec![b' '; 3 * 1024 * 1024])
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(response.status(), 401);
+    let statuses: Vec<u16> = mock.server.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [413, 200, 401]);
 }
 
 #[tokio::test]
