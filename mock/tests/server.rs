@@ -863,3 +863,28 @@ async fn ticket_keywords_are_whole_words_and_phrases() {
     }
     assert_eq!(mock.server.tickets().len(), 3);
 }
+
+#[test]
+fn sigterm_right_after_listening_is_a_clean_exit() {
+    // The signal follows the first line as fast as a fixture can send it (kill(2) directly,
+    // not a `kill` process), so a handler installed after printing would lose the race.
+    for _ in 0..20 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_enjo-mock"))
+            .args(["--port", "0", "--quiet"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        read_listening(&mut child);
+        let pid = libc::pid_t::try_from(child.id()).expect("pid");
+        // SAFETY: kill(2) on our own child, which has not been waited for yet.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+        let status = child.wait().expect("exits");
+        assert_eq!(
+            status.code(),
+            Some(0),
+            "{status}: handled, not killed by the signal"
+        );
+    }
+}
