@@ -745,6 +745,138 @@ fault = "huge-body-chunked=268435457"
 }
 
 #[tokio::test]
+async fn a_bots_own_fault_from_the_config_file() {
+    let path = std::env::temp_dir().join(format!("enjo-mock-faulty-{}.toml", std::process::id()));
+    std::fs::write(
+        &path,
+        r#"
+[[bots]]
+id = "flaky-bot"
+ticketing = "jira"
+fault = "status=503;shape=message"
+
+[[bots.articles]]
+title = "Deploys"
+url = "https://kb.example/deploys"
+body = "Merging to main deploys to staging."
+
+[[bots]]
+id = "steady-bot"
+echo = true
+"#,
+    )
+    .expect("write");
+    let config = MockConfig::default()
+        .without_rate_limit()
+        .with_bots_file(&path)
+        .expect("the file loads");
+    let _ = std::fs::remove_file(&path);
+    let mock = Mock::start(config);
+    let (status, body) = mock.send("flaky-bot", "How do I deploy?").await;
+    assert_eq!(status, 503);
+    assert_eq!(
+        body,
+        json!({"code": "server_error", "message": "Service Unavailable", "status": 503})
+    );
+    let (status, body) = mock.send("steady-bot", "unaffected").await;
+    assert_eq!(
+        (status.as_u16(), &body["data"]["answers"]),
+        (200, &json!("unaffected"))
+    );
+    // A queued fault comes first, then the header; the bot's own fault applies otherwise.
+    mock.server
+        .add_fault(enjo_mock::FaultRule {
+            bot_id: Some("flaky-bot".into()),
+            fault: "status=409".into(),
+            times: Some(1),
+        })
+        .expect("queued");
+    assert_eq!(mock.send("flaky-bot", "queued").await.0, 409);
+    let (status, body) = mock
+        .send_with(
+            "flaky-bot",
+            json!({"message": {"text": "How do I deploy?"}}),
+            &[("x-enjo-mock-fault", "extra-fields")],
+        )
+        .await;
+    assert_eq!(status, 200, "the header replaces the bot's fault");
+    assert!(body["x_mock_extra"].is_object());
+    assert_eq!(mock.send("flaky-bot", "again").await.0, 503);
+    let faults: Vec<_> = mock
+        .server
+        .requests()
+        .into_iter()
+        .map(|r| (r.bot_id.unwrap_or_default(), r.fault, r.status))
+        .collect();
+    assert_eq!(
+        faults,
+        [
+            ("flaky-bot".into(), Some("status=503".into()), 503),
+            ("steady-bot".into(), None, 200),
+            ("flaky-bot".into(), Some("status=409".into()), 409),
+            ("flaky-bot".into(), Some("extra-fields".into()), 200),
+            ("flaky-bot".into(), Some("status=503".into()), 503),
+        ]
+    );
+    // A bad fault in a bot's config is refused when the file loads, naming the bot.
+    let bad = enjo_mock::config::bots_from_toml("[[bots]]\nid = \"b\"\nfault = \"nope\"\n")
+        .expect_err("unknown fault");
+    assert!(
+        bad.contains("bot b") && bad.contains("unknown fault"),
+        "{bad}"
+    );
+}
+
+#[tokio::test]
+async fn two_quotas_at_once_each_bind() {
+    // 3 per second and 5 per minute: the fourth request of a burst is refused by the short
+    // quota alone (the long one allows 5); once the short window has passed, two more fit and
+    // the next is refused by the long quota, with a wait no short window could explain.
+    let quotas = enjo_mock::parse_rate_limit("3/1s,5/60s")
+        .expect("spec")
+        .expect("on");
+    let mock = Mock::start(MockConfig::default().with_rate_limit(quotas));
+    let wait_ms = |response: &reqwest::Response| -> u64 {
+        response.headers()["retry-after-ms"]
+            .to_str()
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .expect("retry-after-ms")
+    };
+    for i in 0..3 {
+        assert_eq!(mock.send("echo-bot", &format!("burst {i}")).await.0, 200);
+    }
+    let refused = mock
+        .post("echo-bot", json!({"message": {"text": "burst 3"}}), &[])
+        .await;
+    assert_eq!(refused.status(), 429, "the 3/1s quota binds");
+    let short_wait = wait_ms(&refused);
+    assert!(short_wait <= 1000, "{short_wait}");
+    tokio::time::sleep(Duration::from_millis(short_wait + 50)).await;
+    for i in 0..2 {
+        assert_eq!(mock.send("echo-bot", &format!("later {i}")).await.0, 200);
+    }
+    let refused = mock
+        .post("echo-bot", json!({"message": {"text": "later 2"}}), &[])
+        .await;
+    assert_eq!(refused.status(), 429, "the 5/60s quota binds");
+    assert!(
+        wait_ms(&refused) > 1000,
+        "the wait is the long window's: {}",
+        wait_ms(&refused)
+    );
+    assert_eq!(
+        refused.headers()["retry-after"]
+            .to_str()
+            .ok()
+            .map(|s| s.parse::<u64>().is_ok_and(|s| s > 1)),
+        Some(true)
+    );
+    let statuses: Vec<u16> = mock.server.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [200, 200, 200, 429, 200, 200, 429]);
+}
+
+#[tokio::test]
 async fn rate_limited_requests_log_whether_the_token_was_valid() {
     let mock = Mock::start(MockConfig::default().with_rate_limit(vec![Quota {
         requests: 1,
@@ -862,6 +994,43 @@ async fn ticket_keywords_are_whole_words_and_phrases() {
         );
     }
     assert_eq!(mock.server.tickets().len(), 3);
+}
+
+#[tokio::test]
+async fn in_process_start_serves_and_stop_closes_the_port() {
+    let mut server = MockServer::start(MockConfig::default().without_rate_limit())
+        .await
+        .expect("starts on the test's runtime");
+    let url = format!("{}/v1/bots/echo-bot/message", server.url());
+    assert_eq!(server.url(), format!("http://127.0.0.1:{}", server.port()));
+    let http = reqwest::Client::new();
+    let body: Value = http
+        .post(&url)
+        .bearer_auth(DEFAULT_TOKEN)
+        .json(&json!({"message": {"text": "in process"}}))
+        .send()
+        .await
+        .expect("response")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(body["data"]["answers"], "in process");
+    assert_eq!(server.requests().len(), 1);
+    server.stop();
+    // The accept loop runs on this runtime: let it see the stop, then the port is closed.
+    let mut refused = false;
+    for _ in 0..200 {
+        tokio::task::yield_now().await;
+        if tokio::net::TcpStream::connect(("127.0.0.1", server.port()))
+            .await
+            .is_err()
+        {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(refused, "still accepting connections after stop()");
 }
 
 #[test]
