@@ -13,6 +13,17 @@ fn mock() -> MockServer {
     MockServer::start_background(MockConfig::default().without_rate_limit()).expect("mock")
 }
 
+/// Queues `fault` for the next request to `bot`.
+fn fault(server: &MockServer, bot: &str, fault: &str) {
+    server
+        .add_fault(enjo_mock::FaultRule {
+            bot_id: Some(bot.into()),
+            fault: fault.into(),
+            times: Some(1),
+        })
+        .expect("fault");
+}
+
 /// `enjo` aimed at `server`, with a clean environment.
 fn enjo(server: &MockServer) -> Command {
     let mut cmd = Command::cargo_bin("enjo").expect("binary");
@@ -294,4 +305,53 @@ fn a_spinner_shows_on_a_terminal_while_waiting() {
     let terminal = String::from_utf8_lossy(&output.stdout);
     assert!(terminal.contains("waiting for the bot"), "{terminal}");
     assert!(terminal.contains("slow"), "the answer follows: {terminal}");
+}
+
+#[test]
+fn exit_codes_for_404_429_other_statuses_and_timeouts() {
+    let server = mock();
+    fault(&server, "faq-bot", "status=404");
+    enjo(&server)
+        .args(["send", "faq-bot", "not found"])
+        .assert()
+        .code(6);
+    // 429 with retries off: the server's refusal is final.
+    fault(&server, "faq-bot", "429");
+    enjo(&server)
+        .args(["send", "--max-retries", "0", "faq-bot", "rate limited"])
+        .assert()
+        .code(7)
+        .stderr(predicate::str::contains("429").or(predicate::str::contains("rate")));
+    fault(&server, "faq-bot", "status=409");
+    enjo(&server)
+        .args(["send", "faq-bot", "conflict"])
+        .assert()
+        .code(9);
+    fault(&server, "faq-bot", "success-false");
+    enjo(&server)
+        .args(["send", "faq-bot", "success false"])
+        .assert()
+        .code(9);
+    // A reply slower than --timeout; a timeout after sending is not retried by default.
+    fault(&server, "faq-bot", "delay=5000");
+    enjo(&server)
+        .args(["send", "--timeout", "0.3", "faq-bot", "too slow"])
+        .assert()
+        .code(10);
+    let sent: Vec<(String, u16)> = server
+        .requests()
+        .into_iter()
+        .map(|r| (r.text.unwrap_or_default(), r.status))
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            ("not found".to_owned(), 404),
+            ("rate limited".to_owned(), 429),
+            ("conflict".to_owned(), 409),
+            ("success false".to_owned(), 200),
+            // Logged on arrival; the client gave up before the delayed answer.
+            ("too slow".to_owned(), 0),
+        ]
+    );
 }
