@@ -247,13 +247,24 @@ fn run(command: Command) -> u8 {
         Command::Mock(args) => match enjo_mock::cli::run(args) {
             Ok(()) => exit::OK,
             Err(err) => {
-                eprintln!("enjo mock: {err}");
+                eprintln!("enjo mock: {err:#}");
                 exit::FAILURE
             }
         },
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "enjo", &mut io::stdout());
-            exit::OK
+            // Generated into memory first: clap_complete panics when its writer fails, and
+            // `enjo completions bash | head` closes the pipe early.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "enjo", &mut script);
+            let mut out = io::stdout().lock();
+            match out.write_all(&script).and_then(|()| out.flush()) {
+                Ok(()) => exit::OK,
+                Err(err) if err.kind() == io::ErrorKind::BrokenPipe => exit::OK,
+                Err(err) => {
+                    eprintln!("error: cannot write the completions: {err}");
+                    exit::FAILURE
+                }
+            }
         }
     }
 }
@@ -263,6 +274,7 @@ fn client(global: &Global, progress: &Progress) -> Result<blocking::Client, Erro
     if global.verbose {
         let _ = tracing_subscriber::fmt()
             .with_writer(io::stderr)
+            .with_ansi(io::stderr().is_terminal())
             .with_env_filter("enjo=debug")
             .with_target(false)
             .try_init();

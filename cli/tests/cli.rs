@@ -556,3 +556,36 @@ fn client_options_before_mock_or_completions_are_usage_errors() {
     drop(child.stdin.take());
     assert!(child.wait().expect("exits").success());
 }
+
+#[test]
+fn enjo_mock_errors_keep_their_cause() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port().to_string();
+    Command::cargo_bin("enjo")
+        .expect("binary")
+        .env_clear()
+        .args(["mock", "--quiet", "--port", &port])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "enjo mock: cannot listen on 127.0.0.1:{port}: "
+        )))
+        .stderr(predicate::str::contains("in use"));
+}
+
+#[test]
+fn completions_into_a_closed_pipe_do_not_panic() {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("enjo"))
+        .args(["completions", "zsh"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("exits");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(
+        !String::from_utf8_lossy(&output.stderr).contains("panicked"),
+        "{output:?}"
+    );
+}
