@@ -589,3 +589,15 @@ fn completions_into_a_closed_pipe_do_not_panic() {
         "{output:?}"
     );
 }
+
+#[test]
+fn verbose_logs_are_plain_text_in_a_pipe() {
+    let server = mock();
+    enjo(&server)
+        .args(["send", "-v", "echo-bot", "logged"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("attempt"))
+        .stderr(predicate::str::contains("\u{1b}[").not())
+        .stderr(predicate::str::contains(DEFAULT_TOKEN).not());
+}
