@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 echo "==> building the enjo CLI (release)"
 cargo build --release --locked -q -p enjo-cli
-enjo=target/release/enjo
+enjo="${CARGO_TARGET_DIR:-target}/release/enjo"
 
 echo "==> starting enjo mock on a free port"
 coproc MOCK { exec "$enjo" mock --port 0 --exit-on-stdin-close --quiet 2>/dev/null; }

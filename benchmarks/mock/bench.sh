@@ -3,9 +3,16 @@
 # machine's cores. Prints requests/s and latency for a retrieval bot and for echo-bot.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+# wrk is a Debian package: installed here when missing (as .ci/run installs its packages).
+if ! command -v wrk >/dev/null; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends wrk
+fi
 cargo build --release --locked -q -p enjo-mock
-coproc MOCK { exec target/release/enjo-mock --port 0 --rate-limit off --quiet --exit-on-stdin-close; }
+bin="${CARGO_TARGET_DIR:-target}/release"
+coproc MOCK { exec "$bin/enjo-mock" --port 0 --rate-limit off --quiet --exit-on-stdin-close; }
 read -r _ port <&"${MOCK[0]}"
 trap 'exec {MOCK[1]}>&-; wait "$MOCK_PID" 2>/dev/null || true' EXIT
 lua=$(mktemp --suffix=.lua)

@@ -15,7 +15,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 use enjo::{Error, RateLimit, blocking};
 
 use progress::Progress;
@@ -31,12 +32,18 @@ use progress::Progress;
     after_help = exit::HELP
 )]
 struct Cli {
+    /// Client options before the subcommand (`enjo --base-url URL send ...`); those after
+    /// `send`/`chat` win when both are given.
+    #[command(flatten)]
+    client: Global,
     #[command(subcommand)]
     command: Command,
 }
 
-/// How to reach the API: the options of `send` and `chat`.
-#[derive(clap::Args)]
+/// How to reach the API: accepted both before `send`/`chat` and after them (see
+/// [`Global::merged`]), so never `global = true`: `enjo mock` has a `--token` of its own.
+#[derive(clap::Args, Clone)]
+#[command(next_help_heading = "Client options (before or after send/chat)")]
 struct Global {
     /// API base URL (default https://api.enjo.ai; use `enjo mock`'s URL to work offline)
     #[arg(long, env = "ENJO_BASE_URL")]
@@ -99,23 +106,132 @@ enum Command {
     },
 }
 
+/// The ids of [`Global`]'s arguments (its field names).
+const CLIENT_ARGS: [&str; 7] = [
+    "base_url",
+    "token_file",
+    "token",
+    "timeout",
+    "max_retries",
+    "no_rate_limit",
+    "verbose",
+];
+
+fn given(matches: &ArgMatches, id: &str) -> bool {
+    matches.value_source(id) == Some(ValueSource::CommandLine)
+}
+
+impl Global {
+    /// The options of `send`/`chat`: each one given after the subcommand (`sub`) wins over the
+    /// same one given before it (`top`); either wins over the environment and defaults. The
+    /// token is one choice: `--token`/`--token-file` after the subcommand replace both before.
+    fn merged(
+        top: &Global,
+        top_matches: &ArgMatches,
+        sub: Global,
+        sub_matches: &ArgMatches,
+    ) -> Global {
+        let from_top = |id: &str| given(top_matches, id) && !given(sub_matches, id);
+        let mut merged = sub;
+        if from_top("base_url") {
+            merged.base_url = top.base_url.clone();
+        }
+        if !given(sub_matches, "token") && !given(sub_matches, "token_file") {
+            merged.token = top.token.clone();
+            merged.token_file = top.token_file.clone();
+        }
+        if from_top("timeout") {
+            merged.timeout = top.timeout;
+        }
+        if from_top("max_retries") {
+            merged.max_retries = top.max_retries;
+        }
+        merged.no_rate_limit |= top.no_rate_limit;
+        merged.verbose |= top.verbose;
+        merged
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|matches| Ok((Cli::from_arg_matches(&matches)?, matches)))
+        .and_then(|(cli, matches)| resolve(cli, &matches));
+    match parsed {
+        Ok(command) => ExitCode::from(run(command)),
         Err(err) => {
             let _ = err.print();
-            return ExitCode::from(if err.use_stderr() {
+            ExitCode::from(if err.use_stderr() {
                 exit::USAGE
             } else {
                 exit::OK
-            });
+            })
         }
-    };
-    ExitCode::from(run(cli))
+    }
 }
 
-fn run(cli: Cli) -> u8 {
-    match cli.command {
+/// Folds the client options given before the subcommand into it; a usage error when that
+/// subcommand does not talk to the API (`enjo --base-url X mock` would silently ignore them).
+fn resolve(cli: Cli, matches: &ArgMatches) -> Result<Command, clap::Error> {
+    let sub_matches = matches.subcommand().map(|(_, m)| m);
+    let Cli {
+        client: top,
+        command,
+    } = cli;
+    Ok(match (command, sub_matches) {
+        (
+            Command::Send {
+                bot_id,
+                text,
+                conversation_id,
+                json,
+                client,
+            },
+            Some(sub),
+        ) => Command::Send {
+            bot_id,
+            text,
+            conversation_id,
+            json,
+            client: Global::merged(&top, matches, client, sub),
+        },
+        (
+            Command::Chat {
+                bot_id,
+                conversation_id,
+                client,
+            },
+            Some(sub),
+        ) => Command::Chat {
+            bot_id,
+            conversation_id,
+            client: Global::merged(&top, matches, client, sub),
+        },
+        (command, _) => {
+            if let Some(id) = CLIENT_ARGS.iter().find(|id| given(matches, id)) {
+                let flag = format!("--{}", id.replace('_', "-"));
+                let name = matches.subcommand_name().unwrap_or("this command");
+                return Err(Cli::command().error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!(
+                        "{flag} is a client option (of `send` and `chat`); `enjo {name}` does \
+                         not take it{}",
+                        if name == "mock" {
+                            ": the server's own flags follow `mock`, e.g. `enjo mock --token T` \
+                             sets the token it accepts"
+                        } else {
+                            ""
+                        }
+                    ),
+                ));
+            }
+            command
+        }
+    })
+}
+
+fn run(command: Command) -> u8 {
+    match command {
         Command::Send {
             bot_id,
             text,
@@ -131,13 +247,24 @@ fn run(cli: Cli) -> u8 {
         Command::Mock(args) => match enjo_mock::cli::run(args) {
             Ok(()) => exit::OK,
             Err(err) => {
-                eprintln!("enjo mock: {err}");
+                eprintln!("enjo mock: {err:#}");
                 exit::FAILURE
             }
         },
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "enjo", &mut io::stdout());
-            exit::OK
+            // Generated into memory first: clap_complete panics when its writer fails, and
+            // `enjo completions bash | head` closes the pipe early.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "enjo", &mut script);
+            let mut out = io::stdout().lock();
+            match out.write_all(&script).and_then(|()| out.flush()) {
+                Ok(()) => exit::OK,
+                Err(err) if err.kind() == io::ErrorKind::BrokenPipe => exit::OK,
+                Err(err) => {
+                    eprintln!("error: cannot write the completions: {err}");
+                    exit::FAILURE
+                }
+            }
         }
     }
 }
@@ -147,6 +274,7 @@ fn client(global: &Global, progress: &Progress) -> Result<blocking::Client, Erro
     if global.verbose {
         let _ = tracing_subscriber::fmt()
             .with_writer(io::stderr)
+            .with_ansi(io::stderr().is_terminal())
             .with_env_filter("enjo=debug")
             .with_target(false)
             .try_init();

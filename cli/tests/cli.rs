@@ -13,6 +13,26 @@ fn mock() -> MockServer {
     MockServer::start_background(MockConfig::default().without_rate_limit()).expect("mock")
 }
 
+/// Queues `fault` for the next request to `bot`.
+fn fault(server: &MockServer, bot: &str, fault: &str) {
+    server
+        .add_fault(enjo_mock::FaultRule {
+            bot_id: Some(bot.into()),
+            fault: fault.into(),
+            times: Some(1),
+        })
+        .expect("fault");
+}
+
+/// A loopback URL where nothing listens.
+fn closed_url() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    format!("http://127.0.0.1:{port}")
+}
+
 /// `enjo` aimed at `server`, with a clean environment.
 fn enjo(server: &MockServer) -> Command {
     let mut cmd = Command::cargo_bin("enjo").expect("binary");
@@ -294,4 +314,290 @@ fn a_spinner_shows_on_a_terminal_while_waiting() {
     let terminal = String::from_utf8_lossy(&output.stdout);
     assert!(terminal.contains("waiting for the bot"), "{terminal}");
     assert!(terminal.contains("slow"), "the answer follows: {terminal}");
+}
+
+#[test]
+fn exit_codes_for_404_429_other_statuses_and_timeouts() {
+    let server = mock();
+    fault(&server, "faq-bot", "status=404");
+    enjo(&server)
+        .args(["send", "faq-bot", "not found"])
+        .assert()
+        .code(6);
+    // 429 with retries off: the server's refusal is final.
+    fault(&server, "faq-bot", "429");
+    enjo(&server)
+        .args(["send", "--max-retries", "0", "faq-bot", "rate limited"])
+        .assert()
+        .code(7)
+        .stderr(predicate::str::contains("429").or(predicate::str::contains("rate")));
+    fault(&server, "faq-bot", "status=409");
+    enjo(&server)
+        .args(["send", "faq-bot", "conflict"])
+        .assert()
+        .code(9);
+    fault(&server, "faq-bot", "success-false");
+    enjo(&server)
+        .args(["send", "faq-bot", "success false"])
+        .assert()
+        .code(9);
+    // A reply slower than --timeout; a timeout after sending is not retried by default.
+    fault(&server, "faq-bot", "delay=5000");
+    enjo(&server)
+        .args(["send", "--timeout", "0.3", "faq-bot", "too slow"])
+        .assert()
+        .code(10);
+    let sent: Vec<(String, u16)> = server
+        .requests()
+        .into_iter()
+        .map(|r| (r.text.unwrap_or_default(), r.status))
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            ("not found".to_owned(), 404),
+            ("rate limited".to_owned(), 429),
+            ("conflict".to_owned(), 409),
+            ("success false".to_owned(), 200),
+            // Logged on arrival; the client gave up before the delayed answer.
+            ("too slow".to_owned(), 0),
+        ]
+    );
+}
+
+#[test]
+fn client_options_before_or_after_the_subcommand() {
+    let server = mock();
+    let enjo_without_url = || {
+        let mut cmd = enjo(&server);
+        cmd.env_remove("ENJO_BASE_URL");
+        cmd
+    };
+    // Before the subcommand.
+    enjo_without_url()
+        .args(["--base-url", server.url(), "send", "echo-bot", "before"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("before\n"));
+    // After it, as before.
+    enjo_without_url()
+        .args(["send", "--base-url", server.url(), "echo-bot", "after"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("after\n"));
+    enjo_without_url()
+        .args(["--base-url", server.url(), "chat", "echo-bot"])
+        .write_stdin("chat before\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("chat before\n"));
+    // Both: the subcommand's value wins; a flag before it still beats the environment.
+    enjo_without_url()
+        .args([
+            "--base-url",
+            &closed_url(),
+            "send",
+            "--base-url",
+            server.url(),
+        ])
+        .args(["echo-bot", "the subcommand's wins"])
+        .assert()
+        .success();
+    enjo(&server)
+        .env("ENJO_BASE_URL", closed_url())
+        .args([
+            "--base-url",
+            server.url(),
+            "send",
+            "echo-bot",
+            "flag beats env",
+        ])
+        .assert()
+        .success();
+    enjo(&server)
+        .args(["--base-url", &closed_url(), "--max-retries", "0"])
+        .args(["send", "--base-url", server.url(), "echo-bot", "x"])
+        .assert()
+        .success();
+    // The token, the timeout, retries and the limiter, before the subcommand.
+    let path = std::env::temp_dir().join(format!("enjo-token-top-{}", std::process::id()));
+    std::fs::write(&path, DEFAULT_TOKEN).expect("write");
+    enjo(&server)
+        .env("ENJO_API_TOKEN", "wrong")
+        .arg("--token-file")
+        .arg(&path)
+        .args(["send", "echo-bot", "token file before"])
+        .assert()
+        .success();
+    // ...and a token given after the subcommand replaces the one before.
+    enjo(&server)
+        .arg("--token-file")
+        .arg(&path)
+        .args(["send", "--token", "sk-after", "echo-bot", "token after"])
+        .assert()
+        .code(4);
+    let _ = std::fs::remove_file(&path);
+    fault(&server, "echo-bot", "delay=5000");
+    enjo(&server)
+        .args(["--timeout", "0.3", "send", "echo-bot", "top timeout"])
+        .assert()
+        .code(10);
+    fault(&server, "echo-bot", "delay=5000");
+    enjo(&server)
+        .args([
+            "--timeout",
+            "60",
+            "send",
+            "--timeout",
+            "0.3",
+            "echo-bot",
+            "sub timeout",
+        ])
+        .assert()
+        .code(10);
+    fault(&server, "echo-bot", "429");
+    enjo(&server)
+        .args([
+            "--max-retries",
+            "0",
+            "--no-rate-limit",
+            "-v",
+            "send",
+            "echo-bot",
+            "top retries",
+        ])
+        .assert()
+        .code(7);
+    // A refused token is logged without the text (it is read only once authorized).
+    let texts: Vec<String> = server
+        .requests()
+        .into_iter()
+        .map(|r| r.text.unwrap_or_else(|| format!("({})", r.status)))
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "before",
+            "after",
+            "chat before",
+            "the subcommand's wins",
+            "flag beats env",
+            "x",
+            "token file before",
+            "(401)",
+            "top timeout",
+            "sub timeout",
+            "top retries",
+        ]
+    );
+}
+
+#[test]
+fn client_options_before_mock_or_completions_are_usage_errors() {
+    for args in [
+        &["--base-url", "http://127.0.0.1:9", "mock", "--port", "0"][..],
+        &["--token", "t", "mock"],
+        &["--timeout", "5", "mock"],
+        &["--no-rate-limit", "completions", "bash"],
+        &["-v", "completions", "bash"],
+    ] {
+        Command::cargo_bin("enjo")
+            .expect("binary")
+            .env_clear()
+            .args(args)
+            .write_stdin("")
+            .assert()
+            .code(2)
+            .stdout(predicate::str::is_empty())
+            .stderr(predicate::str::contains("is a client option"))
+            .stderr(predicate::str::contains("Usage: enjo"));
+    }
+    // The environment is not a usage error: ENJO_BASE_URL is often set for everything.
+    Command::cargo_bin("enjo")
+        .expect("binary")
+        .env_clear()
+        .env("ENJO_BASE_URL", "http://127.0.0.1:9")
+        .args(["completions", "bash"])
+        .assert()
+        .success();
+    // `enjo mock --token` is the server's accepted token, as before.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("enjo"))
+        .args([
+            "mock",
+            "--token",
+            "mine",
+            "--exit-on-stdin-close",
+            "--quiet",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("line");
+    let port = line
+        .trim()
+        .strip_prefix("LISTENING ")
+        .expect("LISTENING")
+        .to_owned();
+    let url = format!("http://127.0.0.1:{port}");
+    for (token, code) in [("mine", 0), (DEFAULT_TOKEN, 4)] {
+        Command::cargo_bin("enjo")
+            .expect("binary")
+            .env_clear()
+            .env("ENJO_API_TOKEN", token)
+            .args(["--base-url", &url, "send", "echo-bot", "hi"])
+            .assert()
+            .code(code);
+    }
+    drop(child.stdin.take());
+    assert!(child.wait().expect("exits").success());
+}
+
+#[test]
+fn enjo_mock_errors_keep_their_cause() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port().to_string();
+    Command::cargo_bin("enjo")
+        .expect("binary")
+        .env_clear()
+        .args(["mock", "--quiet", "--port", &port])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "enjo mock: cannot listen on 127.0.0.1:{port}: "
+        )))
+        .stderr(predicate::str::contains("in use"));
+}
+
+#[test]
+fn completions_into_a_closed_pipe_do_not_panic() {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("enjo"))
+        .args(["completions", "zsh"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("exits");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(
+        !String::from_utf8_lossy(&output.stderr).contains("panicked"),
+        "{output:?}"
+    );
+}
+
+#[test]
+fn verbose_logs_are_plain_text_in_a_pipe() {
+    let server = mock();
+    enjo(&server)
+        .args(["send", "-v", "echo-bot", "logged"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("attempt"))
+        .stderr(predicate::str::contains("\u{1b}[").not())
+        .stderr(predicate::str::contains(DEFAULT_TOKEN).not());
 }

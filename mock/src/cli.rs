@@ -79,6 +79,9 @@ pub fn run(args: MockArgs) -> anyhow::Result<()> {
         .context("cannot start the runtime")?;
     let stdin_closed = args.exit_on_stdin_close.then(watch_stdin);
     runtime.block_on(async move {
+        // Signal handlers first: a fixture that stops the server as soon as it reads
+        // `LISTENING` must get a clean exit, not the default action of SIGTERM.
+        let signals = StopSignals::install();
         let server = MockServer::start(config.clone())
             .await
             .with_context(|| format!("cannot listen on {}:{}", config.host, config.port))?;
@@ -105,7 +108,7 @@ pub fn run(args: MockArgs) -> anyhow::Result<()> {
             server.url(),
             bots.join(", ")
         );
-        wait_for_stop(stdin_closed).await;
+        signals.wait(stdin_closed).await;
         drop(server);
         anyhow::Ok(())
     })?;
@@ -126,26 +129,45 @@ fn watch_stdin() -> tokio::sync::oneshot::Receiver<()> {
     rx
 }
 
-async fn wait_for_stop(stdin_closed: Option<tokio::sync::oneshot::Receiver<()>>) {
-    let stdin = async {
-        match stdin_closed {
-            Some(rx) => {
-                let _ = rx.await;
-            }
-            None => std::future::pending().await,
+/// SIGINT and SIGTERM, caught from the moment they are installed.
+struct StopSignals {
+    interrupt: Option<tokio::signal::unix::Signal>,
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignals {
+    /// Installs the handlers (must run inside the runtime). A handler that cannot be
+    /// installed leaves that signal's default action in place.
+    fn install() -> StopSignals {
+        use tokio::signal::unix::{SignalKind, signal};
+        StopSignals {
+            interrupt: signal(SignalKind::interrupt()).ok(),
+            terminate: signal(SignalKind::terminate()).ok(),
         }
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    }
+
+    /// Completes on SIGINT, SIGTERM, or end of stdin when watched.
+    async fn wait(mut self, stdin_closed: Option<tokio::sync::oneshot::Receiver<()>>) {
+        async fn on(signal: Option<&mut tokio::signal::unix::Signal>) {
+            match signal {
+                Some(signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending().await,
             }
-            Err(_) => std::future::pending().await,
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        () = terminate => {}
-        () = stdin => {}
+        let stdin = async {
+            match stdin_closed {
+                Some(rx) => {
+                    let _ = rx.await;
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = on(self.interrupt.as_mut()) => {}
+            () = on(self.terminate.as_mut()) => {}
+            () = stdin => {}
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! Fault injection: misbehaviour on demand, for testing clients.
 //!
 //! A fault spec is `name[=value][;param=value...]`, e.g. `429;retry-after-ms=200`,
-//! `status=400;shape=message`, `delay=1500`, `huge-body=5000000`. Specs arrive per request (the
+//! `status=400;shape=message`, `delay=1500`, `huge-body=5000000`, `huge-body-chunked=5000000`.
+//! Specs arrive per request (the
 //! `X-Enjo-Mock-Fault` header), per bot (`fault` in the bot config), or queued through
 //! `POST /_mock/faults`.
 
@@ -48,9 +49,18 @@ pub enum Fault {
     MissingFields,
     /// 200 with unknown keys at every level.
     ExtraFields,
-    /// 200 whose `answers` is this many bytes.
+    /// 200 whose `answers` is this many bytes, sent with a `Content-Length`.
     HugeBody(usize),
+    /// The same, streamed with `Transfer-Encoding: chunked` and no `Content-Length`, so a
+    /// client only learns the size by reading.
+    HugeBodyChunked(usize),
 }
+
+/// The largest `huge-body` / `huge-body-chunked` a fault may ask for: 256 MiB.
+pub const MAX_HUGE_BODY: usize = 256 * 1024 * 1024;
+
+/// The size of a `huge-body` / `huge-body-chunked` without a value: 20 MiB.
+pub const DEFAULT_HUGE_BODY: usize = 20 * 1024 * 1024;
 
 /// A queued fault, as posted to `/_mock/faults`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,16 +136,14 @@ impl Fault {
             "success-false" => Fault::SuccessFalse,
             "missing-fields" => Fault::MissingFields,
             "extra-fields" => Fault::ExtraFields,
-            "huge-body" => Fault::HugeBody(match value {
-                Some(v) => usize::try_from(number("huge-body", v)?)
-                    .map_err(|_| "huge-body too large".to_owned())?,
-                None => 20 * 1024 * 1024,
-            }),
+            "huge-body" => Fault::HugeBody(huge_size(name, value)?),
+            "huge-body-chunked" => Fault::HugeBodyChunked(huge_size(name, value)?),
             other => {
                 return Err(format!(
                     "unknown fault {other:?}; known: 500, 500-after-ticket, 429, status=<code>, \
                      malformed-json, html-502, empty-body=<status>, delay=<ms>, reset, \
-                     success-false, missing-fields, extra-fields, huge-body=<bytes>"
+                     success-false, missing-fields, extra-fields, huge-body=<bytes>, \
+                     huge-body-chunked=<bytes>"
                 ));
             }
         })
@@ -155,8 +163,33 @@ impl Fault {
             Fault::MissingFields => "missing-fields".into(),
             Fault::ExtraFields => "extra-fields".into(),
             Fault::HugeBody(n) => format!("huge-body={n}"),
+            Fault::HugeBodyChunked(n) => format!("huge-body-chunked={n}"),
         }
     }
+}
+
+/// The size asked for by `huge-body[=<bytes>]` or `huge-body-chunked[=<bytes>]`, at most
+/// [`MAX_HUGE_BODY`].
+fn huge_size(name: &str, value: Option<&str>) -> Result<usize, String> {
+    let Some(value) = value else {
+        return Ok(DEFAULT_HUGE_BODY);
+    };
+    let size = number(name, value).or_else(|why| {
+        // All digits but too many of them for a u64: over the limit, not malformed.
+        if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(u64::MAX)
+        } else {
+            Err(why)
+        }
+    })?;
+    usize::try_from(size)
+        .ok()
+        .filter(|&n| n <= MAX_HUGE_BODY)
+        .ok_or_else(|| {
+            format!(
+                "{name}={value} is over the limit of {MAX_HUGE_BODY} bytes (256 MiB); ask for less"
+            )
+        })
 }
 
 fn number(what: &str, value: &str) -> Result<u64, String> {
@@ -208,6 +241,26 @@ mod tests {
             Ok(Fault::Delay(Duration::from_millis(5)))
         );
         assert_eq!(Fault::parse("huge-body=10"), Ok(Fault::HugeBody(10)));
+        assert_eq!(
+            Fault::parse("huge-body"),
+            Ok(Fault::HugeBody(DEFAULT_HUGE_BODY))
+        );
+        assert_eq!(
+            Fault::parse("huge-body-chunked=10"),
+            Ok(Fault::HugeBodyChunked(10))
+        );
+        assert_eq!(
+            Fault::parse(&format!("huge-body-chunked={MAX_HUGE_BODY}")),
+            Ok(Fault::HugeBodyChunked(MAX_HUGE_BODY))
+        );
+        for over in [
+            format!("huge-body={}", MAX_HUGE_BODY + 1),
+            format!("huge-body-chunked={}", MAX_HUGE_BODY + 1),
+            "huge-body=99999999999999999999999".to_owned(),
+        ] {
+            let err = Fault::parse(&over).expect_err("over the cap");
+            assert!(err.contains("over the limit of 268435456 bytes"), "{err}");
+        }
         assert_eq!(Fault::parse("empty-body=503"), Ok(Fault::EmptyBody(503)));
         for ok in [
             "500",
@@ -219,6 +272,7 @@ mod tests {
             "missing-fields",
             "extra-fields",
             "huge-body",
+            "huge-body-chunked",
         ] {
             assert!(Fault::parse(ok).is_ok(), "{ok}");
         }
@@ -230,6 +284,8 @@ mod tests {
             "delay",
             "429;x=1",
             "429;shape",
+            "huge-body=",
+            "huge-body=-1",
         ] {
             assert!(Fault::parse(bad).is_err(), "{bad}");
         }

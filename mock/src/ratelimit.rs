@@ -94,4 +94,35 @@ mod tests {
         );
         assert_eq!(limiter.check(a, t0 + ms(105)), Err(ms(5)));
     }
+
+    #[test]
+    fn every_quota_binds() {
+        let ms = Duration::from_millis;
+        let limiter = IpLimiter::new(vec![
+            Quota {
+                requests: 3,
+                window: ms(200),
+            },
+            Quota {
+                requests: 5,
+                window: ms(1000),
+            },
+        ]);
+        let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let t0 = Instant::now();
+        for t in [0, 10, 20] {
+            assert_eq!(limiter.check(ip, t0 + ms(t)), Ok(()));
+        }
+        // 3 in 200 ms: the short quota refuses although the long one has room.
+        assert_eq!(limiter.check(ip, t0 + ms(30)), Err(ms(170)));
+        assert_eq!(limiter.check(ip, t0 + ms(200)), Ok(()));
+        assert_eq!(limiter.check(ip, t0 + ms(210)), Ok(()));
+        // 5 in 1 s: the long quota refuses although the short one has room (2 in its window),
+        // until the first request leaves the long window.
+        assert_eq!(limiter.check(ip, t0 + ms(500)), Err(ms(500)));
+        assert_eq!(limiter.check(ip, t0 + ms(999)), Err(ms(1)));
+        assert_eq!(limiter.check(ip, t0 + ms(1000)), Ok(()));
+        // Full again: until the second request leaves the long window.
+        assert_eq!(limiter.check(ip, t0 + ms(1005)), Err(ms(5)));
+    }
 }

@@ -7,11 +7,12 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::PathRejection;
+use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
+use futures_core::Stream;
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
@@ -20,6 +21,14 @@ use crate::state::{AppState, Bot, RecordedRequest, Reply};
 
 /// The per-request header that injects a fault.
 pub const FAULT_HEADER: &str = "x-enjo-mock-fault";
+
+/// The largest request body accepted (axum's default limit): bigger ones get a 413 in the
+/// documented `{code, error}` shape.
+pub const MAX_REQUEST_BODY: usize = 2 * 1024 * 1024;
+
+/// How much of a body over the limit is read and discarded before answering 413, so that a
+/// client still sending gets the answer rather than a reset connection.
+const MAX_DRAINED_BODY: usize = 64 * 1024 * 1024;
 
 /// Facts about the connection a request arrived on.
 #[derive(Clone)]
@@ -120,6 +129,64 @@ fn add_extra_fields(value: &mut Value) {
     }
 }
 
+/// The error for a request body that could not be read: 413 when it is over
+/// [`MAX_REQUEST_BODY`], else 400.
+fn body_rejection(rejection: &BytesRejection) -> Response {
+    body_error(if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        BodyError::TooLarge
+    } else {
+        BodyError::Unreadable
+    })
+}
+
+/// Why a request body was not read.
+#[derive(Debug, Clone, Copy)]
+enum BodyError {
+    /// Over [`MAX_REQUEST_BODY`].
+    TooLarge,
+    /// The connection failed while reading.
+    Unreadable,
+}
+
+fn body_error(why: BodyError) -> Response {
+    if matches!(why, BodyError::TooLarge) {
+        error(
+            413,
+            Shape::Error,
+            Some("The request body is over the limit of 2 MiB"),
+        )
+    } else {
+        error(
+            400,
+            Shape::Error,
+            Some("The request body could not be read"),
+        )
+    }
+}
+
+/// Reads a request body of at most [`MAX_REQUEST_BODY`] bytes. A bigger one is read on and
+/// discarded (up to [`MAX_DRAINED_BODY`]) and refused with 413.
+async fn read_body(body: Body) -> Result<Bytes, BodyError> {
+    let mut stream = body.into_data_stream();
+    let mut kept = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) =
+        std::future::poll_fn(|cx| std::pin::Pin::new(&mut stream).poll_next(cx)).await
+    {
+        let chunk = chunk.map_err(|_| BodyError::Unreadable)?;
+        seen = seen.saturating_add(chunk.len());
+        if seen <= MAX_REQUEST_BODY {
+            kept.extend_from_slice(&chunk);
+        } else if seen > MAX_REQUEST_BODY + MAX_DRAINED_BODY {
+            break;
+        }
+    }
+    if seen > MAX_REQUEST_BODY {
+        return Err(BodyError::TooLarge);
+    }
+    Ok(Bytes::from(kept))
+}
+
 /// What the message body says, or why it is refused.
 struct MessageBody {
     text: String,
@@ -134,10 +201,16 @@ fn parse_body(body: &[u8]) -> Result<MessageBody, &'static str> {
         .and_then(Value::as_str)
         .filter(|t| !t.trim().is_empty())
         .ok_or("message.text is required and must be a non-empty string")?;
+    // Strict where the docs are: a string, or left out. Not `null`, which the real API is not
+    // documented to accept (the SDK leaves the key out), so a client sending it learns here.
     let conversation_id = match value.get("conversationId") {
-        None | Some(Value::Null) => None,
+        None => None,
         Some(Value::String(id)) if !id.is_empty() => Some(id.clone()),
-        Some(_) => return Err("conversationId must be a non-empty string"),
+        Some(_) => {
+            return Err(
+                "conversationId must be a non-empty string (leave it out to start a conversation)",
+            );
+        }
     };
     Ok(MessageBody {
         text: text.to_owned(),
@@ -152,7 +225,7 @@ async fn message(
     uri: Uri,
     bot_id: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let bot_id = bot_id.ok().map(|Path(id)| id);
     let mut record = RecordedRequest {
@@ -174,7 +247,9 @@ async fn message(
     };
     // The request is logged as soon as it is understood (status 0 until answered), so the log
     // shows what reached the server even when the client gives up first.
-    let outcome = match accept(&state, &conn, &method, bot_id, &headers, &body, &mut record) {
+    let body = read_body(body).await;
+    let body = body.as_deref().map_err(|&why| why);
+    let outcome = match accept(&state, &conn, &method, bot_id, &headers, body, &mut record) {
         Err(refusal) => Some(refusal),
         Ok(accepted) => {
             let seq = state.record(record.clone());
@@ -231,26 +306,29 @@ fn accept<'a>(
     method: &Method,
     bot_id: Option<String>,
     headers: &HeaderMap,
-    body: &[u8],
+    body: Result<&[u8], BodyError>,
     record: &mut RecordedRequest,
 ) -> Result<Accepted<'a>, Response> {
     if method != Method::POST {
         return Err(error(404, Shape::Error, None));
     }
-    if let Some(limiter) = &state.limiter {
-        if let Err(wait) = limiter.check(conn.peer.ip(), Instant::now()) {
-            return Err(with_retry_after(error(429, Shape::Message, None), wait));
-        }
-    }
+    // Whether the token is accepted is known (and logged) even when the rate limit refuses
+    // the request first: the limit is per IP, in front of authentication.
     record.authorized = state.authorized(
         headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok()),
     );
+    if let Some(limiter) = &state.limiter {
+        if let Err(wait) = limiter.check(conn.peer.ip(), Instant::now()) {
+            return Err(with_retry_after(error(429, Shape::Message, None), wait));
+        }
+    }
     if !record.authorized {
         return Err(error(401, Shape::Error, None));
     }
-    let request = parse_body(body).map_err(|why| error(400, Shape::Error, Some(why)))?;
+    let request =
+        parse_body(body.map_err(body_error)?).map_err(|why| error(400, Shape::Error, Some(why)))?;
     record.text = Some(request.text.clone());
     record.conversation_id = request.conversation_id.clone();
     let Some(bot) = bot_id.as_deref().and_then(|id| state.bot(id)) else {
@@ -331,11 +409,73 @@ async fn respond(state: &AppState, accepted: Accepted<'_>) -> Option<Response> {
             json_response(200, &body)
         }
         Some(Fault::HugeBody(size)) => {
-            let mut reply = converse();
-            reply.answers = "x".repeat(size);
-            json_response(200, &reply_body(reply))
+            let (prefix, suffix) = huge_reply(converse());
+            let mut body = Vec::with_capacity(prefix.len() + size + suffix.len());
+            body.extend_from_slice(&prefix);
+            body.resize(prefix.len() + size, b'x');
+            body.extend_from_slice(&suffix);
+            // A body of known size: hyper sends its Content-Length.
+            ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+        }
+        Some(Fault::HugeBodyChunked(size)) => {
+            let (prefix, suffix) = huge_reply(converse());
+            // A stream of unknown size: hyper sends it chunked, without Content-Length.
+            let body = Body::from_stream(HugeAnswer {
+                prefix: Some(prefix),
+                remaining: size,
+                suffix: Some(suffix),
+            });
+            ([(header::CONTENT_TYPE, "application/json")], body).into_response()
         }
     })
+}
+
+/// The JSON of a normal reply split around the value of `answers`: what comes before its
+/// first byte and after its last (the `huge-body` faults put the bytes in between).
+fn huge_reply(reply: Reply) -> (Bytes, Bytes) {
+    let prefix = Bytes::from_static(br#"{"success":true,"data":{"answers":""#);
+    let mut suffix = String::from("\"");
+    let mut field = |key: &str, value: &Value| {
+        suffix.push_str(&format!(",{}:{value}", Value::from(key)));
+    };
+    field("sources", &Value::Array(reply.sources));
+    field("conversationId", &Value::String(reply.conversation_id));
+    if let Some(ticket) = &reply.ticket {
+        field("ticketDetails", ticket);
+    }
+    suffix.push_str("}}");
+    (prefix, Bytes::from(suffix))
+}
+
+/// A chunk of `x`s, shared by every chunked huge body (never copied).
+static XS: [u8; 64 * 1024] = [b'x'; 64 * 1024];
+
+/// The body of `huge-body-chunked`: the reply's JSON with `remaining` bytes of `x` as the
+/// answer, produced 64 KiB at a time as hyper asks for more (never held in memory at once).
+struct HugeAnswer {
+    prefix: Option<Bytes>,
+    remaining: usize,
+    suffix: Option<Bytes>,
+}
+
+impl futures_core::Stream for HugeAnswer {
+    type Item = Result<Bytes, std::convert::Infallible>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let chunk = if let Some(prefix) = self.prefix.take() {
+            Some(prefix)
+        } else if self.remaining > 0 {
+            let n = self.remaining.min(XS.len());
+            self.remaining -= n;
+            Some(Bytes::from_static(&XS[..n]))
+        } else {
+            self.suffix.take()
+        };
+        std::task::Poll::Ready(chunk.map(Ok))
+    }
 }
 
 async fn requests(
@@ -354,7 +494,14 @@ async fn reset(State(state): State<Arc<AppState>>) -> Response {
     axum::Json(json!({"reset": true})).into_response()
 }
 
-async fn add_fault(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+async fn add_fault(
+    State(state): State<Arc<AppState>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => return body_rejection(&rejection),
+    };
     let rule: FaultRule = match serde_json::from_slice(&body) {
         Ok(rule) => rule,
         Err(e) => return error(400, Shape::Error, Some(&format!("bad fault rule: {e}"))),

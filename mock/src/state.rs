@@ -142,11 +142,14 @@ impl AppState {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Whether `authorization` (the header's value) carries an accepted bearer token.
+    /// Whether `authorization` (the header's value) carries an accepted bearer token. The
+    /// scheme is case-insensitive (RFC 7235: `Bearer`, `bearer`, `BEARER`); the token is not.
     pub fn authorized(&self, authorization: Option<&str>) -> bool {
         authorization
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .is_some_and(|token| self.tokens.iter().any(|t| t == token.trim()))
+            .map(str::trim)
+            .and_then(|h| h.split_once([' ', '\t']))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .is_some_and(|(_, token)| self.tokens.iter().any(|t| t == token.trim()))
     }
 
     /// The bot `id`.

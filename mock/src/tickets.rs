@@ -96,29 +96,65 @@ pub fn create(platform: Ticketing, input: &TicketInput<'_>) -> Option<Value> {
     })
 }
 
+/// The documented keyword rules: a message asks for a ticket or a human when its words
+/// (lowercased, split at anything but letters and digits) contain one of these phrases as
+/// consecutive whole words. Whole words, so that "ticketing" or "the AI agent" do not count;
+/// phrases, so that "human resources" does not either.
+const TICKET_PHRASES: &[&[&str]] = &[
+    &["ticket"],
+    &["escalate"],
+    &["support", "case"],
+    &["create", "a", "case"],
+    &["open", "a", "case"],
+    &["need", "a", "human"],
+    &["want", "a", "human"],
+    &["human", "agent"],
+    &["live", "agent"],
+    &["real", "person"],
+];
+
+/// `talk`/`speak` + `to`/`with` + one of these: "talk to someone", "speak with a human"...
+const CONTACT_VERBS: [&str; 2] = ["talk", "speak"];
+const CONTACT_PREPOSITIONS: [&str; 2] = ["to", "with"];
+const CONTACTS: &[&[&str]] = &[
+    &["someone"],
+    &["somebody"],
+    &["a", "human"],
+    &["a", "person"],
+    &["an", "agent"],
+];
+
+fn words(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn starts_with_phrase(words: &[String], phrase: &[&str]) -> bool {
+    words.len() >= phrase.len() && words.iter().zip(phrase).all(|(w, p)| w == p)
+}
+
 /// Whether `text` asks for a ticket or a human (the documented keyword rules).
 pub fn wants_ticket(text: &str) -> bool {
-    const PHRASES: [&str; 9] = [
-        "ticket",
-        "human",
-        "escalate",
-        "agent",
-        "support case",
-        "create a case",
-        "open a case",
-        "talk to someone",
-        "speak to someone",
-    ];
-    let text = text.to_lowercase();
-    PHRASES.iter().any(|p| text.contains(p))
+    let words = words(text);
+    (0..words.len()).any(|i| {
+        let rest = &words[i..];
+        TICKET_PHRASES.iter().any(|p| starts_with_phrase(rest, p))
+            || (rest.len() > 2
+                && CONTACT_VERBS.contains(&rest[0].as_str())
+                && CONTACT_PREPOSITIONS.contains(&rest[1].as_str())
+                && CONTACTS.iter().any(|c| starts_with_phrase(&rest[2..], c)))
+    })
 }
 
 /// Whether `text` sounds urgent (High priority).
 pub fn is_urgent(text: &str) -> bool {
     const WORDS: [&str; 6] = ["urgent", "asap", "outage", "down", "critical", "emergency"];
-    text.to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .any(|word| WORDS.contains(&word))
+    words(text)
+        .iter()
+        .any(|word| WORDS.contains(&word.as_str()))
 }
 
 #[cfg(test)]
@@ -127,10 +163,42 @@ mod tests {
 
     #[test]
     fn keyword_rules() {
-        assert!(wants_ticket("Please open a TICKET"));
-        assert!(wants_ticket("can I talk to someone?"));
-        assert!(wants_ticket("I need a human"));
-        assert!(!wants_ticket("How do I reset my password?"));
+        // Every documented phrase fires, in any case and with punctuation around it.
+        for asks in [
+            "Please open a TICKET",
+            "«ticket» please",
+            "escalate this",
+            "I have a support case",
+            "Create a case for me",
+            "can you open a case?",
+            "I need a human",
+            "I want a human!",
+            "Is there a human agent?",
+            "live agent please",
+            "let me talk to a real person",
+            "can I talk to someone?",
+            "I'd like to speak to someone",
+            "talk to somebody",
+            "speak with a human",
+            "talk to a person",
+            "speak to an agent",
+        ] {
+            assert!(wants_ticket(asks), "{asks:?} asks for a ticket");
+        }
+        // Substrings and unrelated uses of the same words do not.
+        for plain in [
+            "How do I reset my password?",
+            "What can the AI agent do?",
+            "Where is the human resources policy?",
+            "Which ticketing systems do you support?",
+            "Is the agent available in French?",
+            "What does a human-readable export look like?",
+            "talk to me about SSO",
+            "someone changed my password",
+            "in case of an outage, what happens?",
+        ] {
+            assert!(!wants_ticket(plain), "{plain:?} does not ask for a ticket");
+        }
         assert!(is_urgent("the site is down"));
         assert!(is_urgent("URGENT: help"));
         assert!(!is_urgent("download my invoice"));

@@ -144,6 +144,8 @@ async fn authentication_and_request_errors() {
         json!({"message": {"text": ""}}),
         json!({"message": {"text": 3}}),
         json!({"message": {"text": "x"}, "conversationId": 5}),
+        json!({"message": {"text": "x"}, "conversationId": null}),
+        json!({"message": {"text": "x"}, "conversationId": ""}),
     ] {
         let (status, body) = mock.send_with("faq-bot", bad.clone(), &[]).await;
         assert_eq!(status, 400, "{bad}");
@@ -657,4 +659,401 @@ fn print_config_loads_back_with_config() {
         .expect("runs");
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("cannot read"));
+}
+
+#[tokio::test]
+async fn huge_bodies_with_and_without_content_length_and_their_cap() {
+    let mock = Mock::unlimited();
+    let body = || json!({"message": {"text": "please open a ticket"}});
+    let response = mock
+        .post(
+            "support-bot",
+            body(),
+            &[("x-enjo-mock-fault", "huge-body=200000")],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let length: Option<u64> = response
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let json: Value = response.json().await.expect("json");
+    let answers = json["data"]["answers"].as_str().expect("answers");
+    assert_eq!(answers.len(), 200_000);
+    assert!(answers.bytes().all(|b| b == b'x'));
+    assert!(
+        length.is_some_and(|l| l > 200_000),
+        "huge-body has a Content-Length: {length:?}"
+    );
+    assert!(json["data"]["ticketDetails"]["CaseNumber"].is_string());
+
+    // Chunked: no Content-Length, the size is only known by reading; still the documented JSON.
+    let size = 3 * 1024 * 1024 + 7;
+    let response = mock
+        .post(
+            "support-bot",
+            body(),
+            &[("x-enjo-mock-fault", &format!("huge-body-chunked={size}"))],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    assert!(!response.headers().contains_key("content-length"));
+    assert_eq!(response.headers()["transfer-encoding"], "chunked");
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let json: Value = response.json().await.expect("json");
+    assert_eq!(json["success"], true);
+    assert_eq!(json["data"]["answers"].as_str().map(str::len), Some(size));
+    assert!(json["data"]["conversationId"].is_string());
+    assert!(json["data"]["sources"].is_array());
+    assert!(json["data"]["ticketDetails"]["CaseNumber"].is_string());
+
+    // Over the cap (256 MiB): a clear 400, through the header, the queue and a bot's config.
+    for spec in ["huge-body=268435457", "huge-body-chunked=999999999999"] {
+        let (status, json) = mock
+            .send_with("faq-bot", body(), &[("x-enjo-mock-fault", spec)])
+            .await;
+        assert_eq!(status, 400, "{spec}");
+        assert_eq!(json["code"], "invalid_request_error");
+        assert!(
+            json["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("over the limit of 268435456 bytes")),
+            "{json}"
+        );
+    }
+    let refused = mock
+        .http
+        .post(format!("{}/_mock/faults", mock.server.url()))
+        .json(&json!({"fault": "huge-body=268435457"}))
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(refused.status(), 400);
+    let bot = r#"[[bots]]
+id = "big"
+fault = "huge-body-chunked=268435457"
+"#;
+    let err = enjo_mock::config::bots_from_toml(bot).expect_err("over the cap");
+    assert!(err.contains("over the limit"), "{err}");
+    let log = mock.server.requests();
+    let faults: Vec<_> = log.iter().filter_map(|r| r.fault.as_deref()).collect();
+    assert_eq!(
+        faults,
+        ["huge-body=200000", &format!("huge-body-chunked={size}")]
+    );
+}
+
+#[tokio::test]
+async fn a_bots_own_fault_from_the_config_file() {
+    let path = std::env::temp_dir().join(format!("enjo-mock-faulty-{}.toml", std::process::id()));
+    std::fs::write(
+        &path,
+        r#"
+[[bots]]
+id = "flaky-bot"
+ticketing = "jira"
+fault = "status=503;shape=message"
+
+[[bots.articles]]
+title = "Deploys"
+url = "https://kb.example/deploys"
+body = "Merging to main deploys to staging."
+
+[[bots]]
+id = "steady-bot"
+echo = true
+"#,
+    )
+    .expect("write");
+    let config = MockConfig::default()
+        .without_rate_limit()
+        .with_bots_file(&path)
+        .expect("the file loads");
+    let _ = std::fs::remove_file(&path);
+    let mock = Mock::start(config);
+    let (status, body) = mock.send("flaky-bot", "How do I deploy?").await;
+    assert_eq!(status, 503);
+    assert_eq!(
+        body,
+        json!({"code": "server_error", "message": "Service Unavailable", "status": 503})
+    );
+    let (status, body) = mock.send("steady-bot", "unaffected").await;
+    assert_eq!(
+        (status.as_u16(), &body["data"]["answers"]),
+        (200, &json!("unaffected"))
+    );
+    // A queued fault comes first, then the header; the bot's own fault applies otherwise.
+    mock.server
+        .add_fault(enjo_mock::FaultRule {
+            bot_id: Some("flaky-bot".into()),
+            fault: "status=409".into(),
+            times: Some(1),
+        })
+        .expect("queued");
+    assert_eq!(mock.send("flaky-bot", "queued").await.0, 409);
+    let (status, body) = mock
+        .send_with(
+            "flaky-bot",
+            json!({"message": {"text": "How do I deploy?"}}),
+            &[("x-enjo-mock-fault", "extra-fields")],
+        )
+        .await;
+    assert_eq!(status, 200, "the header replaces the bot's fault");
+    assert!(body["x_mock_extra"].is_object());
+    assert_eq!(mock.send("flaky-bot", "again").await.0, 503);
+    let faults: Vec<_> = mock
+        .server
+        .requests()
+        .into_iter()
+        .map(|r| (r.bot_id.unwrap_or_default(), r.fault, r.status))
+        .collect();
+    assert_eq!(
+        faults,
+        [
+            ("flaky-bot".into(), Some("status=503".into()), 503),
+            ("steady-bot".into(), None, 200),
+            ("flaky-bot".into(), Some("status=409".into()), 409),
+            ("flaky-bot".into(), Some("extra-fields".into()), 200),
+            ("flaky-bot".into(), Some("status=503".into()), 503),
+        ]
+    );
+    // A bad fault in a bot's config is refused when the file loads, naming the bot.
+    let bad = enjo_mock::config::bots_from_toml("[[bots]]\nid = \"b\"\nfault = \"nope\"\n")
+        .expect_err("unknown fault");
+    assert!(
+        bad.contains("bot b") && bad.contains("unknown fault"),
+        "{bad}"
+    );
+}
+
+#[tokio::test]
+async fn two_quotas_at_once_each_bind() {
+    // 3 per second and 5 per minute: the fourth request of a burst is refused by the short
+    // quota alone (the long one allows 5); once the short window has passed, two more fit and
+    // the next is refused by the long quota, with a wait no short window could explain.
+    let quotas = enjo_mock::parse_rate_limit("3/1s,5/60s")
+        .expect("spec")
+        .expect("on");
+    let mock = Mock::start(MockConfig::default().with_rate_limit(quotas));
+    let wait_ms = |response: &reqwest::Response| -> u64 {
+        response.headers()["retry-after-ms"]
+            .to_str()
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .expect("retry-after-ms")
+    };
+    for i in 0..3 {
+        assert_eq!(mock.send("echo-bot", &format!("burst {i}")).await.0, 200);
+    }
+    let refused = mock
+        .post("echo-bot", json!({"message": {"text": "burst 3"}}), &[])
+        .await;
+    assert_eq!(refused.status(), 429, "the 3/1s quota binds");
+    let short_wait = wait_ms(&refused);
+    assert!(short_wait <= 1000, "{short_wait}");
+    tokio::time::sleep(Duration::from_millis(short_wait + 50)).await;
+    for i in 0..2 {
+        assert_eq!(mock.send("echo-bot", &format!("later {i}")).await.0, 200);
+    }
+    let refused = mock
+        .post("echo-bot", json!({"message": {"text": "later 2"}}), &[])
+        .await;
+    assert_eq!(refused.status(), 429, "the 5/60s quota binds");
+    assert!(
+        wait_ms(&refused) > 1000,
+        "the wait is the long window's: {}",
+        wait_ms(&refused)
+    );
+    assert_eq!(
+        refused.headers()["retry-after"]
+            .to_str()
+            .ok()
+            .map(|s| s.parse::<u64>().is_ok_and(|s| s > 1)),
+        Some(true)
+    );
+    let statuses: Vec<u16> = mock.server.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [200, 200, 200, 429, 200, 200, 429]);
+}
+
+#[tokio::test]
+async fn rate_limited_requests_log_whether_the_token_was_valid() {
+    let mock = Mock::start(MockConfig::default().with_rate_limit(vec![Quota {
+        requests: 1,
+        window: Duration::from_secs(60),
+    }]));
+    assert_eq!(mock.send("echo-bot", "first").await.0, 200);
+    assert_eq!(mock.send("echo-bot", "valid token, over").await.0, 429);
+    let response = mock
+        .http
+        .post(format!("{}/v1/bots/echo-bot/message", mock.server.url()))
+        .bearer_auth("wrong-token")
+        .json(&json!({"message": {"text": "bad token, over"}}))
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(
+        response.status(),
+        429,
+        "the per-IP limit is in front of authentication"
+    );
+    let log: Vec<_> = mock
+        .server
+        .requests()
+        .into_iter()
+        .map(|r| (r.status, r.authorized))
+        .collect();
+    assert_eq!(log, [(200, true), (429, true), (429, false)]);
+}
+
+#[tokio::test]
+async fn the_bearer_scheme_is_case_insensitive() {
+    let mock = Mock::unlimited();
+    let url = format!("{}/v1/bots/echo-bot/message", mock.server.url());
+    for (auth, status) in [
+        ("Bearer enjo-mock-token", 200),
+        ("bearer enjo-mock-token", 200),
+        ("BEARER enjo-mock-token", 200),
+        ("  bEaReR   enjo-mock-token ", 200),
+        ("Bearer\tenjo-mock-token", 200),
+        ("Bearer ENJO-MOCK-TOKEN", 401),
+        ("Bearerenjo-mock-token", 401),
+        ("Token enjo-mock-token", 401),
+        ("Bearer", 401),
+    ] {
+        let response = mock
+            .http
+            .post(&url)
+            .header("authorization", auth)
+            .json(&json!({"message": {"text": "hi"}}))
+            .send()
+            .await
+            .expect("response");
+        assert_eq!(response.status(), status, "{auth:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_gets_a_json_413() {
+    let mock = Mock::unlimited();
+    let url = format!("{}/v1/bots/echo-bot/message", mock.server.url());
+    let text = "x".repeat(enjo_mock::routes::MAX_REQUEST_BODY);
+    let response = mock
+        .http
+        .post(&url)
+        .bearer_auth(DEFAULT_TOKEN)
+        .json(&json!({"message": {"text": text}}))
+        .send()
+        .await
+        .expect("a response, not a reset");
+    assert_eq!(response.status(), 413);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(
+        body,
+        json!({"code": "api_error", "error": "The request body is over the limit of 2 MiB"})
+    );
+    // Just under the limit is fine.
+    let text = "y".repeat(enjo_mock::routes::MAX_REQUEST_BODY - 100);
+    let (status, body) = mock.send("echo-bot", &text).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["data"]["answers"].as_str().map(str::len),
+        Some(text.len())
+    );
+    // Authentication is still checked first; the log has both.
+    let response = mock
+        .http
+        .post(&url)
+        .bearer_auth("wrong")
+        .body(vec![b' '; 3 * 1024 * 1024])
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(response.status(), 401);
+    let statuses: Vec<u16> = mock.server.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [413, 200, 401]);
+}
+
+#[tokio::test]
+async fn ticket_keywords_are_whole_words_and_phrases() {
+    let mock = Mock::unlimited();
+    for text in [
+        "What can the AI agent do?",
+        "Where is the human resources policy?",
+        "Which ticketing systems do you support?",
+    ] {
+        let (_, body) = mock.send("support-bot", text).await;
+        assert!(body["data"].get("ticketDetails").is_none(), "{text}");
+    }
+    assert!(mock.server.tickets().is_empty());
+    for text in ["I need a human", "can I talk to someone?", "open a ticket"] {
+        let (_, body) = mock.send("support-bot", text).await;
+        assert!(
+            body["data"]["ticketDetails"]["CaseNumber"].is_string(),
+            "{text}"
+        );
+    }
+    assert_eq!(mock.server.tickets().len(), 3);
+}
+
+#[tokio::test]
+async fn in_process_start_serves_and_stop_closes_the_port() {
+    let mut server = MockServer::start(MockConfig::default().without_rate_limit())
+        .await
+        .expect("starts on the test's runtime");
+    let url = format!("{}/v1/bots/echo-bot/message", server.url());
+    assert_eq!(server.url(), format!("http://127.0.0.1:{}", server.port()));
+    let http = reqwest::Client::new();
+    let body: Value = http
+        .post(&url)
+        .bearer_auth(DEFAULT_TOKEN)
+        .json(&json!({"message": {"text": "in process"}}))
+        .send()
+        .await
+        .expect("response")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(body["data"]["answers"], "in process");
+    assert_eq!(server.requests().len(), 1);
+    server.stop();
+    // The accept loop runs on this runtime: let it see the stop, then the port is closed.
+    let mut refused = false;
+    for _ in 0..200 {
+        tokio::task::yield_now().await;
+        if tokio::net::TcpStream::connect(("127.0.0.1", server.port()))
+            .await
+            .is_err()
+        {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(refused, "still accepting connections after stop()");
+}
+
+#[test]
+fn sigterm_right_after_listening_is_a_clean_exit() {
+    // The signal follows the first line as fast as a fixture can send it (kill(2) directly,
+    // not a `kill` process), so a handler installed after printing would lose the race.
+    for _ in 0..20 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_enjo-mock"))
+            .args(["--port", "0", "--quiet"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        read_listening(&mut child);
+        let pid = libc::pid_t::try_from(child.id()).expect("pid");
+        // SAFETY: kill(2) on our own child, which has not been waited for yet.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+        let status = child.wait().expect("exits");
+        assert_eq!(
+            status.code(),
+            Some(0),
+            "{status}: handled, not killed by the signal"
+        );
+    }
 }
