@@ -243,6 +243,7 @@ impl Client {
             root_certificates_pem: options.root_certificates_pem.clone(),
             user_agent,
             origin: base.origin().to_owned(),
+            uses_tls: HttpSettings::may_use_tls(base.origin(), options.proxy.as_deref()),
         };
         let http = http::build_client(&http_settings)?;
         Ok(Client {

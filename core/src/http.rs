@@ -23,6 +23,28 @@ pub(crate) struct HttpSettings {
     pub user_agent: String,
     /// Redirects are followed only within this origin.
     pub origin: String,
+    /// Whether any connection may use TLS. When none can (plain http to the base URL and no
+    /// proxy), the system's root certificates are not loaded: that alone is most of a
+    /// short-lived process's start-up cost (the CLI against `enjo mock`).
+    pub uses_tls: bool,
+}
+
+impl HttpSettings {
+    /// Whether a client for `origin` with `proxy` may make TLS connections: an https origin, a
+    /// proxy option, or any proxy from the environment (which could be https).
+    pub fn may_use_tls(origin: &str, proxy: Option<&str>) -> bool {
+        const PROXY_VARS: [&str; 6] = [
+            "HTTPS_PROXY",
+            "https_proxy",
+            "HTTP_PROXY",
+            "http_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+        ];
+        !origin.starts_with("http://")
+            || proxy.is_some()
+            || PROXY_VARS.iter().any(|v| std::env::var_os(v).is_some())
+    }
 }
 
 /// Builds the reqwest client: rustls (ring), no cross-origin redirects, our timeouts.
@@ -55,6 +77,9 @@ pub(crate) fn build_client(settings: &HttpSettings) -> Result<reqwest::Client> {
         .referer(false);
     if let Some(keepalive) = settings.tcp_keepalive {
         builder = builder.tcp_keepalive(keepalive);
+    }
+    if !settings.uses_tls && settings.root_certificates_pem.is_empty() {
+        builder = builder.tls_certs_only(Vec::new());
     }
     if let Some(proxy) = &settings.proxy {
         let proxy = reqwest::Proxy::all(proxy.as_str()).map_err(|e| {
@@ -354,6 +379,23 @@ mod tests {
         assert_eq!(
             request_body("\"é\"", Some("c1")),
             r#"{"message":{"text":"\"é\""},"conversationId":"c1"}"#
+        );
+    }
+
+    #[test]
+    fn tls_roots_are_skipped_only_when_no_connection_can_use_tls() {
+        assert!(HttpSettings::may_use_tls("https://api.enjo.ai", None));
+        assert!(HttpSettings::may_use_tls(
+            "http://127.0.0.1:1",
+            Some("https://proxy:3128")
+        ));
+        let env_proxy = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"]
+            .iter()
+            .chain(&["ALL_PROXY", "all_proxy"])
+            .any(|v| std::env::var_os(v).is_some());
+        assert_eq!(
+            HttpSettings::may_use_tls("http://127.0.0.1:1", None),
+            env_proxy
         );
     }
 
