@@ -7,7 +7,7 @@
 //!   [`enjo::blocking::block_on_interruptible`], which checks Python's signal handlers every
 //!   100 ms, so Ctrl-C interrupts a long call. `start` is the async call (see `bridge`).
 //! - Replies are the classes of `models`; errors become the classes of `enjo._exceptions`
-//!   (`errors`). Every exported method, getter and constructor runs in [`guard`]: a panic
+//!   (`errors`). Every exported method, getter and constructor runs in `guard`: a panic
 //!   anywhere becomes `enjo.EnjoError`, never pyo3's `PanicException`.
 //! - Logging goes through the core's observer to the Python logger `enjo` (`logging`).
 
