@@ -125,19 +125,17 @@ fn a_client_made_before_fork_works_in_the_child_and_the_parent() {
     );
 }
 
-/// Waits can be interrupted from the calling thread (how Python's and R's Ctrl-C get in).
-#[test]
-fn a_blocking_call_can_be_interrupted_by_its_check() {
-    let mock = Mock::start();
-    let client = mock.client().build_blocking().expect("client");
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    runtime.block_on(mock.fault("faq-bot", "delay=30000", Some(1)));
+/// Sends `text` to `faq-bot` (whose reply the caller delayed), with a check (every 20 ms)
+/// that must run on this thread and stops the call on its third run; returns the outcome and
+/// the number of checks.
+fn interrupt_on_third_check(
+    client: &enjo::blocking::Client,
+    text: &str,
+) -> (Interruptible<enjo::MessageResponse, &'static str>, u32) {
     let caller = std::thread::current().id();
     let mut checks = 0;
     let outcome = block_on_interruptible(
-        client
-            .as_async()
-            .send_message("faq-bot", "interrupt me", None),
+        client.as_async().send_message("faq-bot", text, None),
         Duration::from_millis(20),
         || {
             assert_eq!(
@@ -149,6 +147,17 @@ fn a_blocking_call_can_be_interrupted_by_its_check() {
             (checks == 3).then_some("stop")
         },
     );
+    (outcome, checks)
+}
+
+/// Waits can be interrupted from the calling thread (how Python's and R's Ctrl-C get in).
+#[test]
+fn a_blocking_call_can_be_interrupted_by_its_check() {
+    let mock = Mock::start();
+    let client = mock.client().build_blocking().expect("client");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(mock.fault("faq-bot", "delay=30000", Some(1)));
+    let (outcome, checks) = interrupt_on_third_check(&client, "interrupt me");
     assert!(
         matches!(outcome, Interruptible::Interrupted("stop")),
         "{outcome:?}"
@@ -162,34 +171,18 @@ fn a_blocking_call_can_be_interrupted_by_its_check() {
 
     // Called from inside an async runtime (the call then runs on a helper thread), the check
     // still runs on the calling thread only.
-    runtime.block_on(mock.fault("faq-bot", "delay=30000", Some(1)));
     let inner = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    let mut nested_checks = 0;
-    let outcome = inner.block_on(async {
-        block_on_interruptible(
-            client
-                .as_async()
-                .send_message("faq-bot", "interrupt me nested", None),
-            Duration::from_millis(20),
-            || {
-                assert_eq!(
-                    std::thread::current().id(),
-                    caller,
-                    "checked on the caller's thread"
-                );
-                nested_checks += 1;
-                (nested_checks == 3).then_some("nested stop")
-            },
-        )
-    });
+    runtime.block_on(mock.fault("faq-bot", "delay=30000", Some(1)));
+    let (outcome, checks) =
+        inner.block_on(async { interrupt_on_third_check(&client, "interrupt me nested") });
     assert!(
-        matches!(outcome, Interruptible::Interrupted("nested stop")),
+        matches!(outcome, Interruptible::Interrupted("stop")),
         "{outcome:?}"
     );
-    assert_eq!(nested_checks, 3);
+    assert_eq!(checks, 3);
 
     let outcome = block_on_interruptible(
         client
