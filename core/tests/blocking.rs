@@ -211,14 +211,16 @@ fn blocking_calls_work_inside_an_async_runtime_too() {
     assert_eq!(reply.expect("reply").answers.as_deref(), Some("nested"));
 }
 
-/// A keep-alive server that closes each connection `idle` after answering (as nginx, load
-/// balancers and Node servers do after their keep-alive timeout).
-fn idle_closing_server(idle: Duration) -> String {
+/// A keep-alive server that closes each connection after answering, as nginx, load balancers
+/// and Node servers do once their keep-alive timeout passes, and says so on the channel.
+fn idle_closing_server() -> (String, std::sync::mpsc::Receiver<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let (closed_tx, closed_rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
+            let closed = closed_tx.clone();
             std::thread::spawn(move || {
                 let mut request = Vec::new();
                 let mut buf = [0u8; 16 * 1024];
@@ -249,12 +251,14 @@ fn idle_closing_server(idle: Duration) -> String {
                     body.len()
                 );
                 let _ = stream.write_all(reply.as_bytes());
-                std::thread::sleep(idle);
+                // Past the keep-alive timeout (its length does not matter: the client is idle).
+                std::thread::sleep(Duration::from_millis(20));
                 let _ = stream.shutdown(std::net::Shutdown::Both);
+                let _ = closed.send(());
             });
         }
     });
-    url
+    (url, closed_rx)
 }
 
 /// Each thread's runtime sleeps between blocking calls; a pooled connection that the server
@@ -262,10 +266,11 @@ fn idle_closing_server(idle: Duration) -> String {
 /// may have been sent is not retried).
 #[test]
 fn a_connection_closed_by_the_server_while_idle_is_not_reused() {
+    let (url, closed) = idle_closing_server();
     let client = enjo::Client::builder()
         .ignore_env()
         .token("t")
-        .base_url(idle_closing_server(Duration::from_millis(50)))
+        .base_url(url)
         .rate_limit(RateLimit::Off)
         .max_retries(0)
         .build_blocking()
@@ -274,6 +279,11 @@ fn a_connection_closed_by_the_server_while_idle_is_not_reused() {
         if let Err(err) = client.send_message("b", "hi", None) {
             panic!("call {call} after an idle period: {err}");
         }
-        std::thread::sleep(Duration::from_millis(150));
+        // The server has closed the connection (and its FIN had time to arrive) before the
+        // next call: no race with the server's timing, whatever the machine's load.
+        closed
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the server closed the connection");
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
