@@ -29,18 +29,20 @@ pub(crate) struct HttpSettings {
     pub uses_tls: bool,
 }
 
+/// The environment variables reqwest takes proxies from.
+const PROXY_VARS: [&str; 6] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
 impl HttpSettings {
     /// Whether a client for `origin` with `proxy` may make TLS connections: an https origin, a
     /// proxy option, or any proxy from the environment (which could be https).
     pub fn may_use_tls(origin: &str, proxy: Option<&str>) -> bool {
-        const PROXY_VARS: [&str; 6] = [
-            "HTTPS_PROXY",
-            "https_proxy",
-            "HTTP_PROXY",
-            "http_proxy",
-            "ALL_PROXY",
-            "all_proxy",
-        ];
         !origin.starts_with("http://")
             || proxy.is_some()
             || PROXY_VARS.iter().any(|v| std::env::var_os(v).is_some())
@@ -389,10 +391,7 @@ mod tests {
             "http://127.0.0.1:1",
             Some("https://proxy:3128")
         ));
-        let env_proxy = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"]
-            .iter()
-            .chain(&["ALL_PROXY", "all_proxy"])
-            .any(|v| std::env::var_os(v).is_some());
+        let env_proxy = PROXY_VARS.iter().any(|v| std::env::var_os(v).is_some());
         assert_eq!(
             HttpSettings::may_use_tls("http://127.0.0.1:1", None),
             env_proxy

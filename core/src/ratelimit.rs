@@ -258,7 +258,9 @@ impl SlidingLog {
             {
                 // Windows are at most a year (`Quota::validate`); saturate rather than panic
                 // for a store fed unvalidated quotas.
-                let earliest = pivot.checked_add(quota.window).unwrap_or(far_future(now));
+                let earliest = pivot
+                    .checked_add(quota.window)
+                    .unwrap_or_else(|| far_future(now));
                 if earliest > now {
                     wait_until = Some(wait_until.map_or(earliest, |w| w.max(earliest)));
                 }
@@ -517,7 +519,9 @@ impl RateLimiter {
     /// Blocks every caller until `retry_after` from now (the server said 429).
     pub fn block_for(&self, retry_after: Duration) {
         let now = self.clock.now();
-        let until = now.checked_add(retry_after).unwrap_or(far_future(now));
+        let until = now
+            .checked_add(retry_after)
+            .unwrap_or_else(|| far_future(now));
         self.store.block_until(until);
         tracing::debug!(
             target: "enjo::ratelimit",
