@@ -107,7 +107,7 @@ fn log_for(client: &enjo::Client, level: i64, bot_id: &str, sink: Sink) -> Optio
     if level <= 0 {
         return None;
     }
-    CallLog::new(level, &client.message_url(bot_id), sink)
+    CallLog::new(level, &client.message_path(bot_id), sink)
 }
 
 #[pymethods]

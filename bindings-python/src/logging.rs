@@ -8,9 +8,8 @@
 //! - `failed` (INFO): the call failed for good (its error is raised to the caller, so INFO,
 //!   not WARNING: Python prints WARNING records to stderr when logging is not configured).
 //!
-//! Each names the request as `POST <path>`, the path part of the core's
-//! `Client::message_url(bot_id)` (base URL prefix included, bot id percent-encoded): never the
-//! host, never the token.
+//! Each names the request as `POST <path>`, the core's `Client::message_path(bot_id)` (base
+//! URL prefix included, bot id percent-encoded): never the host, never the token.
 //!
 //! The Python layer reads the `enjo` logger's threshold on the caller's side (cheap, with the
 //! GIL already held) and passes it with each call: 0 (off), INFO or DEBUG. The request's future
@@ -67,10 +66,10 @@ pub struct CallLog {
 
 impl CallLog {
     /// `None` when `level` lets no record through (0: the logger is off).
-    pub fn new(level: i64, message_url: &str, sink: Sink) -> Option<Arc<CallLog>> {
+    pub fn new(level: i64, path: &str, sink: Sink) -> Option<Arc<CallLog>> {
         (level > 0 && level <= INFO).then(|| {
             Arc::new(CallLog {
-                path: Arc::from(path_of(message_url)),
+                path: Arc::from(path),
                 level,
                 sink,
                 attempts: AtomicU32::new(0),
@@ -92,14 +91,6 @@ impl CallLog {
             Sink::Queue(queue) => queue.push(record),
         }
     }
-}
-
-/// The path (and query) of a URL: `https://h:1/api/v1/bots/x/message` → `/api/v1/bots/x/message`.
-fn path_of(url: &str) -> &str {
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    url[after_scheme..]
-        .find('/')
-        .map_or("/", |i| &url[after_scheme + i..])
 }
 
 /// One log record, built without the GIL.
@@ -297,31 +288,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn paths_keep_the_prefix_and_drop_the_origin() {
-        assert_eq!(
-            path_of("https://api.enjo.ai/v1/bots/a%20b/message"),
-            "/v1/bots/a%20b/message"
-        );
-        assert_eq!(
-            path_of("http://127.0.0.1:8080/api/v2/v1/bots/x/message"),
-            "/api/v2/v1/bots/x/message"
-        );
-        assert_eq!(
-            path_of("http://[::1]:9/p/v1/bots/x/message"),
-            "/p/v1/bots/x/message"
-        );
-        assert_eq!(path_of("https://h"), "/");
-    }
-
-    #[test]
     fn levels_select_record_kinds() {
-        assert!(CallLog::new(0, "https://h/x", Sink::Direct).is_none());
-        assert!(CallLog::new(30, "https://h/x", Sink::Direct).is_none());
-        let Some(info) = CallLog::new(INFO, "https://h/x", Sink::Direct) else {
+        assert!(CallLog::new(0, "/x", Sink::Direct).is_none());
+        assert!(CallLog::new(30, "/x", Sink::Direct).is_none());
+        let Some(info) = CallLog::new(INFO, "/x", Sink::Direct) else {
             panic!("INFO lets records through");
         };
         assert!(info.wants(INFO) && !info.wants(DEBUG));
-        let Some(debug) = CallLog::new(DEBUG, "https://h/x", Sink::Direct) else {
+        let Some(debug) = CallLog::new(DEBUG, "/x", Sink::Direct) else {
             panic!("DEBUG lets records through");
         };
         assert!(debug.wants(INFO) && debug.wants(DEBUG));

@@ -268,6 +268,13 @@ impl Client {
         self.inner.base.message_url(bot_id)
     }
 
+    /// The path of that URL (base URL prefix included, bot id percent-encoded, no host): how
+    /// the SDK's logs name a request.
+    pub fn message_path(&self, bot_id: &str) -> String {
+        let url = self.message_url(bot_id);
+        self.inner.base.path_of(&url).to_owned()
+    }
+
     /// The timeout of each attempt.
     pub fn timeout(&self) -> Duration {
         self.inner.options.timeout
@@ -361,7 +368,7 @@ impl Client {
         let max_retries = overrides.max_retries.unwrap_or(options.max_retries);
         let policy = overrides.retry_policy.unwrap_or(options.retry_policy);
         let url = self.inner.base.message_url(bot_id);
-        let path = url.get(self.inner.base.origin().len()..).unwrap_or(&url);
+        let path = self.inner.base.path_of(&url);
         let body = http::request_body(text, conversation_id);
         let http = self.http()?;
         let limiter = self.limiter();

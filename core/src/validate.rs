@@ -92,6 +92,12 @@ impl BaseUrl {
         &self.origin
     }
 
+    /// The path part of a URL made by this base (what follows the origin), e.g. a
+    /// [`message_url`](BaseUrl::message_url)'s `/api/v1/bots/x/message`: what logs show.
+    pub fn path_of<'a>(&self, url: &'a str) -> &'a str {
+        url.get(self.origin.len()..).unwrap_or(url)
+    }
+
     /// `{base}/v1/bots/{bot_id}/message`, with the bot id encoded as one path segment.
     pub fn message_url(&self, bot_id: &str) -> String {
         let mut url = String::with_capacity(self.prefix.len() + bot_id.len() + 24);
@@ -208,21 +214,20 @@ pub fn count(name: &str, value: f64) -> Result<u32> {
     if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= f64::from(u32::MAX) {
         Ok(value as u32)
     } else {
-        Err(Error::invalid_argument(format!(
-            "{name} must be a whole number from 0 to {} (got {value})",
-            u32::MAX
-        )))
+        Err(not_a_count(name, value))
     }
 }
 
 /// Like [`count`], for languages with integers (Python, C).
 pub fn count_int(name: &str, value: i64) -> Result<u32> {
-    u32::try_from(value).map_err(|_| {
-        Error::invalid_argument(format!(
-            "{name} must be a whole number from 0 to {} (got {value})",
-            u32::MAX
-        ))
-    })
+    u32::try_from(value).map_err(|_| not_a_count(name, value))
+}
+
+fn not_a_count(name: &str, value: impl std::fmt::Display) -> Error {
+    Error::invalid_argument(format!(
+        "{name} must be a whole number from 0 to {} (got {value})",
+        u32::MAX
+    ))
 }
 
 /// Replaces the user-info part of a URL (`https://user:secret@host` → `https://***@host`) so
@@ -280,6 +285,22 @@ mod tests {
             "https://api.enjo.ai/v1/bots/b/message"
         );
         assert_eq!(base("https://H:8443/x").origin(), "https://h:8443");
+    }
+
+    #[test]
+    fn paths_keep_the_prefix_and_drop_the_origin() {
+        for (base, bot, path) in [
+            ("https://api.enjo.ai", "a b", "/v1/bots/a%20b/message"),
+            (
+                "http://127.0.0.1:8080/api/v2/",
+                "x",
+                "/api/v2/v1/bots/x/message",
+            ),
+            ("http://[::1]:9/p", "x", "/p/v1/bots/x/message"),
+        ] {
+            let b = BaseUrl::parse(base, false).expect("valid base");
+            assert_eq!(b.path_of(&b.message_url(bot)), path, "{base}");
+        }
     }
 
     #[test]
