@@ -44,13 +44,11 @@ fn run(
     let Some(interrupt) = interrupt else {
         return Ok(block_on(future)?);
     };
-    // The header promises the check runs on the calling thread only. `block_on` keeps the call
-    // there except when it is made from inside a tokio runtime (a Rust host calling the C ABI):
-    // then the call simply cannot be interrupted.
-    let caller = std::thread::current().id();
-    let check =
-        move || (std::thread::current().id() == caller && interrupt.asks_to_stop()).then_some(());
-    match block_on_interruptible(future, INTERRUPT_EVERY, check) {
+    // The core runs the check on the calling thread only (as the header promises), also when
+    // the call is made from inside a tokio runtime (a Rust host calling the C ABI).
+    match block_on_interruptible(future, INTERRUPT_EVERY, || {
+        interrupt.asks_to_stop().then_some(())
+    }) {
         Interruptible::Finished(reply) => Ok(reply?),
         Interruptible::Interrupted(()) => Err(CError::Interrupted),
     }
@@ -277,17 +275,8 @@ pub unsafe extern "C" fn enjo_conversation_send(
     response: *mut *mut enjo_response,
     error: *mut *mut enjo_error,
 ) -> enjo_status {
-    call(error, || {
-        // SAFETY (whole block): the caller's documented contract on every pointer.
-        unsafe {
-            take_out(response)?;
-            let conversation = conversation
-                .as_ref()
-                .ok_or_else(|| CError::invalid("conversation is NULL"))?;
-            let text = arg_str(text, "text")?;
-            deliver(run(conversation.inner.send(text), None), response)
-        }
-    })
+    // SAFETY: the same contract; NULL options mean no override.
+    unsafe { enjo_conversation_send_with(conversation, text, std::ptr::null(), response, error) }
 }
 
 /// Like `enjo_conversation_send`, with per-call overrides (timeout, retries, retry policy) and
