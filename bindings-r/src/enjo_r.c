@@ -126,6 +126,21 @@ static SEXP ok_result(SEXP value) {
     return out;
 }
 
+/* The fields of the error list that R code turns into a condition (errors.R). */
+static const char *ERROR_FIELDS[] = {"status_name", "message", "display", "http_status", "code",
+                                     "retry_after", "request_id", "body", "may_have_been_sent"};
+#define N_ERROR_FIELDS 9
+
+/* list(ok = FALSE, error = err); `err` is protected by the caller. */
+static SEXP failed_result(SEXP err) {
+    const char *outer[] = {"ok", "error"};
+    SEXP out = PROTECT(named_list(2, outer));
+    SET_VECTOR_ELT(out, 0, Rf_ScalarLogical(0));
+    SET_VECTOR_ELT(out, 1, err);
+    UNPROTECT(1);
+    return out;
+}
+
 /*
  * list(ok = FALSE, error = list(status_name, message, display, http_status, code, retry_after,
  * request_id, body, may_have_been_sent)), copied from the error held by `slot`, which is then
@@ -133,9 +148,7 @@ static SEXP ok_result(SEXP value) {
  */
 static SEXP error_result(enjo_status status, SEXP slot) {
     const enjo_error *e = (const enjo_error *)R_ExternalPtrAddr(slot);
-    const char *names[] = {"status_name", "message", "display", "http_status", "code",
-                           "retry_after", "request_id", "body", "may_have_been_sent"};
-    SEXP err = PROTECT(named_list(9, names));
+    SEXP err = PROTECT(named_list(N_ERROR_FIELDS, ERROR_FIELDS));
     SET_VECTOR_ELT(err, 0, Rf_mkString(enjo_status_name(status)));
     const char *message = e ? enjo_error_message(e) : NULL;
     SET_VECTOR_ELT(err, 1, mk_string_or_null(message ? message : enjo_status_name(status)));
@@ -149,28 +162,20 @@ static SEXP error_result(enjo_status status, SEXP slot) {
     SET_VECTOR_ELT(err, 7, mk_string_or_null(e ? enjo_error_body(e) : NULL));
     SET_VECTOR_ELT(err, 8, Rf_ScalarLogical(e ? enjo_error_may_have_been_sent(e) : 0));
     free_error(slot);
-    const char *outer[] = {"ok", "error"};
-    SEXP out = PROTECT(named_list(2, outer));
-    SET_VECTOR_ELT(out, 0, Rf_ScalarLogical(0));
-    SET_VECTOR_ELT(out, 1, err);
-    UNPROTECT(2);
+    SEXP out = failed_result(err);
+    UNPROTECT(1);
     return out;
 }
 
 /* list(ok = FALSE, error = ...) for an argument the glue itself refuses (nothing was called). */
 static SEXP glue_invalid(const char *message) {
-    const char *names[] = {"status_name", "message", "display", "http_status", "code",
-                           "retry_after", "request_id", "body", "may_have_been_sent"};
-    SEXP err = PROTECT(named_list(9, names));
+    SEXP err = PROTECT(named_list(N_ERROR_FIELDS, ERROR_FIELDS));
     SET_VECTOR_ELT(err, 0, Rf_mkString(enjo_status_name(ENJO_ERR_INVALID_ARGUMENT)));
     SET_VECTOR_ELT(err, 1, Rf_mkString(message));
     SET_VECTOR_ELT(err, 2, Rf_mkString(message));
     SET_VECTOR_ELT(err, 8, Rf_ScalarLogical(0));
-    const char *outer[] = {"ok", "error"};
-    SEXP out = PROTECT(named_list(2, outer));
-    SET_VECTOR_ELT(out, 0, Rf_ScalarLogical(0));
-    SET_VECTOR_ELT(out, 1, err);
-    UNPROTECT(2);
+    SEXP out = failed_result(err);
+    UNPROTECT(1);
     return out;
 }
 
