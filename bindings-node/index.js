@@ -402,13 +402,8 @@ class Conversation {
   send(text, options) {
     try {
       expect(typeof text === 'string', 'text must be a string', text)
+      // A per-call conversationId is refused by the addon (the conversation supplies its own).
       const [sendOptions, signal] = nativeSendOptions(options, 'conversation.send()', SEND_OPTIONS)
-      if (sendOptions !== undefined && sendOptions.conversationId !== undefined) {
-        throw new InvalidArgumentError(
-          'conversationId is set by the conversation itself; use ' +
-            'client.conversation(botId, { conversationId }) to resume another one',
-        )
-      }
       const conversation = this.#native
       return run((token) => conversation.send(text, sendOptions, token), signal)
     } catch (err) {
