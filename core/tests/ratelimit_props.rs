@@ -244,7 +244,7 @@ async fn async_limiter_serves_in_order_without_polling() {
             let granted = tokio::time::Instant::now();
             // Hold the slot for a simulated 10 ms request.
             tokio::time::sleep(ms(10)).await;
-            drop(permit);
+            permit.complete();
             (i, granted.duration_since(start))
         }));
         tokio::task::yield_now().await;
@@ -295,7 +295,7 @@ async fn bounded_wait_fails_fast_with_retry_after() {
         .acquire(&quotas, Some(ms(0)))
         .await
         .expect("first is free");
-    drop(first);
+    first.complete();
     let before = tokio::time::Instant::now();
     let err = limiter
         .acquire(&quotas, Some(ms(100)))
@@ -337,7 +337,7 @@ async fn cancelled_waiter_frees_its_place() {
     let held = limiter.acquire(&quotas, None).await.expect("first");
     let waiting = tokio::time::timeout(ms(10), limiter.acquire(&quotas, None)).await;
     assert!(waiting.is_err(), "had to wait");
-    drop(held);
+    held.complete();
     let start = tokio::time::Instant::now();
     let next = limiter.acquire(&quotas, None).await.expect("next");
     assert_eq!(tokio::time::Instant::now() - start, ms(100));
@@ -356,7 +356,7 @@ async fn huge_durations_never_panic() {
         .acquire(&quotas, Some(Duration::MAX))
         .await
         .expect("free");
-    drop(first);
+    first.complete();
     let start = tokio::time::Instant::now();
     let second = limiter
         .acquire(&quotas, Some(Duration::MAX))
