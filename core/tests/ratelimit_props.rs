@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use enjo::ratelimit::{
-    Decision, LimiterStore, MemoryStore, Quota, RateLimiter, SlidingLog, SlotId, TokioClock,
+    Decision, LimiterStore, MemoryStore, Permit, Quota, RateLimiter, SlidingLog, SlotId, TokioClock,
 };
 use proptest::prelude::*;
 
@@ -371,4 +371,125 @@ async fn huge_durations_never_panic() {
         .await
         .expect_err("blocked");
     assert_eq!(err.kind(), enjo::ErrorKind::RateLimited);
+}
+
+/// Two clients of one host with different quotas: a tight custom quota waiting at the head of
+/// its line does not hold back a client whose quotas have room in the shared log.
+#[tokio::test(start_paused = true)]
+async fn a_tight_quota_at_the_head_does_not_block_other_quotas() {
+    let limiter = Arc::new(RateLimiter::in_memory());
+    let tight = [Quota::new(1, Duration::from_secs(10))];
+    let roomy = [Quota::new(5, Duration::from_secs(1))];
+    limiter
+        .acquire(&tight, None)
+        .await
+        .expect("free")
+        .complete();
+    let waiter = tokio::spawn({
+        let limiter = limiter.clone();
+        async move { limiter.acquire(&tight, None).await.map(Permit::complete) }
+    });
+    tokio::task::yield_now().await; // the tight waiter is now at the head of its line
+    let start = tokio::time::Instant::now();
+    let granted = tokio::time::timeout(ms(1), limiter.acquire(&roomy, None)).await;
+    assert!(
+        granted.is_ok(),
+        "the roomy client waited behind the tight one"
+    );
+    assert_eq!(tokio::time::Instant::now(), start);
+    granted.expect("granted").expect("no bound").complete();
+    // The shared log still counts the roomy request for the tight quota.
+    waiter.await.expect("task").expect("served");
+}
+
+/// A bounded waiter that cannot make it fails at once, with the wait its place in line
+/// implies (the callers ahead counted), not the head's.
+#[tokio::test(start_paused = true)]
+async fn a_waiter_behind_others_fails_at_once_with_its_real_wait() {
+    let limiter = Arc::new(RateLimiter::in_memory());
+    let quotas = [Quota::new(1, Duration::from_secs(1))];
+    limiter
+        .acquire(&quotas, None)
+        .await
+        .expect("free")
+        .complete();
+    let ahead: Vec<_> = (0..3)
+        .map(|_| {
+            let limiter = limiter.clone();
+            tokio::spawn(async move { limiter.acquire(&quotas, None).await.map(Permit::complete) })
+        })
+        .collect();
+    tokio::task::yield_now().await;
+    let start = tokio::time::Instant::now();
+    // The head waits 1 s, within the bound; this caller, 4th in line, would wait 4 s.
+    let err = limiter
+        .acquire(&quotas, Some(ms(1500)))
+        .await
+        .expect_err("cannot make it");
+    assert_eq!(tokio::time::Instant::now(), start, "failed without waiting");
+    assert_eq!(err.kind(), enjo::ErrorKind::RateLimited);
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(4)));
+    for task in ahead {
+        task.await.expect("task").expect("served");
+    }
+}
+
+/// A call's retry keeps its place: it is served before a caller that arrived after the call.
+#[tokio::test(start_paused = true)]
+async fn a_retry_keeps_its_place_ahead_of_later_callers() {
+    let limiter = Arc::new(RateLimiter::in_memory());
+    let quotas = [Quota::new(1, Duration::from_secs(1))];
+    let call = limiter.ticket();
+    let first = limiter.acquire_as(call, &quotas, None).await.expect("free");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let later = tokio::spawn({
+        let (limiter, tx) = (limiter.clone(), tx.clone());
+        async move {
+            let permit = limiter.acquire(&quotas, None).await.expect("served");
+            let _ = tx.send("later caller");
+            permit.complete();
+        }
+    });
+    tokio::task::yield_now().await; // the later caller is in line
+    first.complete(); // the first attempt got a 429
+    let retry = tokio::spawn({
+        let limiter = limiter.clone();
+        async move {
+            let permit = limiter
+                .acquire_as(call, &quotas, None)
+                .await
+                .expect("served");
+            let _ = tx.send("retry");
+            permit.complete();
+        }
+    });
+    retry.await.expect("task");
+    later.await.expect("task");
+    assert_eq!(rx.recv().await, Some("retry"));
+    assert_eq!(rx.recv().await, Some("later caller"));
+}
+
+/// An attempt cut short (its permit dropped, not completed) holds its slot for the grace
+/// period: the server may still see it.
+#[tokio::test(start_paused = true)]
+async fn a_cut_short_attempt_counts_a_grace_period_later() {
+    let limiter = Arc::new(RateLimiter::in_memory());
+    let quotas = [Quota::new(1, ms(100))];
+    let cancelled = limiter.acquire(&quotas, None).await.expect("free");
+    drop(cancelled);
+    let start = tokio::time::Instant::now();
+    let next = limiter.acquire(&quotas, None).await.expect("waits");
+    assert_eq!(
+        tokio::time::Instant::now() - start,
+        enjo::ratelimit::CANCEL_GRACE + ms(100)
+    );
+    next.complete();
+    // A completed one frees its slot a window after its response, no grace.
+    let start = tokio::time::Instant::now();
+    limiter
+        .acquire(&quotas, None)
+        .await
+        .expect("waits")
+        .complete();
+    assert_eq!(tokio::time::Instant::now() - start, ms(100));
 }

@@ -17,12 +17,13 @@
 //!
 //! Why this is safe: the server sees request `i` at some instant `a_i` with `g_i <= a_i <= c_i`,
 //! whatever the network did. Take a quota `N` per `W`, any window `(s - W, s]` of the server,
-//! and the requests it saw in it; let `j` be the one granted last among those whose client
-//! enforces that quota. Every other one granted before `j` has `c_i >= a_i > s - W >= a_j - W
-//! >= g_j - W`, so it is one of the at most `N - 1` requests counted when `j` was granted: no
-//! request of a client enforcing the quota ever lands in a server window that already holds
-//! `N`. Counting from the grant alone would not be safe: a request delayed on the way can land
-//! in the same server window as a later one.
+//! and the requests it saw in it; let `j` be the one granted last, and say its client enforces
+//! that quota. Every other one has `c_i >= a_i > s - W >= a_j - W >= g_j - W`, so it is one of
+//! the at most `N - 1` requests counted when `j` was granted: the window holds at most `N`.
+//! So a quota holds for all of the process's traffic to the host whenever every client of the
+//! host enforces it (the default: every client uses the documented limits); a client with
+//! looser custom quotas answers only for its own. Counting from the grant alone would not be
+//! safe: a request delayed on the way can land in the same server window as a later one.
 //!
 //! Three details keep `a_i <= c_i` and the count true:
 //! - **Cut short.** An attempt cancelled or timed out after its bytes may have left cannot
