@@ -493,3 +493,117 @@ async fn a_cut_short_attempt_counts_a_grace_period_later() {
         .complete();
     assert_eq!(tokio::time::Instant::now() - start, ms(100));
 }
+
+/// One request of the mixed-quota property: which client (quota set) sends it, when it
+/// arrives, how long it takes.
+#[derive(Debug, Clone)]
+struct Mixed {
+    client: usize,
+    arrival: u64,
+    duration: u64,
+}
+
+/// Runs `requests` through one async `RateLimiter` on tokio's paused clock, each client with
+/// its own quota set, and returns (client, grant, completion, grant order) per request, in
+/// arrival order.
+fn run_mixed(sets: &[Vec<Quota>; 2], requests: &[Mixed]) -> Vec<(usize, u64, u64, usize)> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let limiter = Arc::new(RateLimiter::in_memory());
+        let start = tokio::time::Instant::now();
+        let order = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = requests
+            .iter()
+            .cloned()
+            .map(|r| {
+                let limiter = limiter.clone();
+                let quotas = sets[r.client].clone();
+                let order = order.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep_until(start + ms(r.arrival)).await;
+                    let permit = limiter.acquire(&quotas, None).await.expect("no bound");
+                    let grant = start.elapsed().as_millis() as u64;
+                    let nth = order.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(ms(r.duration)).await;
+                    permit.complete();
+                    (r.client, grant, grant + r.duration, nth)
+                })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for task in tasks {
+            out.push(task.await.expect("task"));
+        }
+        out
+    })
+}
+
+fn mixed_requests() -> impl Strategy<Value = Vec<Mixed>> {
+    prop::collection::vec((0usize..2, 0u64..25, 0u64..40), 1..40).prop_map(|items| {
+        let mut t = 0;
+        items
+            .into_iter()
+            .map(|(client, gap, duration)| {
+                t += gap;
+                Mixed {
+                    client,
+                    arrival: t,
+                    duration,
+                }
+            })
+            .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Two clients of one host with different quotas, each served in its own line over one
+    /// log: in any server window, whatever instant in [grant, completion] the server saw each
+    /// request at, the request granted last in the window never finds its own client's quota
+    /// full; and each client's requests are served in arrival order.
+    #[test]
+    fn mixed_quotas_keep_every_clients_quotas(
+        a in quotas(),
+        b in quotas(),
+        requests in mixed_requests(),
+        seen_at in prop::collection::vec(0.0f64..=1.0, 40),
+    ) {
+        let sets = [a, b];
+        let schedule = run_mixed(&sets, &requests);
+        for client in 0..2 {
+            let grants: Vec<u64> = schedule.iter().filter(|s| s.0 == client).map(|s| s.1).collect();
+            prop_assert!(grants.windows(2).all(|p| p[0] <= p[1]), "out of order: {schedule:?}");
+        }
+        let picks: [&dyn Fn(usize, &(usize, u64, u64, usize)) -> u64; 3] = [
+            &|_, s| s.1,
+            &|_, s| s.2,
+            &|i, s| s.1 + ((s.2 - s.1) as f64 * seen_at[i]).round() as u64,
+        ];
+        for pick in picks {
+            let seen: Vec<u64> = schedule.iter().enumerate().map(|(i, s)| pick(i, s)).collect();
+            for &end in &seen {
+                let in_window = |w: u64| -> Vec<usize> {
+                    (0..schedule.len()).filter(|&i| seen[i] + w > end && seen[i] <= end).collect()
+                };
+                for (set, quotas) in sets.iter().enumerate() {
+                    for q in quotas {
+                        let members = in_window(q.window.as_millis() as u64);
+                        // The request granted last in the window.
+                        let last = members.iter().max_by_key(|&&i| schedule[i].3);
+                        let last_is_ours = last.is_some_and(|&i| schedule[i].0 == set);
+                        prop_assert!(
+                            !last_is_ours || members.len() <= q.requests as usize,
+                            "client {set}'s quota {q}: {} requests in the window ending at {end}: {schedule:?}",
+                            members.len()
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
