@@ -80,8 +80,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Longest wait for the rate limiter before failing with a local `RateLimited` error
-    /// (nothing sent). Default: no bound, callers wait their turn.
+    /// Longest wait for the rate limiter: a longer expected wait (the callers ahead in line
+    /// counted) fails at once with a local `RateLimited` error (nothing sent). Default: no
+    /// bound, callers wait their turn.
     pub fn rate_limit_max_wait(mut self, max_wait: Duration) -> ClientBuilder {
         self.options.rate_limit_max_wait = Some(max_wait);
         self

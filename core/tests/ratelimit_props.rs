@@ -503,10 +503,13 @@ struct Mixed {
     duration: u64,
 }
 
+/// (client, grant, completion, grant order) of one request of the mixed-quota property.
+type Granted = (usize, u64, u64, usize);
+
 /// Runs `requests` through one async `RateLimiter` on tokio's paused clock, each client with
 /// its own quota set, and returns (client, grant, completion, grant order) per request, in
 /// arrival order.
-fn run_mixed(sets: &[Vec<Quota>; 2], requests: &[Mixed]) -> Vec<(usize, u64, u64, usize)> {
+fn run_mixed(sets: &[Vec<Quota>; 2], requests: &[Mixed]) -> Vec<Granted> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .start_paused(true)
@@ -579,13 +582,17 @@ proptest! {
             let grants: Vec<u64> = schedule.iter().filter(|s| s.0 == client).map(|s| s.1).collect();
             prop_assert!(grants.windows(2).all(|p| p[0] <= p[1]), "out of order: {schedule:?}");
         }
-        let picks: [&dyn Fn(usize, &(usize, u64, u64, usize)) -> u64; 3] = [
-            &|_, s| s.1,
-            &|_, s| s.2,
-            &|i, s| s.1 + ((s.2 - s.1) as f64 * seen_at[i]).round() as u64,
-        ];
-        for pick in picks {
-            let seen: Vec<u64> = schedule.iter().enumerate().map(|(i, s)| pick(i, s)).collect();
+        // The server saw each request at its grant, at its completion, or in between.
+        for pick in 0..3 {
+            let seen: Vec<u64> = schedule
+                .iter()
+                .enumerate()
+                .map(|(i, s)| match pick {
+                    0 => s.1,
+                    1 => s.2,
+                    _ => s.1 + ((s.2 - s.1) as f64 * seen_at[i]).round() as u64,
+                })
+                .collect();
             for &end in &seen {
                 let in_window = |w: u64| -> Vec<usize> {
                     (0..schedule.len()).filter(|&i| seen[i] + w > end && seen[i] <= end).collect()
