@@ -170,6 +170,7 @@ pub fn block_on_interruptible<T: Send, S>(
         });
         return outcome.unwrap_or_else(|err| Interruptible::Finished(Err(err)));
     }
+    warn_inside_runtime();
     // Inside a tokio runtime the call runs on a helper thread (see `block_on`); this thread
     // waits for it in steps of `every` and runs the check in between, so the check still only
     // ever runs on the calling thread.
@@ -218,6 +219,7 @@ pub fn block_on<T: Send>(future: impl Future<Output = Result<T>> + Send) -> Resu
     if tokio::runtime::Handle::try_current().is_err() {
         return crate::process::block_on_this_thread(future)?;
     }
+    warn_inside_runtime();
     let runtime = crate::process::runtime()?;
     std::thread::scope(|scope| {
         scope
@@ -230,4 +232,20 @@ pub fn block_on<T: Send>(future: impl Future<Output = Result<T>> + Send) -> Resu
                 ))
             })
     })
+}
+
+/// Warns, once per process, that a blocking call was made from inside an async runtime: it
+/// works (the call runs on a helper thread), but it blocks one of the runtime's worker threads
+/// for the whole call, limiter wait included. Returns whether this call warned.
+fn warn_inside_runtime() -> bool {
+    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        return false;
+    }
+    tracing::warn!(
+        target: "enjo",
+        "enjo::blocking called from inside an async runtime: it blocks a worker thread for the \
+         whole call (rate-limit wait included); use the async enjo::Client there instead"
+    );
+    true
 }

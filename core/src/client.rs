@@ -9,10 +9,11 @@ use reqwest::header::HeaderValue;
 
 use crate::config::{DEFAULT_BASE_URL, EnvSource, Event, Options, Secret, SendOptions, VERSION};
 use crate::conversation::Conversation;
+use crate::deadline::Deadline;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{self, HttpSettings};
 use crate::models::MessageResponse;
-use crate::ratelimit::{Decision, Permit, Quota, RateLimit, RateLimiter};
+use crate::ratelimit::{Decision, Permit, Quota, RateLimit, RateLimiter, Ticket};
 use crate::retry::{self, RetryPolicy, Verdict};
 use crate::validate::{self, BaseUrl};
 
@@ -79,10 +80,21 @@ impl ClientBuilder {
         self
     }
 
-    /// Longest wait for the rate limiter before failing with a local `RateLimited` error
-    /// (nothing sent). Default: no bound, callers wait their turn.
+    /// Longest wait for the rate limiter: a longer expected wait (the callers ahead in line
+    /// counted) fails at once with a local `RateLimited` error (nothing sent). Default: no
+    /// bound, callers wait their turn.
     pub fn rate_limit_max_wait(mut self, max_wait: Duration) -> ClientBuilder {
         self.options.rate_limit_max_wait = Some(max_wait);
+        self
+    }
+
+    /// Bound on a whole call: the rate limiter's wait, every attempt and every backoff.
+    /// A limiter wait that cannot end in time fails at once with a local `RateLimited` error
+    /// (`retry_after`: the expected wait; nothing sent); an attempt cut by the deadline is a
+    /// `Timeout`; a retry that would start past it is not made (the last error is returned).
+    /// Default: none. Per call: [`SendOptions::deadline`].
+    pub fn deadline(mut self, deadline: Duration) -> ClientBuilder {
+        self.options.deadline = Some(deadline);
         self
     }
 
@@ -224,6 +236,9 @@ impl Client {
                 "timeout and connect_timeout must be above zero",
             ));
         }
+        if options.deadline.is_some_and(|d| d.is_zero()) {
+            return Err(Error::invalid_argument("deadline must be above zero"));
+        }
         if options.max_response_bytes == 0 {
             return Err(Error::invalid_argument(
                 "max_response_bytes must be above zero",
@@ -305,6 +320,11 @@ impl Client {
         self.inner.options.rate_limit_max_wait
     }
 
+    /// The bound on a whole call (`None`: no deadline).
+    pub fn deadline(&self) -> Option<Duration> {
+        self.inner.options.deadline
+    }
+
     /// The quotas this client enforces on itself (empty when rate limiting is off).
     pub fn quotas(&self) -> &[Quota] {
         &self.inner.quotas
@@ -365,6 +385,7 @@ impl Client {
         if timeout.is_zero() {
             return Err(Error::invalid_argument("timeout must be above zero"));
         }
+        let deadline = Deadline::start(overrides.deadline.or(options.deadline))?;
         let max_retries = overrides.max_retries.unwrap_or(options.max_retries);
         let policy = overrides.retry_policy.unwrap_or(options.retry_policy);
         let url = self.inner.base.message_url(bot_id);
@@ -373,9 +394,20 @@ impl Client {
         let http = self.http()?;
         let limiter = self.limiter();
         let max_attempts = max_retries.saturating_add(1);
+        // One place in line for the whole call: a retry goes before later callers.
+        let ticket = limiter.as_ref().map(|l| l.ticket());
 
         for attempt in 0..=max_retries {
-            let permit = self.acquire(limiter.as_ref()).await?;
+            deadline.cap(timeout)?;
+            let bound = deadline.bound(options.rate_limit_max_wait);
+            let permit = self.acquire(limiter.as_ref(), ticket, bound).await?;
+            let (timeout, capped) = match deadline.cap(timeout) {
+                Ok(capped) => capped,
+                Err(err) => {
+                    permit.complete(); // never sent
+                    return Err(err);
+                }
+            };
             let waited = permit.waited();
             self.emit(|| Event::Attempt {
                 attempt: attempt + 1,
@@ -390,8 +422,19 @@ impl Client {
                 timeout,
                 options.max_response_bytes,
             )
-            .await;
-            drop(permit);
+            .await
+            .map_err(|err| deadline.explain(err, capped));
+            // Cut short after its bytes may have left: the server may still see it, so it
+            // holds its slot a grace period longer (see `ratelimit::CANCEL_GRACE`).
+            let cut_short = result.as_ref().is_err_and(|e| {
+                matches!(e.kind(), ErrorKind::Timeout | ErrorKind::Connection)
+                    && e.may_have_been_sent()
+            });
+            if cut_short {
+                drop(permit);
+            } else {
+                permit.complete();
+            }
             let elapsed = started.elapsed();
             let elapsed_ms = elapsed.as_millis() as u64;
             let err = match result {
@@ -419,17 +462,21 @@ impl Client {
             };
             let server_429 = err.kind() == ErrorKind::RateLimited && err.status().is_some();
             let verdict = retry::decide(&err, policy, attempt, max_retries, retry::full_jitter);
+            // Without a usable `Retry-After` (none, 0, a past date), a 429 is retried after at
+            // least the shortest window (by then the server's window has room again, whatever
+            // other clients of the IP did), limiter on or off.
+            let verdict = match verdict {
+                Verdict::RetryAfter(delay)
+                    if server_429 && err.retry_after().is_none_or(|d| d.is_zero()) =>
+                {
+                    Verdict::RetryAfter(delay.max(self.shortest_window()))
+                }
+                verdict => verdict,
+            };
             // A server 429 says the whole process is over the limit, not just this call: with
-            // the limiter on, every caller is held back until the retry instant. Without a
-            // `Retry-After`, wait at least the shortest window of the client's quotas (by then
-            // the server's window has room again, whatever other clients of the IP did).
+            // the limiter on, every caller is held back until the retry instant.
             let verdict = match (verdict, server_429, &limiter) {
                 (Verdict::RetryAfter(delay), true, Some(limiter)) => {
-                    let delay = if err.retry_after().is_some() {
-                        delay
-                    } else {
-                        delay.max(self.shortest_window())
-                    };
                     limiter.block_for(delay);
                     Verdict::RetryAfter(delay)
                 }
@@ -443,8 +490,9 @@ impl Client {
                 (verdict, _, _) => verdict,
             };
             let retry_delay = match verdict {
-                Verdict::RetryAfter(delay) => Some(delay),
-                Verdict::GiveUp => None,
+                // A retry that would start past the deadline is not made.
+                Verdict::RetryAfter(delay) if deadline.allows(delay) => Some(delay),
+                Verdict::RetryAfter(_) | Verdict::GiveUp => None,
             };
             tracing::debug!(
                 target: "enjo",
@@ -484,18 +532,23 @@ impl Client {
         Err(Error::new(ErrorKind::Api, "no attempt was made"))
     }
 
-    /// The shortest window of this client's quotas (zero when it has none).
+    /// The shortest window of this client's quotas, or of the documented ones when the
+    /// limiter is off (5 s).
     fn shortest_window(&self) -> Duration {
-        self.inner
-            .quotas
-            .iter()
-            .map(|q| q.window)
-            .min()
-            .unwrap_or_default()
+        let quotas = match self.inner.quotas.as_slice() {
+            [] => &Quota::DOCUMENTED[..],
+            quotas => quotas,
+        };
+        quotas.iter().map(|q| q.window).min().unwrap_or_default()
     }
 
-    async fn acquire(&self, limiter: Option<&Arc<RateLimiter>>) -> Result<Permit> {
-        let Some(limiter) = limiter else {
+    async fn acquire(
+        &self,
+        limiter: Option<&Arc<RateLimiter>>,
+        ticket: Option<Ticket>,
+        bound: Option<Duration>,
+    ) -> Result<Permit> {
+        let (Some(limiter), Some(ticket)) = (limiter, ticket) else {
             return Ok(Permit::unlimited());
         };
         if self.inner.options.observer.is_some() {
@@ -503,15 +556,12 @@ impl Client {
             if let Decision::WaitUntil(until) = self.peek(limiter, now) {
                 let wait = until.saturating_duration_since(now);
                 // Past the bound the call fails at once instead: nothing to announce.
-                let bound = self.inner.options.rate_limit_max_wait;
                 if bound.is_none_or(|bound| wait <= bound) {
                     self.emit(|| Event::RateLimitWait { wait });
                 }
             }
         }
-        limiter
-            .acquire(&self.inner.quotas, self.inner.options.rate_limit_max_wait)
-            .await
+        limiter.acquire_as(ticket, &self.inner.quotas, bound).await
     }
 
     fn peek(&self, limiter: &RateLimiter, now: Instant) -> Decision {

@@ -124,6 +124,7 @@ pub(crate) struct Options {
     pub retry_policy: RetryPolicy,
     pub rate_limit: RateLimit,
     pub rate_limit_max_wait: Option<Duration>,
+    pub deadline: Option<Duration>,
     pub rate_limiter: Option<Arc<RateLimiter>>,
     pub user_agent: Option<String>,
     pub proxy: Option<String>,
@@ -146,6 +147,7 @@ impl Default for Options {
             retry_policy: RetryPolicy::Safe,
             rate_limit: RateLimit::Documented,
             rate_limit_max_wait: None,
+            deadline: None,
             rate_limiter: None,
             user_agent: None,
             proxy: None,
@@ -170,6 +172,7 @@ impl fmt::Debug for Options {
             .field("retry_policy", &self.retry_policy)
             .field("rate_limit", &self.rate_limit)
             .field("rate_limit_max_wait", &self.rate_limit_max_wait)
+            .field("deadline", &self.deadline)
             .field("user_agent", &self.user_agent)
             .field("proxy", &self.proxy.as_ref().map(|_| "[set]"))
             .field("allow_insecure_http", &self.allow_insecure_http)
@@ -190,6 +193,9 @@ pub struct SendOptions {
     pub max_retries: Option<u32>,
     /// Retry policy for this call.
     pub retry_policy: Option<RetryPolicy>,
+    /// Bound on this whole call (limiter wait, attempts, backoff); see
+    /// [`ClientBuilder::deadline`](crate::ClientBuilder::deadline).
+    pub deadline: Option<Duration>,
 }
 
 impl SendOptions {
@@ -219,6 +225,12 @@ impl SendOptions {
     /// Retry policy for this call.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> SendOptions {
         self.retry_policy = Some(policy);
+        self
+    }
+
+    /// Bound on this whole call (limiter wait, attempts, backoff).
+    pub fn deadline(mut self, deadline: Duration) -> SendOptions {
+        self.deadline = Some(deadline);
         self
     }
 }

@@ -36,6 +36,7 @@ pub mod blocking;
 mod client;
 mod config;
 mod conversation;
+mod deadline;
 mod error;
 mod http;
 mod models;

@@ -40,6 +40,25 @@ impl<T: Send + Sync + 'static> PerProcess<T> {
 
     /// Like [`PerProcess::get_or_init`] with a fallible `init` (tried again on next use).
     pub fn get_or_try_init<E>(&self, init: impl FnOnce() -> Result<T, E>) -> Result<&'static T, E> {
+        self.get_or_try_init_with(|_| init())
+    }
+
+    /// Like [`PerProcess::get_or_init`], with `init` given the value of the process this one
+    /// was forked from (when that one had built it), to carry state over. Only lock-free reads
+    /// (`try_lock`) of it are safe: a lock held by a parent thread stays held in the child.
+    pub fn get_or_init_with(&self, init: impl FnOnce(Option<&'static T>) -> T) -> &'static T {
+        match self
+            .get_or_try_init_with(|previous| Ok::<T, std::convert::Infallible>(init(previous)))
+        {
+            Ok(value) => value,
+            Err(never) => match never {},
+        }
+    }
+
+    fn get_or_try_init_with<E>(
+        &self,
+        init: impl FnOnce(Option<&'static T>) -> Result<T, E>,
+    ) -> Result<&'static T, E> {
         let pid = std::process::id();
         if let Some(value) = self.current(pid) {
             return Ok(value);
@@ -51,8 +70,10 @@ impl<T: Send + Sync + 'static> PerProcess<T> {
         if let Some(value) = self.current(pid) {
             return Ok(value);
         }
+        // SAFETY: a non-null pointer always comes from `Box::leak` below and is never freed.
+        let previous = unsafe { self.value.load(Ordering::Acquire).as_ref() };
         // Leaked on purpose: one value per process, and never dropped in a child (see above).
-        let value: &'static T = Box::leak(Box::new(init()?));
+        let value: &'static T = Box::leak(Box::new(init(previous)?));
         self.value
             .store(value as *const T as *mut T, Ordering::Release);
         self.pid.store(pid, Ordering::Release);

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use enjo::ratelimit::{
-    Decision, LimiterStore, MemoryStore, Quota, RateLimiter, SlidingLog, SlotId, TokioClock,
+    Decision, LimiterStore, MemoryStore, Permit, Quota, RateLimiter, SlidingLog, SlotId, TokioClock,
 };
 use proptest::prelude::*;
 
@@ -244,7 +244,7 @@ async fn async_limiter_serves_in_order_without_polling() {
             let granted = tokio::time::Instant::now();
             // Hold the slot for a simulated 10 ms request.
             tokio::time::sleep(ms(10)).await;
-            drop(permit);
+            permit.complete();
             (i, granted.duration_since(start))
         }));
         tokio::task::yield_now().await;
@@ -295,7 +295,7 @@ async fn bounded_wait_fails_fast_with_retry_after() {
         .acquire(&quotas, Some(ms(0)))
         .await
         .expect("first is free");
-    drop(first);
+    first.complete();
     let before = tokio::time::Instant::now();
     let err = limiter
         .acquire(&quotas, Some(ms(100)))
@@ -337,7 +337,7 @@ async fn cancelled_waiter_frees_its_place() {
     let held = limiter.acquire(&quotas, None).await.expect("first");
     let waiting = tokio::time::timeout(ms(10), limiter.acquire(&quotas, None)).await;
     assert!(waiting.is_err(), "had to wait");
-    drop(held);
+    held.complete();
     let start = tokio::time::Instant::now();
     let next = limiter.acquire(&quotas, None).await.expect("next");
     assert_eq!(tokio::time::Instant::now() - start, ms(100));
@@ -356,7 +356,7 @@ async fn huge_durations_never_panic() {
         .acquire(&quotas, Some(Duration::MAX))
         .await
         .expect("free");
-    drop(first);
+    first.complete();
     let start = tokio::time::Instant::now();
     let second = limiter
         .acquire(&quotas, Some(Duration::MAX))
@@ -371,4 +371,246 @@ async fn huge_durations_never_panic() {
         .await
         .expect_err("blocked");
     assert_eq!(err.kind(), enjo::ErrorKind::RateLimited);
+}
+
+/// Two clients of one host with different quotas: a tight custom quota waiting at the head of
+/// its line does not hold back a client whose quotas have room in the shared log.
+#[tokio::test(start_paused = true)]
+async fn a_tight_quota_at_the_head_does_not_block_other_quotas() {
+    let limiter = Arc::new(RateLimiter::in_memory());
+    let tight = [Quota::new(1, Duration::from_secs(10))];
+    let roomy = [Quota::new(5, Duration::from_secs(1))];
+    limiter
+        .acquire(&tight, None)
+        .await
+        .expect("free")
+        .complete();
+    let waiter = tokio::spawn({
+        let limiter = limiter.clone();
+        async move { limiter.acquire(&tight, None).await.map(Permit::complete) }
+    });
+    tokio::task::yield_now().await; // the tight waiter is now at the head of its line
+    let start = tokio::time::Instant::now();
+    let granted = tokio::time::timeout(ms(1), limiter.acquire(&roomy, None)).await;
+    assert!(
+        granted.is_ok(),
+        "the roomy client waited behind the tight one"
+    );
+    assert_eq!(tokio::time::Instant::now(), start);
+    granted.expect("granted").expect("no bound").complete();
+    // The shared log still counts the roomy request for the tight quota.
+    waiter.await.expect("task").expect("served");
+}
+
+/// A bounded waiter that cannot make it fails at once, with the wait its place in line
+/// implies (the callers ahead counted), not the head's.
+#[tokio::test(start_paused = true)]
+async fn a_waiter_behind_others_fails_at_once_with_its_real_wait() {
+    let limiter = Arc::new(RateLimiter::in_memory());
+    let quotas = [Quota::new(1, Duration::from_secs(1))];
+    limiter
+        .acquire(&quotas, None)
+        .await
+        .expect("free")
+        .complete();
+    let ahead: Vec<_> = (0..3)
+        .map(|_| {
+            let limiter = limiter.clone();
+            tokio::spawn(async move { limiter.acquire(&quotas, None).await.map(Permit::complete) })
+        })
+        .collect();
+    tokio::task::yield_now().await;
+    let start = tokio::time::Instant::now();
+    // The head waits 1 s, within the bound; this caller, 4th in line, would wait 4 s.
+    let err = limiter
+        .acquire(&quotas, Some(ms(1500)))
+        .await
+        .expect_err("cannot make it");
+    assert_eq!(tokio::time::Instant::now(), start, "failed without waiting");
+    assert_eq!(err.kind(), enjo::ErrorKind::RateLimited);
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(4)));
+    for task in ahead {
+        task.await.expect("task").expect("served");
+    }
+}
+
+/// A call's retry keeps its place: it is served before a caller that arrived after the call.
+#[tokio::test(start_paused = true)]
+async fn a_retry_keeps_its_place_ahead_of_later_callers() {
+    let limiter = Arc::new(RateLimiter::in_memory());
+    let quotas = [Quota::new(1, Duration::from_secs(1))];
+    let call = limiter.ticket();
+    let first = limiter.acquire_as(call, &quotas, None).await.expect("free");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let later = tokio::spawn({
+        let (limiter, tx) = (limiter.clone(), tx.clone());
+        async move {
+            let permit = limiter.acquire(&quotas, None).await.expect("served");
+            let _ = tx.send("later caller");
+            permit.complete();
+        }
+    });
+    tokio::task::yield_now().await; // the later caller is in line
+    first.complete(); // the first attempt got a 429
+    let retry = tokio::spawn({
+        let limiter = limiter.clone();
+        async move {
+            let permit = limiter
+                .acquire_as(call, &quotas, None)
+                .await
+                .expect("served");
+            let _ = tx.send("retry");
+            permit.complete();
+        }
+    });
+    retry.await.expect("task");
+    later.await.expect("task");
+    assert_eq!(rx.recv().await, Some("retry"));
+    assert_eq!(rx.recv().await, Some("later caller"));
+}
+
+/// An attempt cut short (its permit dropped, not completed) holds its slot for the grace
+/// period: the server may still see it.
+#[tokio::test(start_paused = true)]
+async fn a_cut_short_attempt_counts_a_grace_period_later() {
+    let limiter = Arc::new(RateLimiter::in_memory());
+    let quotas = [Quota::new(1, ms(100))];
+    let cancelled = limiter.acquire(&quotas, None).await.expect("free");
+    drop(cancelled);
+    let start = tokio::time::Instant::now();
+    let next = limiter.acquire(&quotas, None).await.expect("waits");
+    assert_eq!(
+        tokio::time::Instant::now() - start,
+        enjo::ratelimit::CANCEL_GRACE + ms(100)
+    );
+    next.complete();
+    // A completed one frees its slot a window after its response, no grace.
+    let start = tokio::time::Instant::now();
+    limiter
+        .acquire(&quotas, None)
+        .await
+        .expect("waits")
+        .complete();
+    assert_eq!(tokio::time::Instant::now() - start, ms(100));
+}
+
+/// One request of the mixed-quota property: which client (quota set) sends it, when it
+/// arrives, how long it takes.
+#[derive(Debug, Clone)]
+struct Mixed {
+    client: usize,
+    arrival: u64,
+    duration: u64,
+}
+
+/// (client, grant, completion, grant order) of one request of the mixed-quota property.
+type Granted = (usize, u64, u64, usize);
+
+/// Runs `requests` through one async `RateLimiter` on tokio's paused clock, each client with
+/// its own quota set, and returns (client, grant, completion, grant order) per request, in
+/// arrival order.
+fn run_mixed(sets: &[Vec<Quota>; 2], requests: &[Mixed]) -> Vec<Granted> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let limiter = Arc::new(RateLimiter::in_memory());
+        let start = tokio::time::Instant::now();
+        let order = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = requests
+            .iter()
+            .cloned()
+            .map(|r| {
+                let limiter = limiter.clone();
+                let quotas = sets[r.client].clone();
+                let order = order.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep_until(start + ms(r.arrival)).await;
+                    let permit = limiter.acquire(&quotas, None).await.expect("no bound");
+                    let grant = start.elapsed().as_millis() as u64;
+                    let nth = order.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(ms(r.duration)).await;
+                    permit.complete();
+                    (r.client, grant, grant + r.duration, nth)
+                })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for task in tasks {
+            out.push(task.await.expect("task"));
+        }
+        out
+    })
+}
+
+fn mixed_requests() -> impl Strategy<Value = Vec<Mixed>> {
+    prop::collection::vec((0usize..2, 0u64..25, 0u64..40), 1..40).prop_map(|items| {
+        let mut t = 0;
+        items
+            .into_iter()
+            .map(|(client, gap, duration)| {
+                t += gap;
+                Mixed {
+                    client,
+                    arrival: t,
+                    duration,
+                }
+            })
+            .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Two clients of one host with different quotas, each served in its own line over one
+    /// log: in any server window, whatever instant in [grant, completion] the server saw each
+    /// request at, the request granted last in the window never finds its own client's quota
+    /// full; and each client's requests are served in arrival order.
+    #[test]
+    fn mixed_quotas_keep_every_clients_quotas(
+        a in quotas(),
+        b in quotas(),
+        requests in mixed_requests(),
+        seen_at in prop::collection::vec(0.0f64..=1.0, 40),
+    ) {
+        let sets = [a, b];
+        let schedule = run_mixed(&sets, &requests);
+        for client in 0..2 {
+            let grants: Vec<u64> = schedule.iter().filter(|s| s.0 == client).map(|s| s.1).collect();
+            prop_assert!(grants.windows(2).all(|p| p[0] <= p[1]), "out of order: {schedule:?}");
+        }
+        // The server saw each request at its grant, at its completion, or in between.
+        for pick in 0..3 {
+            let seen: Vec<u64> = schedule
+                .iter()
+                .enumerate()
+                .map(|(i, s)| match pick {
+                    0 => s.1,
+                    1 => s.2,
+                    _ => s.1 + ((s.2 - s.1) as f64 * seen_at[i]).round() as u64,
+                })
+                .collect();
+            for &end in &seen {
+                let in_window = |w: u64| -> Vec<usize> {
+                    (0..schedule.len()).filter(|&i| seen[i] + w > end && seen[i] <= end).collect()
+                };
+                for (set, quotas) in sets.iter().enumerate() {
+                    for q in quotas {
+                        let members = in_window(q.window.as_millis() as u64);
+                        // The request granted last in the window.
+                        let last = members.iter().max_by_key(|&&i| schedule[i].3);
+                        let last_is_ours = last.is_some_and(|&i| schedule[i].0 == set);
+                        prop_assert!(
+                            !last_is_ours || members.len() <= q.requests as usize,
+                            "client {set}'s quota {q}: {} requests in the window ending at {end}: {schedule:?}",
+                            members.len()
+                        );
+                    }
+                }
+            }
+        }
+    }
 }

@@ -193,7 +193,7 @@ async fn main() -> Result<(), String> {
             .acquire(&quotas, None)
             .await
             .map_err(|e| e.to_string())?;
-        drop(permit);
+        permit.complete();
     }
     let limiter_ns = start.elapsed().as_secs_f64() * 1e9 / n as f64;
     let semaphore = tokio::sync::Semaphore::new(1);
