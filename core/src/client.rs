@@ -13,6 +13,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::http::{self, HttpSettings};
 use crate::models::MessageResponse;
 use crate::ratelimit::{Decision, Permit, Quota, RateLimit, RateLimiter};
+use crate::redirect;
 use crate::retry::{self, RetryPolicy, Verdict};
 use crate::validate::{self, BaseUrl};
 
@@ -100,7 +101,10 @@ impl ClientBuilder {
     }
 
     /// Send every request through this proxy (`http://`, `https://` or `socks5://` URL).
-    /// Without it, the `HTTPS_PROXY`/`NO_PROXY` environment variables apply.
+    /// With a plain-http base URL this needs [`allow_insecure_http`](Self::allow_insecure_http)
+    /// (the token would reach the proxy in clear text). Without it, the `HTTPS_PROXY`,
+    /// `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` environment variables apply, except to a
+    /// loopback base URL (`127.0.0.0/8`, `::1`, `localhost`), which is always reached directly.
     pub fn proxy(mut self, url: impl Into<String>) -> ClientBuilder {
         self.options.proxy = Some(url.into());
         self
@@ -119,8 +123,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Allow a plain `http://` base URL to a non-loopback host. The token then travels in
-    /// clear text: only for trusted networks.
+    /// Allow a plain `http://` base URL to a non-loopback host (loopback means `127.0.0.0/8`,
+    /// `::1` and exactly `localhost`, not `*.localhost`), or through an explicit
+    /// [`proxy`](Self::proxy). The token then travels in clear text: only for trusted networks.
     pub fn allow_insecure_http(mut self, allow: bool) -> ClientBuilder {
         self.options.allow_insecure_http = allow;
         self
@@ -218,6 +223,7 @@ impl Client {
             options.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
             options.allow_insecure_http,
         )?;
+        validate::proxy(&base, options.proxy.as_deref(), options.allow_insecure_http)?;
         options.rate_limit.validate()?;
         if options.timeout.is_zero() || options.connect_timeout.is_zero() {
             return Err(Error::invalid_argument(
@@ -392,6 +398,10 @@ impl Client {
             )
             .await;
             drop(permit);
+            let result = redirect::follow(result, &url, self.inner.base.origin(), |to| {
+                self.hop(to, &http, limiter.as_ref(), body.clone(), timeout)
+            })
+            .await;
             let elapsed = started.elapsed();
             let elapsed_ms = elapsed.as_millis() as u64;
             let err = match result {
@@ -482,6 +492,20 @@ impl Client {
         }
         // The loop returns on its last attempt; reaching here means max_retries overflowed.
         Err(Error::new(ErrorKind::Api, "no attempt was made"))
+    }
+
+    /// One redirect hop (see `redirect`): a request of its own, with its own permit.
+    async fn hop(
+        &self,
+        url: String,
+        http: &reqwest::Client,
+        limiter: Option<&Arc<RateLimiter>>,
+        body: bytes::Bytes,
+        timeout: Duration,
+    ) -> Result<MessageResponse> {
+        let _permit = self.acquire(limiter).await?;
+        let max_body = self.inner.options.max_response_bytes;
+        http::send_once(http, &url, &self.inner.auth, body, timeout, max_body).await
     }
 
     /// The shortest window of this client's quotas (zero when it has none).

@@ -168,6 +168,8 @@ struct Inner {
     body: Option<String>,
     retry_after: Option<Duration>,
     request_id: Option<String>,
+    /// A redirect's `Location` (crate-internal: see `redirect`).
+    location: Option<String>,
     /// Whether the request may have reached the server (decides retry safety).
     maybe_sent: bool,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
@@ -185,6 +187,7 @@ impl Error {
                 body: None,
                 retry_after: None,
                 request_id: None,
+                location: None,
                 maybe_sent: kind.is_api() || kind == ErrorKind::Decode,
                 source: None,
             }),
@@ -263,6 +266,21 @@ impl Error {
     pub(crate) fn with_code(mut self, code: Option<String>) -> Error {
         self.inner.code = code;
         self
+    }
+
+    pub(crate) fn with_message(mut self, message: String) -> Error {
+        self.inner.message = message;
+        self
+    }
+
+    pub(crate) fn with_location(mut self, location: Option<String>) -> Error {
+        self.inner.location = location;
+        self
+    }
+
+    /// A redirect's `Location` header, as the server sent it.
+    pub(crate) fn location(&self) -> Option<&str> {
+        self.inner.location.as_deref()
     }
 
     /// The kind of error, shared by every binding.

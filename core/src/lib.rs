@@ -41,6 +41,7 @@ mod http;
 mod models;
 pub mod process;
 pub mod ratelimit;
+mod redirect;
 pub mod retry;
 pub mod unwind;
 pub mod validate;
