@@ -157,8 +157,13 @@ pub(crate) async fn send_once(
             Err(error_response(response, request_id).await)
         }
     };
+    let token = auth
+        .to_str()
+        .unwrap_or_default()
+        .trim_start_matches("Bearer ");
     match tokio::time::timeout(timeout, attempt).await {
-        Ok(result) => result,
+        // Gateways echo request headers in error pages: no token may come back out.
+        Ok(result) => result.map_err(|err| err.redact(token)),
         Err(_) => Err(Error::new(
             ErrorKind::Timeout,
             format!(
