@@ -399,7 +399,29 @@ pub(crate) fn scrub(text: &str, token: &str) -> Option<String> {
             out = Some(clean);
         }
     }
+    if let Some(clean) = cut_tail(out.as_deref().unwrap_or(text), token) {
+        out = Some(clean);
+    }
     out
+}
+
+/// A text cut short (a body at its cap, a message's 200-character snippet) may end in the
+/// first part of the token: that part is redacted too (from 4 characters of a long token).
+fn cut_tail(text: &str, token: &str) -> Option<String> {
+    const BEARER: &[u8] = b"bearer ";
+    if token.len() < WHOLE_WORD_BELOW {
+        return None;
+    }
+    let len = (4..token.len())
+        .rev()
+        .find(|&len| token.get(..len).is_some_and(|head| text.ends_with(head)))?;
+    let start = text.len() - len;
+    let bytes = text.as_bytes();
+    let cut = start
+        .checked_sub(BEARER.len())
+        .filter(|&b| bytes[b..start].eq_ignore_ascii_case(BEARER))
+        .unwrap_or(start);
+    Some(format!("{}{REDACTED}", &text[..cut]))
 }
 
 /// Replaces each occurrence of `needle` (with a `Bearer ` in front of it, when there is one)
@@ -578,6 +600,12 @@ mod tests {
             Some("?token=[redacted]&x")
         );
         assert_eq!(scrub("nothing here", t), None);
+        // Cut short in the middle of the token (a capped body, a snippet).
+        assert_eq!(
+            scrub("<pre>Authorization: Bearer sk-AbC/1", t).as_deref(),
+            Some("<pre>Authorization: [redacted]")
+        );
+        assert_eq!(scrub("ends in sk-", t), None);
         assert_eq!(scrub("é Bearer", t), None);
         assert_eq!(scrub("anything", ""), None);
         // A short token only where it stands alone.

@@ -67,6 +67,12 @@ async fn echo(uri: Uri, headers: HeaderMap) -> Response {
             format!("upstream refused headers: authorization={auth}; token {bare}"),
         )
             .into_response(),
+        // The message quotes the first 200 characters: this one cuts the token in two.
+        "/v1/bots/long500/message" => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("{} authorization: {auth} trailing", "x".repeat(170)),
+        )
+            .into_response(),
         "/v1/bots/json400/message" => json(
             StatusCode::BAD_REQUEST,
             serde_json::json!({"code": bare, "error": format!("bad header: {auth}")}),
@@ -120,7 +126,7 @@ async fn echoed_tokens_are_redacted_everywhere() {
 
     let mut texts = Vec::new();
     for bot in [
-        "html500", "plain500", "json400", "json429", "false200", "redirect",
+        "html500", "plain500", "long500", "json400", "json429", "false200", "redirect",
     ] {
         let err = client
             .send_message(bot, "hi", None)
@@ -150,6 +156,10 @@ async fn echoed_tokens_are_redacted_everywhere() {
     texts.push(String::from_utf8_lossy(&captured.0.lock().expect("lock")).into_owned());
     for text in &texts {
         assert!(!text.contains(TOKEN), "the token leaked: {text}");
+        assert!(
+            !text.contains(&TOKEN[..6]),
+            "a part of the token leaked: {text}"
+        );
     }
     assert!(
         texts.iter().any(|t| t.contains("bad header: [redacted]")),
