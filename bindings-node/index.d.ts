@@ -109,7 +109,7 @@ export declare class EnjoError extends Error {
 }
 /** Rejected before anything was sent: empty bot id or text, bad option, missing token. */
 export declare class InvalidArgumentError extends EnjoError {}
-/** An HTTP error status from the API, or a reply with `"success": false`. */
+/** An HTTP error status from the API (a redirect that is not followed included: anything but a 307/308 to the same origin), or a reply with `"success": false`. */
 export declare class APIError extends EnjoError {}
 /** HTTP 400, e.g. `botId not found`. */
 export declare class InvalidRequestError extends APIError {}
@@ -123,7 +123,7 @@ export declare class RateLimitError extends APIError {}
 export declare class ServerError extends APIError {}
 /** No full answer within the timeout. */
 export declare class APITimeoutError extends EnjoError {}
-/** DNS failure, connection refused or reset, TLS failure, refused redirect. */
+/** DNS failure, connection refused or reset, TLS failure. */
 export declare class APIConnectionError extends EnjoError {}
 /** A 2xx whose body is not the documented JSON. */
 export declare class ResponseDecodeError extends EnjoError {}

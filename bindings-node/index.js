@@ -43,7 +43,7 @@ class EnjoError extends Error {
 
 /** Rejected before anything was sent: empty bot id or text, bad option, missing token. */
 class InvalidArgumentError extends EnjoError {}
-/** An HTTP error status from the API (or `"success": false`). */
+/** An HTTP error status from the API (a redirect that is not followed included), or `"success": false`. */
 class APIError extends EnjoError {}
 /** HTTP 400: e.g. `botId not found`. */
 class InvalidRequestError extends APIError {}
@@ -57,7 +57,7 @@ class RateLimitError extends APIError {}
 class ServerError extends APIError {}
 /** No full answer within the timeout. */
 class APITimeoutError extends EnjoError {}
-/** DNS failure, connection refused or reset, TLS failure, refused redirect. */
+/** DNS failure, connection refused or reset, TLS failure. */
 class APIConnectionError extends EnjoError {}
 /** A 2xx whose body is not the documented JSON. */
 class ResponseDecodeError extends EnjoError {}

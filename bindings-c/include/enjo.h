@@ -99,7 +99,8 @@ enum enjo_status
      */
     ENJO_ERR_SERVER = 6,
     /**
-     * Any other non-2xx status, or a 2xx body saying `"success": false`.
+     * Any other non-2xx status (a redirect that is not followed included: anything but a
+     * 307/308 to the same origin), or a 2xx body saying `"success": false`.
      */
     ENJO_ERR_API = 7,
     /**
@@ -107,7 +108,7 @@ enum enjo_status
      */
     ENJO_ERR_TIMEOUT = 8,
     /**
-     * DNS failure, connection refused or reset, TLS failure, refused redirect.
+     * DNS failure, connection refused or reset, TLS failure.
      */
     ENJO_ERR_CONNECTION = 9,
     /**

@@ -52,11 +52,12 @@ pub enum enjo_status {
     ENJO_ERR_RATE_LIMITED = 5,
     /// HTTP 5xx. The request may have been processed (a ticket may exist).
     ENJO_ERR_SERVER = 6,
-    /// Any other non-2xx status, or a 2xx body saying `"success": false`.
+    /// Any other non-2xx status (a redirect that is not followed included: anything but a
+    /// 307/308 to the same origin), or a 2xx body saying `"success": false`.
     ENJO_ERR_API = 7,
     /// No complete answer within the timeout.
     ENJO_ERR_TIMEOUT = 8,
-    /// DNS failure, connection refused or reset, TLS failure, refused redirect.
+    /// DNS failure, connection refused or reset, TLS failure.
     ENJO_ERR_CONNECTION = 9,
     /// A 2xx whose body is not the documented JSON (malformed, not an object, over the cap).
     ENJO_ERR_DECODE = 10,

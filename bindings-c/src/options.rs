@@ -222,7 +222,7 @@ pub(crate) unsafe fn build_client(options: *const enjo_options) -> Result<Client
     let mut builder = Client::builder();
     // SAFETY: the caller's contract.
     let Some(o) = (unsafe { options.as_ref() }) else {
-        return Ok(builder.user_agent("c").build_blocking()?);
+        return Ok(builder.user_agent("c").build()?);
     };
     if o.version != ENJO_OPTIONS_VERSION {
         return Err(CError::invalid(format!(
@@ -322,7 +322,7 @@ pub(crate) unsafe fn build_client(options: *const enjo_options) -> Result<Client
     if o.max_response_bytes > 0 {
         builder = builder.max_response_bytes(o.max_response_bytes);
     }
-    Ok(builder.build_blocking()?)
+    Ok(builder.build()?)
 }
 
 /// The caller's interrupt check: a C function and its `user_data`.

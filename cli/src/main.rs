@@ -304,7 +304,7 @@ fn client(global: &Global, progress: &Progress) -> Result<blocking::Client, Erro
     let progress = progress.clone();
     builder
         .observer(move |event| progress.on_event(event))
-        .build_blocking()
+        .build()
 }
 
 /// Prints an error to stderr (or as JSON on stdout) and returns its exit code.

@@ -9,10 +9,15 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
-use crate::client::{Client as AsyncClient, ClientBuilder};
+use crate::client::Client as AsyncClient;
 use crate::config::SendOptions;
 use crate::error::{Error, ErrorKind, Result};
 use crate::models::MessageResponse;
+
+/// Builds a [blocking `Client`](Client): the same options as the async
+/// [`ClientBuilder`](crate::ClientBuilder), with a [`build`](crate::ClientBuilder::build) that
+/// returns the blocking client. Start one with [`Client::builder`].
+pub type ClientBuilder = crate::ClientBuilder<Client>;
 
 /// The blocking Enjo client. Cheap to clone; usable from many threads at once.
 ///
@@ -22,20 +27,33 @@ use crate::models::MessageResponse;
 /// println!("{}", reply.answers.unwrap_or_default());
 /// # Ok::<(), enjo::Error>(())
 /// ```
+///
+/// With options:
+///
+/// ```no_run
+/// use std::time::Duration;
+///
+/// let client = enjo::blocking::Client::builder()
+///     .token("your-personal-access-token")
+///     .timeout(Duration::from_secs(30))
+///     .build()?; // an enjo::blocking::Client
+/// let reply = client.send_message("support-bot", "VPN is down", None)?;
+/// # Ok::<(), enjo::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Client {
     inner: AsyncClient,
 }
 
 impl Client {
-    /// A builder; finish it with [`ClientBuilder::build_blocking`].
+    /// A builder whose [`build`](crate::ClientBuilder::build) returns a blocking client.
     pub fn builder() -> ClientBuilder {
-        ClientBuilder::new()
+        ClientBuilder::with_options(Default::default())
     }
 
     /// A client with every option at its default (token from `ENJO_API_TOKEN`).
     pub fn new() -> Result<Client> {
-        ClientBuilder::new().build_blocking()
+        Client::builder().build()
     }
 
     /// Wraps an async client (they share connections and limits).

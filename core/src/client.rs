@@ -2,6 +2,7 @@
 
 use std::cell::RefCell;
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
@@ -14,18 +15,42 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::http::{self, HttpSettings};
 use crate::models::MessageResponse;
 use crate::ratelimit::{Decision, Permit, Quota, RateLimit, RateLimiter, Ticket};
+use crate::redirect;
 use crate::retry::{self, RetryPolicy, Verdict};
 use crate::validate::{self, BaseUrl};
 
-/// Builds a [`Client`] (or a [`blocking::Client`](crate::blocking::Client)).
+/// Builds a [`Client`]; as [`blocking::ClientBuilder`](crate::blocking::ClientBuilder) (from
+/// [`blocking::Client::builder`](crate::blocking::Client::builder)), a
+/// [`blocking::Client`](crate::blocking::Client). `C` is the client that
+/// [`build`](ClientBuilder::build) returns; the options are the same for both.
 ///
 /// Unset options take their defaults: the token from `ENJO_API_TOKEN`, the base URL from
 /// `ENJO_BASE_URL` or `https://api.enjo.ai`, a 60 s timeout, a 10 s connect timeout, 2 retries
 /// of what is safe to retry, and Enjo's documented rate limits.
-#[derive(Debug, Clone, Default)]
 #[must_use]
-pub struct ClientBuilder {
+pub struct ClientBuilder<C = Client> {
     options: Options,
+    client: PhantomData<fn() -> C>,
+}
+
+impl<C> fmt::Debug for ClientBuilder<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+impl<C> Clone for ClientBuilder<C> {
+    fn clone(&self) -> Self {
+        ClientBuilder::with_options(self.options.clone())
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> ClientBuilder {
+        ClientBuilder::with_options(Options::default())
+    }
 }
 
 impl ClientBuilder {
@@ -34,48 +59,79 @@ impl ClientBuilder {
         ClientBuilder::default()
     }
 
+    /// Validates the options and builds the client. Fails with
+    /// [`ErrorKind::InvalidArgument`] on a missing token, a bad base URL or a bad option.
+    pub fn build(self) -> Result<Client> {
+        Client::from_options(self.options)
+    }
+
+    /// Like [`ClientBuilder::build`], for the [blocking client](crate::blocking::Client) (the
+    /// same as starting from [`blocking::Client::builder`](crate::blocking::Client::builder)).
+    pub fn build_blocking(self) -> Result<crate::blocking::Client> {
+        self.build().map(crate::blocking::Client::from_async)
+    }
+}
+
+impl ClientBuilder<crate::blocking::Client> {
+    /// Validates the options and builds the blocking client. Fails with
+    /// [`ErrorKind::InvalidArgument`] on a missing token, a bad base URL or a bad option.
+    pub fn build(self) -> Result<crate::blocking::Client> {
+        Client::from_options(self.options).map(crate::blocking::Client::from_async)
+    }
+}
+
+/// The options, whichever client they build.
+impl<C> ClientBuilder<C> {
+    /// A builder of `C` with these options.
+    pub(crate) fn with_options(options: Options) -> ClientBuilder<C> {
+        ClientBuilder {
+            options,
+            client: PhantomData,
+        }
+    }
+
     /// The bearer token (a personal access token from Enjo's settings). Default: the
     /// `ENJO_API_TOKEN` environment variable.
-    pub fn token(mut self, token: impl Into<String>) -> ClientBuilder {
+    pub fn token(mut self, token: impl Into<String>) -> Self {
         self.options.token = Some(Secret(token.into()));
         self
     }
 
     /// The API's base URL; a path is kept as a prefix. Default: `ENJO_BASE_URL`, else
     /// `https://api.enjo.ai`.
-    pub fn base_url(mut self, url: impl Into<String>) -> ClientBuilder {
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.options.base_url = Some(url.into());
         self
     }
 
     /// Timeout of each attempt, from connecting to the end of the reply. Default 60 s.
-    pub fn timeout(mut self, timeout: Duration) -> ClientBuilder {
+    pub fn timeout(mut self, timeout: Duration) -> Self {
         self.options.timeout = timeout;
         self
     }
 
     /// Timeout for establishing a connection. Default 10 s.
-    pub fn connect_timeout(mut self, timeout: Duration) -> ClientBuilder {
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.options.connect_timeout = timeout;
         self
     }
 
     /// Attempts after the first one, for failures the [retry policy](RetryPolicy) allows.
     /// Default 2; 0 disables retries.
-    pub fn max_retries(mut self, max_retries: u32) -> ClientBuilder {
+    pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries = max_retries;
         self
     }
 
     /// Which failures are retried. Default [`RetryPolicy::Safe`]: never a request that may
     /// have created a ticket.
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> ClientBuilder {
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.options.retry_policy = policy;
         self
     }
 
     /// Client-side rate limiting. Default [`RateLimit::Documented`].
-    pub fn rate_limit(mut self, rate_limit: RateLimit) -> ClientBuilder {
+    pub fn rate_limit(mut self, rate_limit: RateLimit) -> Self {
         self.options.rate_limit = rate_limit;
         self
     }
@@ -83,7 +139,7 @@ impl ClientBuilder {
     /// Longest wait for the rate limiter: a longer expected wait (the callers ahead in line
     /// counted) fails at once with a local `RateLimited` error (nothing sent). Default: no
     /// bound, callers wait their turn.
-    pub fn rate_limit_max_wait(mut self, max_wait: Duration) -> ClientBuilder {
+    pub fn rate_limit_max_wait(mut self, max_wait: Duration) -> Self {
         self.options.rate_limit_max_wait = Some(max_wait);
         self
     }
@@ -93,59 +149,63 @@ impl ClientBuilder {
     /// (`retry_after`: the expected wait; nothing sent); an attempt cut by the deadline is a
     /// `Timeout`; a retry that would start past it is not made (the last error is returned).
     /// Default: none. Per call: [`SendOptions::deadline`].
-    pub fn deadline(mut self, deadline: Duration) -> ClientBuilder {
+    pub fn deadline(mut self, deadline: Duration) -> Self {
         self.options.deadline = Some(deadline);
         self
     }
 
     /// Use this limiter instead of the one shared by the process for the base URL's origin
     /// (e.g. one with a test clock, or a store shared between processes).
-    pub fn rate_limiter(mut self, limiter: Arc<RateLimiter>) -> ClientBuilder {
+    pub fn rate_limiter(mut self, limiter: Arc<RateLimiter>) -> Self {
         self.options.rate_limiter = Some(limiter);
         self
     }
 
     /// Text appended to the `User-Agent` (`enjo-rust/<version> <suffix>`).
-    pub fn user_agent(mut self, suffix: impl Into<String>) -> ClientBuilder {
+    pub fn user_agent(mut self, suffix: impl Into<String>) -> Self {
         self.options.user_agent = Some(suffix.into());
         self
     }
 
     /// Send every request through this proxy (`http://`, `https://` or `socks5://` URL).
-    /// Without it, the `HTTPS_PROXY`/`NO_PROXY` environment variables apply.
-    pub fn proxy(mut self, url: impl Into<String>) -> ClientBuilder {
+    /// With a plain-http base URL this needs [`allow_insecure_http`](Self::allow_insecure_http)
+    /// (the token would reach the proxy in clear text). Without it, the `HTTPS_PROXY`,
+    /// `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` environment variables apply, except to a
+    /// loopback base URL (`127.0.0.0/8`, `::1`, `localhost`), which is always reached directly.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
         self.options.proxy = Some(url.into());
         self
     }
 
     /// Trust this extra root certificate (PEM; a bundle of several is fine), e.g. a corporate
     /// TLS-inspecting proxy's.
-    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> ClientBuilder {
+    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.options.root_certificates_pem.push(pem.into());
         self
     }
 
     /// TCP keepalive interval for pooled connections (default 30 s); `None` turns it off.
-    pub fn tcp_keepalive(mut self, interval: Option<Duration>) -> ClientBuilder {
+    pub fn tcp_keepalive(mut self, interval: Option<Duration>) -> Self {
         self.options.tcp_keepalive = interval;
         self
     }
 
-    /// Allow a plain `http://` base URL to a non-loopback host. The token then travels in
-    /// clear text: only for trusted networks.
-    pub fn allow_insecure_http(mut self, allow: bool) -> ClientBuilder {
+    /// Allow a plain `http://` base URL to a non-loopback host (loopback means `127.0.0.0/8`,
+    /// `::1` and exactly `localhost`, not `*.localhost`), or through an explicit
+    /// [`proxy`](Self::proxy). The token then travels in clear text: only for trusted networks.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
         self.options.allow_insecure_http = allow;
         self
     }
 
     /// Largest response body accepted (default 16 MiB); a larger one is a decode error.
-    pub fn max_response_bytes(mut self, max: usize) -> ClientBuilder {
+    pub fn max_response_bytes(mut self, max: usize) -> Self {
         self.options.max_response_bytes = max;
         self
     }
 
     /// Ignore `ENJO_API_TOKEN` and `ENJO_BASE_URL` (only what is set on the builder counts).
-    pub fn ignore_env(mut self) -> ClientBuilder {
+    pub fn ignore_env(mut self) -> Self {
         self.options.env = EnvSource::Ignore;
         self
     }
@@ -154,7 +214,7 @@ impl ClientBuilder {
     /// the process environment: for hosts that keep their own (Node's `process.env`, which
     /// scripts and worker threads may change). Blank values count as unset, as in the
     /// environment.
-    pub fn env_values(mut self, token: Option<String>, base_url: Option<String>) -> ClientBuilder {
+    pub fn env_values(mut self, token: Option<String>, base_url: Option<String>) -> Self {
         self.options.env = EnvSource::Given {
             token: token.map(Secret),
             base_url,
@@ -163,20 +223,9 @@ impl ClientBuilder {
     }
 
     /// Receive an [`Event`] for every rate-limit wait, attempt and retry.
-    pub fn observer(mut self, observer: impl Fn(&Event) + Send + Sync + 'static) -> ClientBuilder {
+    pub fn observer(mut self, observer: impl Fn(&Event) + Send + Sync + 'static) -> Self {
         self.options.observer = Some(Arc::new(observer));
         self
-    }
-
-    /// Validates the options and builds the client. Fails with
-    /// [`ErrorKind::InvalidArgument`] on a missing token, a bad base URL or a bad option.
-    pub fn build(self) -> Result<Client> {
-        Client::from_options(self.options)
-    }
-
-    /// Like [`ClientBuilder::build`], for the [blocking client](crate::blocking::Client).
-    pub fn build_blocking(self) -> Result<crate::blocking::Client> {
-        self.build().map(crate::blocking::Client::from_async)
     }
 }
 
@@ -230,6 +279,7 @@ impl Client {
             options.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
             options.allow_insecure_http,
         )?;
+        validate::proxy(&base, options.proxy.as_deref(), options.allow_insecure_http)?;
         options.rate_limit.validate()?;
         if options.timeout.is_zero() || options.connect_timeout.is_zero() {
             return Err(Error::invalid_argument(
@@ -424,17 +474,19 @@ impl Client {
             )
             .await
             .map_err(|err| deadline.explain(err, capped));
-            // Cut short after its bytes may have left: the server may still see it, so it
-            // holds its slot a grace period longer (see `ratelimit::CANCEL_GRACE`).
-            let cut_short = result.as_ref().is_err_and(|e| {
-                matches!(e.kind(), ErrorKind::Timeout | ErrorKind::Connection)
-                    && e.may_have_been_sent()
-            });
-            if cut_short {
-                drop(permit);
-            } else {
-                permit.complete();
-            }
+            release(permit, &result);
+            let result = redirect::follow(result, &url, self.inner.base.origin(), |to| {
+                self.hop(
+                    to,
+                    &http,
+                    limiter.as_ref(),
+                    ticket,
+                    &deadline,
+                    body.clone(),
+                    timeout,
+                )
+            })
+            .await;
             let elapsed = started.elapsed();
             let elapsed_ms = elapsed.as_millis() as u64;
             let err = match result {
@@ -532,6 +584,37 @@ impl Client {
         Err(Error::new(ErrorKind::Api, "no attempt was made"))
     }
 
+    /// One redirect hop (see `redirect`): a request of its own, with its own permit (taken
+    /// with the call's ticket), its limiter wait and timeout bounded by the call's deadline.
+    #[allow(clippy::too_many_arguments)]
+    async fn hop(
+        &self,
+        url: String,
+        http: &reqwest::Client,
+        limiter: Option<&Arc<RateLimiter>>,
+        ticket: Option<Ticket>,
+        deadline: &Deadline,
+        body: bytes::Bytes,
+        timeout: Duration,
+    ) -> Result<MessageResponse> {
+        let options = &self.inner.options;
+        let bound = deadline.bound(options.rate_limit_max_wait);
+        let permit = self.acquire(limiter, ticket, bound).await?;
+        let (timeout, capped) = match deadline.cap(timeout) {
+            Ok(capped) => capped,
+            Err(err) => {
+                permit.complete(); // never sent
+                return Err(err);
+            }
+        };
+        let max_body = options.max_response_bytes;
+        let result = http::send_once(http, &url, &self.inner.auth, body, timeout, max_body)
+            .await
+            .map_err(|err| deadline.explain(err, capped));
+        release(permit, &result);
+        result
+    }
+
     /// The shortest window of this client's quotas, or of the documented ones when the
     /// limiter is off (5 s).
     fn shortest_window(&self) -> Duration {
@@ -625,6 +708,20 @@ impl Client {
             pools.1.push((me, client.clone()));
             Ok(client)
         })
+    }
+}
+
+/// Gives back an attempt's permit. An attempt cut short after its bytes may have left (a
+/// timeout or a broken connection) may still be seen by the server, so it holds its slot a
+/// grace period longer (see `ratelimit::CANCEL_GRACE`); any other outcome completes now.
+fn release(permit: Permit, result: &Result<MessageResponse>) {
+    let cut_short = result.as_ref().is_err_and(|e| {
+        matches!(e.kind(), ErrorKind::Timeout | ErrorKind::Connection) && e.may_have_been_sent()
+    });
+    if cut_short {
+        drop(permit);
+    } else {
+        permit.complete();
     }
 }
 

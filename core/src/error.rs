@@ -168,6 +168,8 @@ struct Inner {
     body: Option<String>,
     retry_after: Option<Duration>,
     request_id: Option<String>,
+    /// A redirect's `Location` (crate-internal: see `redirect`).
+    location: Option<String>,
     /// Whether the request may have reached the server (decides retry safety).
     maybe_sent: bool,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
@@ -185,6 +187,7 @@ impl Error {
                 body: None,
                 retry_after: None,
                 request_id: None,
+                location: None,
                 maybe_sent: kind.is_api() || kind == ErrorKind::Decode,
                 source: None,
             }),
@@ -265,6 +268,42 @@ impl Error {
         self
     }
 
+    pub(crate) fn with_message(mut self, message: String) -> Error {
+        self.inner.message = message;
+        self
+    }
+
+    pub(crate) fn with_location(mut self, location: Option<String>) -> Error {
+        self.inner.location = location;
+        self
+    }
+
+    /// Replaces every occurrence of `token` (alone, as `Bearer <token>`, or escaped as JSON,
+    /// HTML or in a URL) in what the server sent back (message, code, body, request id,
+    /// `Location`) with `[redacted]`: proxies and gateways echo request headers in their
+    /// error pages.
+    pub(crate) fn redact(mut self, token: &str) -> Error {
+        let inner = &mut *self.inner;
+        scrub_in_place(&mut inner.message, token);
+        for field in [
+            &mut inner.code,
+            &mut inner.body,
+            &mut inner.request_id,
+            &mut inner.location,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            scrub_in_place(field, token);
+        }
+        self
+    }
+
+    /// A redirect's `Location` header, as the server sent it.
+    pub(crate) fn location(&self) -> Option<&str> {
+        self.inner.location.as_deref()
+    }
+
     /// The kind of error, shared by every binding.
     pub fn kind(&self) -> ErrorKind {
         self.inner.kind
@@ -310,6 +349,113 @@ impl Error {
     pub fn hint(&self) -> Option<&'static str> {
         self.inner.kind.hint()
     }
+}
+
+/// What replaces a token in server-supplied text.
+pub(crate) const REDACTED: &str = "[redacted]";
+
+/// Tokens shorter than this are only redacted where they stand alone (not inside a longer run
+/// of letters and digits): replacing every `t` of a one-letter test token would garble the
+/// text, and a real token is far longer.
+const WHOLE_WORD_BELOW: usize = 8;
+
+fn scrub_in_place(text: &mut String, token: &str) {
+    if let Some(clean) = scrub(text, token) {
+        *text = clean;
+    }
+}
+
+/// `text` with every occurrence of `token` (and of `Bearer <token>`, any case of "Bearer", and
+/// of the token as escaped in JSON, HTML or a URL) replaced by `[redacted]`; `None` when
+/// nothing had to change.
+pub(crate) fn scrub(text: &str, token: &str) -> Option<String> {
+    if token.is_empty() {
+        return None;
+    }
+    let whole_word = token.len() < WHOLE_WORD_BELOW;
+    let mut forms = vec![token.to_owned()];
+    let json = serde_json::to_string(token).unwrap_or_default();
+    let json = json.trim_matches('"');
+    forms.push(json.to_owned());
+    forms.push(json.replace('/', "\\/"));
+    forms.push(
+        token
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&#39;"),
+    );
+    forms.push(
+        percent_encoding::utf8_percent_encode(token, percent_encoding::NON_ALPHANUMERIC)
+            .to_string(),
+    );
+    let mut out: Option<String> = None;
+    for (i, form) in forms.iter().enumerate() {
+        if form.is_empty() || forms[..i].contains(form) {
+            continue;
+        }
+        if let Some(clean) = replace_all(out.as_deref().unwrap_or(text), form, whole_word) {
+            out = Some(clean);
+        }
+    }
+    if let Some(clean) = cut_tail(out.as_deref().unwrap_or(text), token) {
+        out = Some(clean);
+    }
+    out
+}
+
+/// A text cut short (a body at its cap, a message's 200-character snippet) may end in the
+/// first part of the token: that part is redacted too (from 4 characters of a long token).
+fn cut_tail(text: &str, token: &str) -> Option<String> {
+    const BEARER: &[u8] = b"bearer ";
+    if token.len() < WHOLE_WORD_BELOW {
+        return None;
+    }
+    let len = (4..token.len())
+        .rev()
+        .find(|&len| token.get(..len).is_some_and(|head| text.ends_with(head)))?;
+    let start = text.len() - len;
+    let bytes = text.as_bytes();
+    let cut = start
+        .checked_sub(BEARER.len())
+        .filter(|&b| bytes[b..start].eq_ignore_ascii_case(BEARER))
+        .unwrap_or(start);
+    Some(format!("{}{REDACTED}", &text[..cut]))
+}
+
+/// Replaces each occurrence of `needle` (with a `Bearer ` in front of it, when there is one)
+/// by [`REDACTED`]; with `whole_word`, only occurrences not touching a letter or digit.
+fn replace_all(text: &str, needle: &str, whole_word: bool) -> Option<String> {
+    const BEARER: &[u8] = b"bearer ";
+    let bytes = text.as_bytes();
+    let is_word = |i: Option<usize>| {
+        i.and_then(|i| bytes.get(i))
+            .is_some_and(u8::is_ascii_alphanumeric)
+    };
+    let step = needle.chars().next().map_or(1, char::len_utf8);
+    let (mut out, mut copied, mut from) = (String::new(), 0, 0);
+    while let Some(found) = text.get(from..).and_then(|rest| rest.find(needle)) {
+        let start = from + found;
+        let end = start + needle.len();
+        if whole_word && (is_word(start.checked_sub(1)) || is_word(Some(end))) {
+            from = start + step;
+            continue;
+        }
+        let cut = start
+            .checked_sub(BEARER.len())
+            .filter(|&b| b >= copied)
+            .filter(|&b| bytes[b..start].eq_ignore_ascii_case(BEARER))
+            .unwrap_or(start);
+        out.push_str(&text[copied..cut]);
+        out.push_str(REDACTED);
+        copied = end;
+        from = end;
+    }
+    (copied > 0).then(|| {
+        out.push_str(&text[copied..]);
+        out
+    })
 }
 
 fn truncate_body(mut body: String) -> String {
@@ -432,6 +578,60 @@ mod tests {
         let err = Error::from_response(500, None, "x".into(), body, None, None);
         let kept = err.body().map(str::len).unwrap_or_default();
         assert!((MAX_ERROR_BODY - 1..=MAX_ERROR_BODY).contains(&kept));
+    }
+
+    #[test]
+    fn tokens_are_scrubbed_in_every_form() {
+        let t = "sk-AbC/12+3=";
+        assert_eq!(
+            scrub(&format!("Authorization: Bearer {t}, again {t}."), t).as_deref(),
+            Some("Authorization: [redacted], again [redacted].")
+        );
+        assert_eq!(
+            scrub(&format!("bearer {t}"), t).as_deref(),
+            Some("[redacted]")
+        );
+        assert_eq!(
+            scrub(r#"{"auth":"Bearer sk-AbC\/12+3="}"#, t).as_deref(),
+            Some(r#"{"auth":"[redacted]"}"#)
+        );
+        assert_eq!(
+            scrub("?token=sk%2DAbC%2F12%2B3%3D&x", t).as_deref(),
+            Some("?token=[redacted]&x")
+        );
+        assert_eq!(scrub("nothing here", t), None);
+        // Cut short in the middle of the token (a capped body, a snippet).
+        assert_eq!(
+            scrub("<pre>Authorization: Bearer sk-AbC/1", t).as_deref(),
+            Some("<pre>Authorization: [redacted]")
+        );
+        assert_eq!(scrub("ends in sk-", t), None);
+        assert_eq!(scrub("é Bearer", t), None);
+        assert_eq!(scrub("anything", ""), None);
+        // A short token only where it stands alone.
+        assert_eq!(
+            scrub("the token t was wrong: Bearer t", "t").as_deref(),
+            Some("the token [redacted] was wrong: [redacted]")
+        );
+        let err = Error::from_response(
+            400,
+            Some(t.into()),
+            format!("bad {t}"),
+            format!("<pre>Bearer {t}</pre>"),
+            None,
+            Some(t.into()),
+        )
+        .with_location(Some(format!("/x?{t}")))
+        .redact(t);
+        for text in [
+            err.to_string(),
+            format!("{err:?}"),
+            err.body().unwrap_or_default().to_owned(),
+            err.location().unwrap_or_default().to_owned(),
+        ] {
+            assert!(!text.contains(t), "{text}");
+        }
+        assert_eq!(err.body(), Some("<pre>[redacted]</pre>"));
     }
 
     #[test]

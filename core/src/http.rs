@@ -21,7 +21,7 @@ pub(crate) struct HttpSettings {
     pub proxy: Option<String>,
     pub root_certificates_pem: Vec<Vec<u8>>,
     pub user_agent: String,
-    /// Redirects are followed only within this origin.
+    /// The base URL's origin (environment proxies are bypassed for a loopback one).
     pub origin: String,
     /// Whether any connection may use TLS. When none can (plain http to the base URL and no
     /// proxy), the system's root certificates are not loaded: that alone is most of a
@@ -41,29 +41,23 @@ const PROXY_VARS: [&str; 6] = [
 
 impl HttpSettings {
     /// Whether a client for `origin` with `proxy` may make TLS connections: an https origin, a
-    /// proxy option, or any proxy from the environment (which could be https).
+    /// proxy option, or any proxy from the environment (which could be https) for an origin
+    /// that is not loopback (loopback bypasses them).
     pub fn may_use_tls(origin: &str, proxy: Option<&str>) -> bool {
         !origin.starts_with("http://")
             || proxy.is_some()
-            || PROXY_VARS.iter().any(|v| std::env::var_os(v).is_some())
+            || (!crate::validate::is_loopback_origin(origin)
+                && PROXY_VARS.iter().any(|v| std::env::var_os(v).is_some()))
     }
 }
 
-/// Builds the reqwest client: rustls (ring), no cross-origin redirects, our timeouts.
+/// Builds the reqwest client: rustls (ring), no redirects of its own (see `redirect`), our
+/// timeouts.
 pub(crate) fn build_client(settings: &HttpSettings) -> Result<reqwest::Client> {
     static CRYPTO: Once = Once::new();
     CRYPTO.call_once(|| {
         // Err means the application already chose a provider: use that one.
         let _ = rustls::crypto::ring::default_provider().install_default();
-    });
-    let origin = settings.origin.clone();
-    let redirects = reqwest::redirect::Policy::custom(move |attempt| {
-        let same_origin = attempt.url().origin().ascii_serialization() == origin;
-        if same_origin && attempt.previous().len() < 5 {
-            attempt.follow()
-        } else {
-            attempt.stop()
-        }
     });
     let user_agent = HeaderValue::from_str(&settings.user_agent).map_err(|_| {
         Error::invalid_argument("user_agent must be printable ASCII without line breaks")
@@ -75,13 +69,19 @@ pub(crate) fn build_client(settings: &HttpSettings) -> Result<reqwest::Client> {
         // Below the keep-alive timeouts of common servers and load balancers (60 s and up), so
         // an idle connection is dropped by us before the server closes it under a request.
         .pool_idle_timeout(Duration::from_secs(30))
-        .redirect(redirects)
+        // Redirects come back as replies; `redirect` decides which to follow.
+        .redirect(reqwest::redirect::Policy::none())
         .referer(false);
     if let Some(keepalive) = settings.tcp_keepalive {
         builder = builder.tcp_keepalive(keepalive);
     }
     if !settings.uses_tls && settings.root_certificates_pem.is_empty() {
         builder = builder.tls_certs_only(Vec::new());
+    }
+    if crate::validate::is_loopback_origin(&settings.origin) {
+        // Environment proxies would carry a plain-http request and its token across the
+        // network, and resolve "localhost" themselves; an explicit proxy below still applies.
+        builder = builder.no_proxy();
     }
     if let Some(proxy) = &settings.proxy {
         let proxy = reqwest::Proxy::all(proxy.as_str()).map_err(|e| {
@@ -157,8 +157,13 @@ pub(crate) async fn send_once(
             Err(error_response(response, request_id).await)
         }
     };
+    let token = auth
+        .to_str()
+        .unwrap_or_default()
+        .trim_start_matches("Bearer ");
     match tokio::time::timeout(timeout, attempt).await {
-        Ok(result) => result,
+        // Gateways echo request headers in error pages: no token may come back out.
+        Ok(result) => result.map_err(|err| err.redact(token)),
         Err(_) => Err(Error::new(
             ErrorKind::Timeout,
             format!(
@@ -214,6 +219,7 @@ async fn error_response(mut response: reqwest::Response, request_id: Option<Stri
         .headers()
         .get(LOCATION)
         .and_then(|v| v.to_str().ok())
+        .filter(|_| status.is_redirection())
         .map(str::to_owned);
     let is_html = response
         .headers()
@@ -236,17 +242,13 @@ async fn error_response(mut response: reqwest::Response, request_id: Option<Stri
         .and_then(Value::as_object)
         .map(error_fields)
         .unwrap_or_default();
-    let message = match (message, location) {
-        (Some(message), _) => message,
-        (None, Some(location)) if status.is_redirection() => format!(
-            "{reason}: the server redirected to {location}, which is not followed (another \
-             origin, or too many redirects; the token is never sent elsewhere)"
-        ),
-        (None, _) if body.is_empty() => format!("{reason} (empty body)"),
-        (None, _) if is_html || looks_like_html(&text) => format!(
+    let message = match message {
+        Some(message) => message,
+        None if body.is_empty() => format!("{reason} (empty body)"),
+        None if is_html || looks_like_html(&text) => format!(
             "{reason}: the body was an HTML page, not JSON (likely from a proxy or load balancer)"
         ),
-        (None, _) => format!("{reason}: {}", snippet(&text)),
+        None => format!("{reason}: {}", snippet(&text)),
     };
     Error::from_response(
         status.as_u16(),
@@ -256,6 +258,7 @@ async fn error_response(mut response: reqwest::Response, request_id: Option<Stri
         retry_after,
         request_id,
     )
+    .with_location(location)
 }
 
 /// `code` and message from the documented error bodies: `{"code","error"}` and
@@ -391,9 +394,10 @@ mod tests {
             "http://127.0.0.1:1",
             Some("https://proxy:3128")
         ));
+        assert!(!HttpSettings::may_use_tls("http://127.0.0.1:1", None));
         let env_proxy = PROXY_VARS.iter().any(|v| std::env::var_os(v).is_some());
         assert_eq!(
-            HttpSettings::may_use_tls("http://127.0.0.1:1", None),
+            HttpSettings::may_use_tls("http://10.0.0.1:1", None),
             env_proxy
         );
     }

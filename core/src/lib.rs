@@ -42,6 +42,7 @@ mod http;
 mod models;
 pub mod process;
 pub mod ratelimit;
+mod redirect;
 pub mod retry;
 pub mod unwind;
 pub mod validate;

@@ -109,15 +109,36 @@ impl BaseUrl {
     }
 }
 
+/// Loopback for the plain-http exemption and the proxy bypass: IP loopback literals
+/// (127.0.0.0/8, `::1`) and exactly `localhost`. Not `*.localhost`: a resolver may send such a
+/// name to DNS, which could answer with any address.
 fn is_loopback(host: &Host<&str>) -> bool {
     match host {
-        Host::Domain(name) => {
-            name.eq_ignore_ascii_case("localhost")
-                || name.to_ascii_lowercase().ends_with(".localhost")
-        }
+        Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
         Host::Ipv4(ip) => IpAddr::V4(*ip).is_loopback(),
         Host::Ipv6(ip) => IpAddr::V6(*ip).is_loopback(),
     }
+}
+
+/// Whether `origin` (`scheme://host:port`) is on a loopback host (see [`BaseUrl::parse`]).
+pub(crate) fn is_loopback_origin(origin: &str) -> bool {
+    Url::parse(origin)
+        .ok()
+        .is_some_and(|url| url.host().is_some_and(|host| is_loopback(&host)))
+}
+
+/// Checks an explicit `proxy` against the base URL: through a proxy, a plain-http request and
+/// its bearer token reach the proxy in clear text, so that needs `allow_insecure_http`.
+pub(crate) fn proxy(base: &BaseUrl, proxy: Option<&str>, allow_insecure_http: bool) -> Result<()> {
+    if proxy.is_some() && base.origin.starts_with("http://") && !allow_insecure_http {
+        return Err(Error::invalid_argument(format!(
+            "a proxy is set but base_url {:?} is plain http: the request and its bearer token \
+             would reach the proxy in clear text. Use an https base URL, drop the proxy, or \
+             enable allow_insecure_http explicitly",
+            base.prefix
+        )));
+    }
+    Ok(())
 }
 
 /// Checks a bot id: non-empty, at most [`MAX_ID_BYTES`], no control characters, no
@@ -309,11 +330,18 @@ mod tests {
             "http://127.0.0.1:1",
             "http://localhost:8080",
             "http://[::1]:9",
-            "http://a.localhost",
+            "http://LocalHost:1",
+            "http://127.8.9.10",
         ] {
             assert!(BaseUrl::parse(ok, false).is_ok(), "{ok}");
+            assert!(is_loopback_origin(
+                BaseUrl::parse(ok, false).expect(ok).origin()
+            ));
         }
         for bad in [
+            "http://a.localhost",
+            "http://localhost.",
+            "http://localhost.example.com",
             "http://example.com",
             "ftp://x",
             "not a url",
@@ -324,6 +352,18 @@ mod tests {
             assert_eq!(err.kind(), ErrorKind::InvalidArgument);
         }
         assert!(BaseUrl::parse("http://example.com", true).is_ok());
+        assert!(!is_loopback_origin("http://a.localhost"));
+        assert!(!is_loopback_origin("https://api.enjo.ai"));
+    }
+
+    #[test]
+    fn a_proxy_for_plain_http_needs_consent() {
+        let plain = base("http://127.0.0.1:1");
+        assert!(proxy(&plain, None, false).is_ok());
+        let err = proxy(&plain, Some("http://p:3128"), false).expect_err("clear text");
+        assert!(err.message().contains("allow_insecure_http"), "{err}");
+        assert!(proxy(&plain, Some("http://p:3128"), true).is_ok());
+        assert!(proxy(&base("https://h"), Some("http://p:3128"), false).is_ok());
     }
 
     #[test]

@@ -287,3 +287,22 @@ fn a_connection_closed_by_the_server_while_idle_is_not_reused() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// `enjo::blocking::Client::builder()` ends in `build()` like every builder, and what it builds
+/// is the blocking client (as with `reqwest::blocking::Client::builder().build()`).
+#[test]
+fn the_blocking_builder_builds_a_blocking_client() -> enjo::Result<()> {
+    let mock = Mock::start();
+    let client: enjo::blocking::Client = enjo::blocking::Client::builder()
+        .ignore_env()
+        .token(enjo_mock::DEFAULT_TOKEN)
+        .base_url(mock.url())
+        .rate_limit(RateLimit::Off)
+        .build()?;
+    let reply = client.send_message("echo-bot", "built blocking", None)?;
+    assert_eq!(reply.answers.as_deref(), Some("built blocking"));
+    // The convenience on the async builder still works.
+    let client = mock.client().build_blocking()?;
+    assert!(client.send_message("echo-bot", "also", None).is_ok());
+    Ok(())
+}

@@ -564,6 +564,7 @@ async fn requests_go_through_the_configured_proxy() {
         .client()
         .base_url("http://127.0.0.1:1")
         .proxy(mock.url())
+        .allow_insecure_http(true)
         .build()
         .expect("client");
     let reply = client

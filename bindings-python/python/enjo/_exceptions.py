@@ -91,7 +91,8 @@ class InvalidArgumentError(EnjoError, ValueError):
 
 
 class APIError(EnjoError):
-    """An error status from the API (or a reply saying ``"success": false``)."""
+    """An error status from the API (a redirect that is not followed included), or a reply saying
+    ``"success": false``."""
 
     default_kind = "api"
 
@@ -134,7 +135,7 @@ class APITimeoutError(EnjoError, TimeoutError):
 
 
 class APIConnectionError(EnjoError):
-    """DNS failure, connection refused or reset, TLS failure, refused redirect."""
+    """DNS failure, connection refused or reset, TLS failure."""
 
     default_kind = "connection"
 
