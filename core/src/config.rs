@@ -190,6 +190,9 @@ pub struct SendOptions {
     pub max_retries: Option<u32>,
     /// Retry policy for this call.
     pub retry_policy: Option<RetryPolicy>,
+    /// Extra headers sent on every attempt of this call, in order (a name may repeat); see
+    /// [`SendOptions::header`].
+    pub headers: Vec<(String, String)>,
 }
 
 impl SendOptions {
@@ -219,6 +222,18 @@ impl SendOptions {
     /// Retry policy for this call.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> SendOptions {
         self.retry_policy = Some(policy);
+        self
+    }
+
+    /// Adds a header sent on every attempt of this call (e.g. a tenant or tracing header a
+    /// gateway needs). Checked when sending: `Authorization`, `Proxy-Authorization`,
+    /// `Content-Type`, `Content-Length`, `Transfer-Encoding`, `Host`, `Connection` and
+    /// `Upgrade` (any case) are refused, as are invalid names and values that are not
+    /// printable ASCII, with [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument)
+    /// before anything is sent. An `X-Request-Id` header becomes the call's
+    /// [request id](crate::MessageResponse::request_id) instead of a generated one.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> SendOptions {
+        self.headers.push((name.into(), value.into()));
         self
     }
 }

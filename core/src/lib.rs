@@ -37,11 +37,13 @@ mod client;
 mod config;
 mod conversation;
 mod error;
+mod headers;
 mod http;
 mod models;
 pub mod process;
 pub mod ratelimit;
 pub mod retry;
+mod telemetry;
 pub mod unwind;
 pub mod validate;
 
