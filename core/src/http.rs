@@ -320,7 +320,10 @@ fn from_reqwest(err: reqwest::Error) -> Error {
         // RFC 9113 §8.7: the server guarantees it did not process this stream.
         Error::new(
             ErrorKind::Connection,
-            format!("the server refused the request without processing it (HTTP/2 {reason})"),
+            format!(
+                "the server refused the request without processing it (HTTP/2 {reason:?}); it is \
+                 safe to send again"
+            ),
         )
         .with_maybe_sent(false)
     } else if err.is_connect() {
