@@ -81,7 +81,7 @@ export interface EnjoErrorFields {
   retryAfter?: number
   /** The raw response body. */
   body?: string
-  /** The server's request id. */
+  /** The call's request id (sent as `X-Request-Id`). */
   requestId?: string
   /** The underlying error, kept as `error.cause` (as `new Error(message, { cause })` does). */
   cause?: unknown
@@ -104,7 +104,7 @@ export declare class EnjoError extends Error {
   readonly retryAfter: number | undefined
   /** The raw response body (cut at 64 KiB). */
   readonly body: string | undefined
-  /** The server's request id, to quote to Enjo's support. */
+  /** The call's request id (sent as X-Request-Id), to quote to Enjo's support. */
   readonly requestId: string | undefined
 }
 /** Rejected before anything was sent: empty bot id or text, bad option, missing token. */

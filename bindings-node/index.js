@@ -36,7 +36,7 @@ class EnjoError extends Error {
     this.retryAfter = fields.retryAfter
     /** The raw response body (cut at 64 KiB). */
     this.body = fields.body
-    /** The server's request id, to quote to Enjo's support. */
+    /** The call's request id (sent as X-Request-Id), to quote to Enjo's support. */
     this.requestId = fields.requestId
   }
 }

@@ -121,7 +121,7 @@ export interface ErrorInfo {
   body?: string
   /** Seconds to wait before trying again. */
   retryAfter?: number
-  /** The server's request id. */
+  /** The call's request id (sent as `X-Request-Id`). */
   requestId?: string
 }
 
@@ -137,7 +137,7 @@ export interface MessageResponse {
   ticket?: Ticket
   /** The whole response body, unknown fields included. */
   raw: Record<string, any>
-  /** The server's request id (`x-request-id`), to quote to Enjo's support. */
+  /** The call's request id (sent as `X-Request-Id` on each attempt), to quote to Enjo's support. */
   requestId?: string
   /** The HTTP status of the reply (a 2xx, usually 200). */
   status: number

@@ -538,7 +538,7 @@ const char *enjo_error_code(const struct enjo_error *error);
 const char *enjo_error_body(const struct enjo_error *error);
 
 /**
- * The server's request id (`x-request-id`), to quote to Enjo's support, or NULL.
+ * The call's request id (sent as `X-Request-Id` on each attempt), to quote to Enjo's support, or NULL.
  *
  * Ownership: borrowed from `error`; valid until `enjo_error_free(error)`.
  */
@@ -589,7 +589,7 @@ const char *enjo_response_answers(const struct enjo_response *response);
 const char *enjo_response_conversation_id(const struct enjo_response *response);
 
 /**
- * The server's request id (`x-request-id` header), or NULL.
+ * The call's request id (sent as `X-Request-Id` on each attempt), or NULL.
  *
  * Ownership: borrowed; valid until `enjo_response_free(response)`.
  */

@@ -200,7 +200,7 @@ pub unsafe extern "C" fn enjo_error_body(error: *const enjo_error) -> *const c_c
     unsafe { with(error, std::ptr::null(), |e| ptr_of(&e.body)) }
 }
 
-/// The server's request id (`x-request-id`), to quote to Enjo's support, or NULL.
+/// The call's request id (sent as `X-Request-Id` on each attempt), to quote to Enjo's support, or NULL.
 ///
 /// Ownership: borrowed from `error`; valid until `enjo_error_free(error)`.
 #[unsafe(no_mangle)]

@@ -148,7 +148,7 @@ pub unsafe extern "C" fn enjo_response_conversation_id(
     unsafe { with(response, std::ptr::null(), |r| ptr_of(&r.conversation_id)) }
 }
 
-/// The server's request id (`x-request-id` header), or NULL.
+/// The call's request id (sent as `X-Request-Id` on each attempt), or NULL.
 ///
 /// Ownership: borrowed; valid until `enjo_response_free(response)`.
 #[unsafe(no_mangle)]

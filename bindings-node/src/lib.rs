@@ -257,7 +257,7 @@ pub struct MessageResponse {
     /// The whole response body, unknown fields included.
     #[napi(ts_type = "Record<string, any>")]
     pub raw: serde_json::Value,
-    /// The server's request id (`x-request-id`), to quote to Enjo's support.
+    /// The call's request id (sent as `X-Request-Id` on each attempt), to quote to Enjo's support.
     pub request_id: Option<String>,
     /// The HTTP status of the reply (a 2xx, usually 200).
     pub status: u32,
@@ -324,7 +324,7 @@ pub struct ErrorInfo {
     pub body: Option<String>,
     /// Seconds to wait before trying again.
     pub retry_after: Option<f64>,
-    /// The server's request id.
+    /// The call's request id (sent as `X-Request-Id`).
     pub request_id: Option<String>,
 }
 

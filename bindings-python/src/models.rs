@@ -429,7 +429,7 @@ impl MessageResponse {
         field(py, &self.conversation_id)
     }
 
-    /// The server's request id (`x-request-id`), to quote to Enjo's support.
+    /// The call's request id (sent as `X-Request-Id` on each attempt), to quote to Enjo's support.
     #[getter]
     fn request_id(&self, py: Python<'_>) -> PyResult<Option<&str>> {
         field(py, &self.request_id)

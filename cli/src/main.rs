@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
-use enjo::{Error, RateLimit, blocking};
+use enjo::{Error, RateLimit, SendOptions, blocking};
 
 use progress::Progress;
 
@@ -83,6 +83,11 @@ enum Command {
         /// Print the API's JSON reply (and errors as JSON) instead of text
         #[arg(long)]
         json: bool,
+        /// Send an extra header on every attempt, as `'Name: value'` (repeatable).
+        /// Authorization, Content-Type, Host and the other headers the SDK sets are refused;
+        /// `X-Request-Id` replaces the generated request id
+        #[arg(long = "header", short = 'H', value_name = "NAME: VALUE", value_parser = parse_header)]
+        headers: Vec<(String, String)>,
         #[command(flatten)]
         client: Global,
     },
@@ -185,6 +190,7 @@ fn resolve(cli: Cli, matches: &ArgMatches) -> Result<Command, clap::Error> {
                 text,
                 conversation_id,
                 json,
+                headers,
                 client,
             },
             Some(sub),
@@ -193,6 +199,7 @@ fn resolve(cli: Cli, matches: &ArgMatches) -> Result<Command, clap::Error> {
             text,
             conversation_id,
             json,
+            headers,
             client: Global::merged(&top, matches, client, sub),
         },
         (
@@ -237,8 +244,14 @@ fn run(command: Command) -> u8 {
             text,
             conversation_id,
             json,
+            headers,
             client,
-        } => send(&client, &bot_id, &text, conversation_id.as_deref(), json),
+        } => {
+            let mut options = SendOptions::new();
+            options.conversation_id = conversation_id;
+            options.headers = headers;
+            send(&client, &bot_id, &text, &options, json)
+        }
         Command::Chat {
             bot_id,
             conversation_id,
@@ -317,25 +330,34 @@ fn report(err: &Error, json: bool) -> u8 {
     exit::for_kind(err.kind())
 }
 
-fn send(
-    global: &Global,
-    bot_id: &str,
-    text: &str,
-    conversation_id: Option<&str>,
-    json: bool,
-) -> u8 {
+/// `Name: value` (as curl's `-H`) into a header pair; the SDK checks the name and value.
+fn parse_header(arg: &str) -> Result<(String, String), String> {
+    match arg.split_once(':') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_owned(), value.trim().to_owned()))
+        }
+        _ => Err("expected 'Name: value', e.g. --header 'X-Tenant: acme'".to_owned()),
+    }
+}
+
+fn send(global: &Global, bot_id: &str, text: &str, options: &SendOptions, json: bool) -> u8 {
     let progress = Progress::for_stderr();
     let client = match client(global, &progress) {
         Ok(client) => client,
         Err(err) => return report(&err, json),
     };
     progress.start("waiting for the bot");
-    let result = client.send_message(bot_id, text, conversation_id);
+    let result = client.send_message_with(bot_id, text, options);
     progress.stop();
     let reply = match result {
         Ok(reply) => reply,
         Err(err) => return report(&err, json),
     };
+    if global.verbose
+        && let Some(id) = &reply.request_id
+    {
+        eprintln!("request id: {id}");
+    }
     let mut out = io::stdout().lock();
     let written = if json {
         output::json_reply(&reply, &mut out)

@@ -601,3 +601,49 @@ fn verbose_logs_are_plain_text_in_a_pipe() {
         .stderr(predicate::str::contains("\u{1b}[").not())
         .stderr(predicate::str::contains(DEFAULT_TOKEN).not());
 }
+
+#[test]
+fn extra_headers_are_sent_and_sdk_headers_refused() {
+    let server = mock();
+    enjo(&server)
+        .args([
+            "send",
+            "echo-bot",
+            "with headers",
+            "--header",
+            "X-Tenant: acme",
+            "-H",
+            "X-Request-Id:  trace-7 ",
+            "-v",
+        ])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("request id: trace-7\n"))
+        .stderr(predicate::str::contains("enjo.request_id=\"trace-7\""))
+        .stderr(predicate::str::contains("with headers").not());
+    let log = server.requests();
+    let headers = &log.last().expect("one request").headers;
+    assert_eq!(headers.get("x-tenant").map(String::as_str), Some("acme"));
+    assert_eq!(
+        headers.get("x-request-id").map(String::as_str),
+        Some("trace-7")
+    );
+
+    enjo(&server)
+        .args([
+            "send",
+            "echo-bot",
+            "refused",
+            "--header",
+            "authorization: x",
+        ])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("cannot be overridden"));
+    enjo(&server)
+        .args(["send", "echo-bot", "refused", "--header", "no colon"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("'Name: value'"));
+    assert_eq!(server.requests().len(), 1, "nothing refused was sent");
+}

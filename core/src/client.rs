@@ -7,16 +7,19 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use reqwest::header::HeaderValue;
+use tracing::Instrument;
 
 use crate::config::{DEFAULT_BASE_URL, EnvSource, Event, Options, Secret, SendOptions, VERSION};
 use crate::conversation::Conversation;
 use crate::deadline::Deadline;
 use crate::error::{Error, ErrorKind, Result};
+use crate::headers::CallHeaders;
 use crate::http::{self, HttpSettings};
 use crate::models::MessageResponse;
 use crate::ratelimit::{Decision, Permit, Quota, RateLimit, RateLimiter, Ticket};
 use crate::redirect;
 use crate::retry::{self, RetryPolicy, Verdict};
+use crate::telemetry;
 use crate::validate::{self, BaseUrl};
 
 /// Builds a [`Client`]; as [`blocking::ClientBuilder`](crate::blocking::ClientBuilder) (from
@@ -418,12 +421,44 @@ impl Client {
         Conversation::new(self.clone(), bot_id.into(), Some(conversation_id.into()))
     }
 
+    /// One call: its headers and request id, its span, its attempts; the request id goes on
+    /// the reply and on every error past argument checks.
     async fn send(
         &self,
         bot_id: &str,
         text: &str,
         conversation_id: Option<&str>,
         overrides: &SendOptions,
+    ) -> Result<MessageResponse> {
+        let call = CallHeaders::new(&overrides.headers)?;
+        let max_retries = overrides
+            .max_retries
+            .unwrap_or(self.inner.options.max_retries);
+        let span = telemetry::call_span(bot_id, &call.request_id, max_retries.saturating_add(1));
+        let result = self
+            .send_attempts(bot_id, text, conversation_id, overrides, &call, &span)
+            .instrument(span.clone())
+            .await;
+        let result = match result {
+            Ok(mut reply) => {
+                reply.request_id = Some(call.request_id);
+                Ok(reply)
+            }
+            Err(err) if err.kind() == ErrorKind::InvalidArgument => Err(err),
+            Err(err) => Err(err.with_request_id(Some(call.request_id))),
+        };
+        telemetry::call_ended(&span, &result);
+        result
+    }
+
+    async fn send_attempts(
+        &self,
+        bot_id: &str,
+        text: &str,
+        conversation_id: Option<&str>,
+        overrides: &SendOptions,
+        call: &CallHeaders,
+        call_span: &tracing::Span,
     ) -> Result<MessageResponse> {
         validate::bot_id(bot_id)?;
         validate::text(text)?;
@@ -463,15 +498,25 @@ impl Client {
                 attempt: attempt + 1,
                 max_attempts,
             });
+            let span = telemetry::attempt_span(
+                call_span,
+                path,
+                &call.request_id,
+                attempt + 1,
+                max_attempts,
+                waited,
+            );
             let started = Instant::now();
             let result = http::send_once(
                 &http,
                 &url,
                 &self.inner.auth,
+                &call.headers,
                 body.clone(),
                 timeout,
                 options.max_response_bytes,
             )
+            .instrument(span.clone())
             .await
             .map_err(|err| deadline.explain(err, capped));
             release(permit, &result);
@@ -482,15 +527,18 @@ impl Client {
                     limiter.as_ref(),
                     ticket,
                     &deadline,
+                    &call.headers,
                     body.clone(),
                     timeout,
                 )
+                .instrument(span.clone())
             })
             .await;
             let elapsed = started.elapsed();
             let elapsed_ms = elapsed.as_millis() as u64;
             let err = match result {
                 Ok(reply) => {
+                    telemetry::attempt_succeeded(&span, &reply);
                     tracing::debug!(
                         target: "enjo",
                         path,
@@ -546,6 +594,7 @@ impl Client {
                 Verdict::RetryAfter(delay) if deadline.allows(delay) => Some(delay),
                 Verdict::RetryAfter(_) | Verdict::GiveUp => None,
             };
+            telemetry::attempt_failed(&span, &err, retry_delay);
             tracing::debug!(
                 target: "enjo",
                 path,
@@ -594,6 +643,7 @@ impl Client {
         limiter: Option<&Arc<RateLimiter>>,
         ticket: Option<Ticket>,
         deadline: &Deadline,
+        headers: &reqwest::header::HeaderMap,
         body: bytes::Bytes,
         timeout: Duration,
     ) -> Result<MessageResponse> {
@@ -608,9 +658,17 @@ impl Client {
             }
         };
         let max_body = options.max_response_bytes;
-        let result = http::send_once(http, &url, &self.inner.auth, body, timeout, max_body)
-            .await
-            .map_err(|err| deadline.explain(err, capped));
+        let result = http::send_once(
+            http,
+            &url,
+            &self.inner.auth,
+            headers,
+            body,
+            timeout,
+            max_body,
+        )
+        .await
+        .map_err(|err| deadline.explain(err, capped));
         release(permit, &result);
         result
     }

@@ -196,6 +196,9 @@ pub struct SendOptions {
     /// Bound on this whole call (limiter wait, attempts, backoff); see
     /// [`ClientBuilder::deadline`](crate::ClientBuilder::deadline).
     pub deadline: Option<Duration>,
+    /// Extra headers sent on every attempt of this call, in order (a name may repeat); see
+    /// [`SendOptions::header`].
+    pub headers: Vec<(String, String)>,
 }
 
 impl SendOptions {
@@ -231,6 +234,18 @@ impl SendOptions {
     /// Bound on this whole call (limiter wait, attempts, backoff).
     pub fn deadline(mut self, deadline: Duration) -> SendOptions {
         self.deadline = Some(deadline);
+        self
+    }
+
+    /// Adds a header sent on every attempt of this call (e.g. a tenant or tracing header a
+    /// gateway needs). Checked when sending: `Authorization`, `Proxy-Authorization`,
+    /// `Content-Type`, `Content-Length`, `Transfer-Encoding`, `Host`, `Connection` and
+    /// `Upgrade` (any case) are refused, as are invalid names and values that are not
+    /// printable ASCII, with [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument)
+    /// before anything is sent. An `X-Request-Id` header becomes the call's
+    /// [request id](crate::MessageResponse::request_id) instead of a generated one.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> SendOptions {
+        self.headers.push((name.into(), value.into()));
         self
     }
 }

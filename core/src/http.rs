@@ -71,6 +71,9 @@ pub(crate) fn build_client(settings: &HttpSettings) -> Result<reqwest::Client> {
         .pool_idle_timeout(Duration::from_secs(30))
         // Redirects come back as replies; `redirect` decides which to follow.
         .redirect(reqwest::redirect::Policy::none())
+        // Every resend goes through the SDK's own loop (a limiter permit, an attempt event and
+        // span each); an HTTP/2 refused stream is classified there (see `from_reqwest`).
+        .retry(reqwest::retry::never())
         .referer(false);
     if let Some(keepalive) = settings.tcp_keepalive {
         builder = builder.tcp_keepalive(keepalive);
@@ -127,11 +130,13 @@ pub(crate) fn request_body(text: &str, conversation_id: Option<&str>) -> Bytes {
     Bytes::from(Value::Object(body).to_string())
 }
 
-/// Sends one attempt and reads its reply, all within `timeout`.
+/// Sends one attempt (with the call's `extra` headers) and reads its reply, all within
+/// `timeout`.
 pub(crate) async fn send_once(
     http: &reqwest::Client,
     url: &str,
     auth: &HeaderValue,
+    extra: &HeaderMap,
     body: Bytes,
     timeout: Duration,
     max_body: usize,
@@ -139,6 +144,7 @@ pub(crate) async fn send_once(
     let attempt = async {
         let response = http
             .post(url)
+            .headers(extra.clone())
             .header(AUTHORIZATION, auth.clone())
             .header(CONTENT_TYPE, "application/json")
             .header(ACCEPT, "application/json")
@@ -147,14 +153,21 @@ pub(crate) async fn send_once(
             .await
             .map_err(from_reqwest)?;
         let status = response.status();
-        let request_id = request_id(response.headers());
+        let server_id = server_request_id(response.headers());
         if status.is_success() {
-            let body = read_body(response, max_body)
-                .await
-                .map_err(|e| e.with_request_id(request_id.clone()))?;
-            MessageResponse::from_body(&body, status.as_u16(), request_id)
+            let reply = match read_body(response, max_body).await {
+                Ok(body) => MessageResponse::from_body(&body, status.as_u16(), None),
+                Err(err) => Err(err),
+            };
+            match reply {
+                Ok(mut reply) => {
+                    reply.server_request_id = server_id;
+                    Ok(reply)
+                }
+                Err(err) => Err(err.with_server_request_id(server_id)),
+            }
         } else {
-            Err(error_response(response, request_id).await)
+            Err(error_response(response, server_id).await)
         }
     };
     let token = auth
@@ -175,7 +188,8 @@ pub(crate) async fn send_once(
     }
 }
 
-fn request_id(headers: &HeaderMap) -> Option<String> {
+/// The server's own request id.
+fn server_request_id(headers: &HeaderMap) -> Option<String> {
     ["x-request-id", "request-id", "x-amzn-requestid"]
         .iter()
         .find_map(|name| headers.get(*name))
@@ -212,7 +226,7 @@ async fn read_body(mut response: reqwest::Response, max: usize) -> Result<Vec<u8
 
 /// Reads a non-2xx reply into an API error. Never fails: a body that cannot be read or parsed
 /// still gives an error with the status.
-async fn error_response(mut response: reqwest::Response, request_id: Option<String>) -> Error {
+async fn error_response(mut response: reqwest::Response, server_id: Option<String>) -> Error {
     let status = response.status();
     let retry_after = parse_retry_after(response.headers(), SystemTime::now());
     let location = response
@@ -250,15 +264,9 @@ async fn error_response(mut response: reqwest::Response, request_id: Option<Stri
         ),
         None => format!("{reason}: {}", snippet(&text)),
     };
-    Error::from_response(
-        status.as_u16(),
-        code,
-        message,
-        text,
-        retry_after,
-        request_id,
-    )
-    .with_location(location)
+    Error::from_response(status.as_u16(), code, message, text, retry_after, None)
+        .with_server_request_id(server_id)
+        .with_location(location)
 }
 
 /// `code` and message from the documented error bodies: `{"code","error"}` and
@@ -311,7 +319,17 @@ fn snippet(text: &str) -> String {
 /// Maps a reqwest failure to our kinds, deciding whether the request may have been sent.
 fn from_reqwest(err: reqwest::Error) -> Error {
     let cause = root_cause(&err);
-    let error = if err.is_connect() {
+    let error = if let Some(reason) = crate::retry::h2_unprocessed(&err) {
+        // RFC 9113 §8.7: the server guarantees it did not process this stream.
+        Error::new(
+            ErrorKind::Connection,
+            format!(
+                "the server refused the request without processing it (HTTP/2 {reason:?}); it is \
+                 safe to send again"
+            ),
+        )
+        .with_maybe_sent(false)
+    } else if err.is_connect() {
         // No connection was established: the server cannot have seen the request.
         let kind = if err.is_timeout() {
             ErrorKind::Timeout

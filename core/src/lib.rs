@@ -38,12 +38,14 @@ mod config;
 mod conversation;
 mod deadline;
 mod error;
+mod headers;
 mod http;
 mod models;
 pub mod process;
 pub mod ratelimit;
 mod redirect;
 pub mod retry;
+mod telemetry;
 pub mod unwind;
 pub mod validate;
 

@@ -3,7 +3,8 @@
 //! A `POST /message` may create a ticket, so by default ([`RetryPolicy::Safe`]) a request is
 //! sent again only when that cannot duplicate anything: after a 429 (the server refused it), or
 //! when it provably never reached the server (DNS failure, connection refused, TLS handshake
-//! failure, connect timeout). A 500, 502–504 or a timeout after the request was sent is retried
+//! failure, connect timeout, an HTTP/2 stream the server refused with `REFUSED_STREAM` or
+//! left unprocessed under a graceful `GOAWAY`). A 500, 502–504 or a timeout after the request was sent is retried
 //! only under [`RetryPolicy::AtLeastOnce`].
 //!
 //! Waits: the server's `retry-after-ms` or `Retry-After` (seconds or an HTTP date) when given,
@@ -97,6 +98,23 @@ pub fn full_jitter(cap: Duration) -> Duration {
     use rand::Rng;
     let nanos = u64::try_from(cap.as_nanos()).unwrap_or(u64::MAX);
     Duration::from_nanos(rand::rng().random_range(0..=nanos))
+}
+
+/// The HTTP/2 reason when `err`'s source chain shows a stream the server provably did not
+/// process (RFC 9113 §8.7): reset by the server with `REFUSED_STREAM`, or refused by its
+/// graceful shutdown (`GOAWAY` with `NO_ERROR`). Such a request is safe to send again.
+pub(crate) fn h2_unprocessed(err: &(dyn std::error::Error + 'static)) -> Option<h2::Reason> {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if let Some(h2) = e.downcast_ref::<h2::Error>() {
+            let reason = h2.reason()?;
+            let refused = h2.is_reset() && reason == h2::Reason::REFUSED_STREAM;
+            let going_away = h2.is_go_away() && reason == h2::Reason::NO_ERROR;
+            return (h2.is_remote() && (refused || going_away)).then_some(reason);
+        }
+        current = e.source();
+    }
+    None
 }
 
 /// The server's requested delay: `retry-after-ms`, else `Retry-After` as (fractional) seconds
@@ -206,6 +224,15 @@ mod tests {
         for _ in 0..100 {
             assert!(full_jitter(BACKOFF_CAP) <= BACKOFF_CAP);
         }
+    }
+
+    #[test]
+    fn only_a_stream_the_server_refused_is_unprocessed() {
+        // Errors h2 builds locally are not the server's word.
+        let local = h2::Error::from(h2::Reason::REFUSED_STREAM);
+        assert_eq!(h2_unprocessed(&local), None);
+        let io = std::io::Error::other("reset by peer");
+        assert_eq!(h2_unprocessed(&io), None);
     }
 
     #[test]

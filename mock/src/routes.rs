@@ -48,7 +48,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/_mock/reset", post(reset))
         .route("/_mock/faults", post(add_fault))
         .route("/_mock/health", get(|| async { "ok" }))
-        .fallback(|| async { with_request_id(error(404, Shape::Error, None)) })
+        .fallback(|headers: HeaderMap| async move {
+            with_request_id(error(404, Shape::Error, None), &headers)
+        })
         .with_state(state)
 }
 
@@ -82,12 +84,38 @@ fn error(status: u16, shape: Shape, message: Option<&str>) -> Response {
     (code, axum::Json(body)).into_response()
 }
 
-fn with_request_id(mut response: Response) -> Response {
-    let id = format!("req_{}", uuid::Uuid::new_v4().simple());
-    if let Ok(value) = HeaderValue::from_str(&id) {
+/// Sets `x-request-id`: the client's own `X-Request-Id` echoed back when it sent a usable one
+/// (as many gateways do, so the client's and the server's ids agree), else a new one.
+fn with_request_id(mut response: Response, request: &HeaderMap) -> Response {
+    let echoed = request
+        .get("x-request-id")
+        .filter(|v| !v.is_empty() && v.len() <= 200 && v.to_str().is_ok())
+        .cloned();
+    let value = echoed
+        .or_else(|| HeaderValue::from_str(&format!("req_{}", uuid::Uuid::new_v4().simple())).ok());
+    if let Some(value) = value {
         response.headers_mut().insert("x-request-id", value);
     }
     response
+}
+
+/// The headers to log: lowercased names, repeated values joined, the token redacted.
+fn recorded_headers(headers: &HeaderMap) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::<String, String>::new();
+    for (name, value) in headers {
+        let value = if name == header::AUTHORIZATION {
+            "[redacted]".to_owned()
+        } else {
+            String::from_utf8_lossy(value.as_bytes()).into_owned()
+        };
+        out.entry(name.as_str().to_owned())
+            .and_modify(|v| {
+                v.push_str(", ");
+                v.push_str(&value);
+            })
+            .or_insert(value);
+    }
+    out
 }
 
 fn with_retry_after(mut response: Response, wait: std::time::Duration) -> Response {
@@ -244,6 +272,7 @@ async fn message(
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
         remote_ip: conn.peer.ip().to_string(),
+        headers: recorded_headers(&headers),
     };
     // The request is logged as soon as it is understood (status 0 until answered), so the log
     // shows what reached the server even when the client gives up first.
@@ -268,7 +297,7 @@ async fn message(
         conn.reset.notify_one();
         return std::future::pending().await;
     };
-    let response = with_request_id(response);
+    let response = with_request_id(response, &headers);
     record.status = response.status().as_u16();
     tracing::info!(
         "{} {} -> {}{}",

@@ -1,7 +1,7 @@
 //! The server's state: bots and their indexes, conversations, tickets, the request log and the
 //! queue of injected faults.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -46,6 +46,9 @@ pub struct RecordedRequest {
     pub user_agent: Option<String>,
     /// The client's IP address.
     pub remote_ip: String,
+    /// The request's headers, names lowercased, repeated values joined with `, `;
+    /// `authorization` is redacted (`[redacted]`).
+    pub headers: BTreeMap<String, String>,
 }
 
 /// A ticket created by a bot.

@@ -110,6 +110,37 @@ async fn the_documented_200_shape() {
     assert!(data.get("ticketDetails").is_none());
 }
 
+/// A client's `X-Request-Id` comes back as the reply's `x-request-id` (as gateways do), and
+/// the request log keeps the headers, the token redacted.
+#[tokio::test]
+async fn the_clients_request_id_is_echoed_and_headers_are_logged() {
+    let mock = Mock::unlimited();
+    let text = json!({"message": {"text": "hi"}});
+    let response = mock
+        .post(
+            "echo-bot",
+            text.clone(),
+            &[("X-Request-Id", "req_mine"), ("X-Tenant", "acme")],
+        )
+        .await;
+    assert_eq!(response.headers()["x-request-id"], "req_mine");
+    let response = mock.post("echo-bot", text, &[]).await;
+    let own = response.headers()["x-request-id"].to_str().expect("ascii");
+    assert!(own.starts_with("req_") && own != "req_mine", "{own}");
+    let log = mock
+        .admin(
+            reqwest::Method::GET,
+            "/_mock/requests?bot_id=echo-bot",
+            None,
+        )
+        .await;
+    let headers = &log[0]["headers"];
+    assert_eq!(headers["x-request-id"], "req_mine");
+    assert_eq!(headers["x-tenant"], "acme");
+    assert_eq!(headers["authorization"], "[redacted]");
+    assert!(!log.to_string().contains(DEFAULT_TOKEN), "{log}");
+}
+
 #[tokio::test]
 async fn authentication_and_request_errors() {
     let mock = Mock::unlimited();

@@ -73,7 +73,7 @@ class MessageResponse:
         """The ticket the bot created, when its bot is wired to ticketing."""
     @property
     def request_id(self) -> Optional[str]:
-        """The server's request id (``x-request-id``)."""
+        """The call's request id (sent as ``X-Request-Id`` on each attempt)."""
     @property
     def raw(self) -> Dict[str, Any]:
         """The whole response body, unknown fields included (a new dict on each access)."""

@@ -37,7 +37,7 @@ class EnjoError(Exception):
         body: the raw response body (cut at 64 KiB).
         retry_after: seconds to wait before trying again (``Retry-After``, or the client-side
             rate limiter's estimate).
-        request_id: the server's request id, to quote to Enjo's support.
+        request_id: the call's request id (sent as X-Request-Id), to quote to Enjo's support.
     """
 
     #: The kind of the class's errors (instances carry theirs in ``kind``).
