@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use crate::client::Client as AsyncClient;
 use crate::config::SendOptions;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::models::MessageResponse;
 
 /// Builds a [blocking `Client`](Client): the same options as the async
@@ -220,11 +220,10 @@ pub fn block_on_interruptible<T: Send, S>(
         }
         match helper.join() {
             Ok(Some(result)) => Interruptible::Finished(result),
-            Ok(None) | Err(_) => Interruptible::Finished(Err(Error::new(
-                ErrorKind::Connection,
-                "the request's thread ended without a result (this is a bug in enjo; please \
-                 report it)",
+            Ok(None) => Interruptible::Finished(Err(Error::internal(
+                "the request's thread ended without a result",
             ))),
+            Err(payload) => Interruptible::Finished(Err(Error::from_panic(payload.as_ref()))),
         }
     })
 }
@@ -243,12 +242,7 @@ pub fn block_on<T: Send>(future: impl Future<Output = Result<T>> + Send) -> Resu
         scope
             .spawn(|| runtime.block_on(future))
             .join()
-            .unwrap_or_else(|_| {
-                Err(Error::new(
-                    ErrorKind::Connection,
-                    "the request's thread panicked (this is a bug in enjo; please report it)",
-                ))
-            })
+            .unwrap_or_else(|payload| Err(Error::from_panic(payload.as_ref())))
     })
 }
 

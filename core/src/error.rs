@@ -34,11 +34,14 @@ pub enum ErrorKind {
     Connection,
     /// A 2xx whose body is not the documented JSON (malformed, wrong shape, over the size cap).
     Decode,
+    /// A bug in enjo (a caught panic, a helper thread that ended without a result): never the
+    /// caller's fault. Report it with the request id.
+    Internal,
 }
 
 impl ErrorKind {
     /// Every kind, in declaration order (handy for bindings that build a class per kind).
-    pub const ALL: [ErrorKind; 10] = [
+    pub const ALL: [ErrorKind; 11] = [
         ErrorKind::InvalidArgument,
         ErrorKind::InvalidRequest,
         ErrorKind::Authentication,
@@ -49,6 +52,7 @@ impl ErrorKind {
         ErrorKind::Timeout,
         ErrorKind::Connection,
         ErrorKind::Decode,
+        ErrorKind::Internal,
     ];
 
     /// The class name used by the Python and Node bindings (`RateLimitError`, ...).
@@ -64,6 +68,7 @@ impl ErrorKind {
             ErrorKind::Timeout => "APITimeoutError",
             ErrorKind::Connection => "APIConnectionError",
             ErrorKind::Decode => "ResponseDecodeError",
+            ErrorKind::Internal => "InternalError",
         }
     }
 
@@ -81,7 +86,14 @@ impl ErrorKind {
             ErrorKind::Timeout => "timeout",
             ErrorKind::Connection => "connection",
             ErrorKind::Decode => "decode",
+            ErrorKind::Internal => "internal",
         }
+    }
+
+    /// The C binding's status name (`ENJO_ERR_RATE_LIMITED`, ...): `ENJO_ERR_` and
+    /// [`as_str`](ErrorKind::as_str) in capitals.
+    pub fn c_status_name(self) -> String {
+        format!("ENJO_ERR_{}", self.as_str().to_ascii_uppercase())
     }
 
     /// True for the kinds that come from an HTTP response (they carry a status).
@@ -130,6 +142,11 @@ impl ErrorKind {
             }
             ErrorKind::Connection => "check the base URL, your network and any proxy settings",
             ErrorKind::Decode => "the server's reply was not the documented JSON",
+            ErrorKind::Internal => concat!(
+                "this is a bug in enjo, please report it (with the request id, if any) at ",
+                env!("CARGO_PKG_REPOSITORY"),
+                "/issues"
+            ),
             ErrorKind::InvalidArgument | ErrorKind::Api => return None,
         })
     }
@@ -202,6 +219,46 @@ impl Error {
     /// An argument was rejected before anything was sent.
     pub fn invalid_argument(message: impl Into<String>) -> Error {
         Error::new(ErrorKind::InvalidArgument, message)
+    }
+
+    /// A bug in enjo ([`ErrorKind::Internal`]): `what` says what went wrong; `Display` adds the
+    /// one wording every binding shows ("this is a bug in enjo, please report it ..."). It
+    /// counts as possibly sent: nobody can tell how far the call got.
+    pub fn internal(what: impl fmt::Display) -> Error {
+        Error::new(
+            ErrorKind::Internal,
+            format!("internal error in enjo: {what}"),
+        )
+        .with_maybe_sent(true)
+    }
+
+    /// A caught panic as an [`ErrorKind::Internal`] error: what every binding returns instead of
+    /// letting a panic cross into its host language (see [`crate::unwind`]).
+    pub fn from_panic(payload: &(dyn std::any::Any + Send)) -> Error {
+        Error::internal(format_args!(
+            "panic: {}",
+            crate::unwind::panic_message(payload)
+        ))
+    }
+
+    /// A flat copy of every field, in the units bindings hand to their host language (see
+    /// [`ErrorView`]).
+    pub fn view(&self) -> ErrorView {
+        let inner = &*self.inner;
+        ErrorView {
+            kind: inner.kind,
+            class_name: inner.kind.class_name(),
+            kind_name: inner.kind.as_str(),
+            message: inner.message.clone(),
+            display: self.to_string(),
+            status: inner.status,
+            code: inner.code.clone(),
+            body: inner.body.clone(),
+            retry_after: inner.retry_after.map(|d| d.as_secs_f64()),
+            request_id: inner.request_id.clone(),
+            server_request_id: inner.server_request_id.clone(),
+            may_have_been_sent: inner.maybe_sent,
+        }
     }
 
     /// An error built from an HTTP response: the kind follows the status. `request_id` is the
@@ -374,6 +431,39 @@ impl Error {
     pub fn hint(&self) -> Option<&'static str> {
         self.inner.kind.hint()
     }
+}
+
+/// An [`Error`] as plain fields, in the units every binding hands to its host language
+/// (seconds as `f64`, names as strings): the one conversion the Python exceptions, Node's error
+/// objects and C's `enjo_error` all start from. Built by [`Error::view`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ErrorView {
+    /// The kind.
+    pub kind: ErrorKind,
+    /// The Python / Node class name ([`ErrorKind::class_name`]: `RateLimitError`, ...).
+    pub class_name: &'static str,
+    /// The stable snake_case kind name ([`ErrorKind::as_str`]: `rate_limited`, ...).
+    pub kind_name: &'static str,
+    /// The message alone ([`Error::message`]).
+    pub message: String,
+    /// The full text for users: status, message, delay, request ids and what to do next (the
+    /// error's `Display`).
+    pub display: String,
+    /// The HTTP status, for errors from a response.
+    pub status: Option<u16>,
+    /// The server's error code.
+    pub code: Option<String>,
+    /// The raw response body (cut at [`MAX_ERROR_BODY`] bytes).
+    pub body: Option<String>,
+    /// Seconds to wait before trying again.
+    pub retry_after: Option<f64>,
+    /// The call's request id (sent as `X-Request-Id`).
+    pub request_id: Option<String>,
+    /// The server's own request id.
+    pub server_request_id: Option<String>,
+    /// False when the request provably never reached the server.
+    pub may_have_been_sent: bool,
 }
 
 /// What replaces a token in server-supplied text.
@@ -672,5 +762,59 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), ErrorKind::ALL.len());
+    }
+
+    #[test]
+    fn a_caught_panic_is_an_internal_error_that_says_report_it() {
+        let payload = std::panic::catch_unwind(|| panic!("boom")).expect_err("panics");
+        let err = Error::from_panic(payload.as_ref());
+        assert_eq!(err.kind(), ErrorKind::Internal);
+        assert_eq!(err.message(), "internal error in enjo: panic: boom");
+        assert!(err.may_have_been_sent());
+        let text = err.to_string();
+        assert!(
+            text.contains("this is a bug in enjo, please report it"),
+            "{text}"
+        );
+        assert!(text.ends_with("/issues"), "{text}");
+        assert_eq!(ErrorKind::Internal.class_name(), "InternalError");
+        assert_eq!(ErrorKind::Internal.as_str(), "internal");
+        assert_eq!(ErrorKind::Internal.c_status_name(), "ENJO_ERR_INTERNAL");
+        assert_eq!(
+            ErrorKind::RateLimited.c_status_name(),
+            "ENJO_ERR_RATE_LIMITED"
+        );
+        assert!(ErrorKind::ALL.contains(&ErrorKind::Internal));
+    }
+
+    #[test]
+    fn the_view_holds_every_field_in_host_units() {
+        let err = Error::from_response(
+            429,
+            Some("rate_limit_error".into()),
+            "slow down".into(),
+            "{}".into(),
+            Some(Duration::from_millis(1500)),
+            Some("req_1".into()),
+        )
+        .with_server_request_id(Some("srv_1".into()));
+        let view = err.view();
+        assert_eq!(view.kind, ErrorKind::RateLimited);
+        assert_eq!(view.class_name, "RateLimitError");
+        assert_eq!(view.kind_name, "rate_limited");
+        assert_eq!(view.message, "slow down");
+        assert_eq!(view.display, err.to_string());
+        assert_eq!(view.status, Some(429));
+        assert_eq!(view.code.as_deref(), Some("rate_limit_error"));
+        assert_eq!(view.body.as_deref(), Some("{}"));
+        assert_eq!(view.retry_after, Some(1.5));
+        assert_eq!(view.request_id.as_deref(), Some("req_1"));
+        assert_eq!(view.server_request_id.as_deref(), Some("srv_1"));
+        assert!(view.may_have_been_sent);
+        let local = Error::invalid_argument("no").view();
+        assert_eq!(
+            (local.status, local.retry_after, local.may_have_been_sent),
+            (None, None, false)
+        );
     }
 }

@@ -55,8 +55,8 @@ pub use config::{
     DEFAULT_TIMEOUT, ENV_BASE_URL, ENV_TOKEN, Event, Observer, SendOptions, VERSION,
 };
 pub use conversation::Conversation;
-pub use error::{Error, ErrorKind, MAX_ERROR_BODY, Result};
+pub use error::{Error, ErrorKind, ErrorView, MAX_ERROR_BODY, Result};
 pub use models::{MessageResponse, Source, Ticket};
 pub use process::runtime;
 pub use ratelimit::{Quota, RateLimit, RateLimiter};
-pub use retry::RetryPolicy;
+pub use retry::{RetryPolicy, Spelling};

@@ -43,6 +43,50 @@ pub enum RetryPolicy {
     AtLeastOnce,
 }
 
+/// How a host language spells names: `at_least_once` (Python, R, the CLI) or `atLeastOnce`
+/// (Node, Kotlin).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spelling {
+    /// `snake_case`.
+    Snake,
+    /// `camelCase`.
+    Camel,
+}
+
+impl RetryPolicy {
+    /// Every policy, in the order of C's `enjo_retry_policy` values (`ENJO_RETRY_SAFE` = 0).
+    pub const ALL: [RetryPolicy; 2] = [RetryPolicy::Safe, RetryPolicy::AtLeastOnce];
+
+    /// The policy's name in a host language's spelling: `"safe"`, `"at_least_once"` /
+    /// `"atLeastOnce"`.
+    pub fn name(self, spelling: Spelling) -> &'static str {
+        match (self, spelling) {
+            (RetryPolicy::Safe, _) => "safe",
+            (RetryPolicy::AtLeastOnce, Spelling::Snake) => "at_least_once",
+            (RetryPolicy::AtLeastOnce, Spelling::Camel) => "atLeastOnce",
+        }
+    }
+
+    /// The policy named `value` in `spelling`; an [`ErrorKind::InvalidArgument`] error naming
+    /// `option` (as the user spelled it: `retry_policy`, `retryPolicy`) and the accepted names
+    /// otherwise.
+    pub fn parse(value: &str, spelling: Spelling, option: &str) -> Result<RetryPolicy, Error> {
+        RetryPolicy::ALL
+            .into_iter()
+            .find(|policy| policy.name(spelling) == value)
+            .ok_or_else(|| {
+                let names: Vec<String> = RetryPolicy::ALL
+                    .iter()
+                    .map(|policy| format!("{:?}", policy.name(spelling)))
+                    .collect();
+                Error::invalid_argument(format!(
+                    "{option} must be {} (got {value:?})",
+                    names.join(" or ")
+                ))
+            })
+    }
+}
+
 /// What to do after a failed attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -258,5 +302,31 @@ mod tests {
         assert_eq!(parse("retry-after", &past), Some(Duration::ZERO));
         assert_eq!(parse("retry-after", "soon"), None);
         assert_eq!(parse("retry-after", "-1"), None);
+    }
+
+    #[test]
+    fn policy_names_both_ways_in_both_spellings() {
+        for spelling in [Spelling::Snake, Spelling::Camel] {
+            for policy in RetryPolicy::ALL {
+                let name = policy.name(spelling);
+                assert_eq!(RetryPolicy::parse(name, spelling, "x").ok(), Some(policy));
+            }
+        }
+        assert_eq!(
+            RetryPolicy::AtLeastOnce.name(Spelling::Camel),
+            "atLeastOnce"
+        );
+        let err = RetryPolicy::parse("atLeastOnce", Spelling::Snake, "retry_policy")
+            .expect_err("the other spelling is refused");
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+        assert_eq!(
+            err.message(),
+            "retry_policy must be \"safe\" or \"at_least_once\" (got \"atLeastOnce\")"
+        );
+        let err = RetryPolicy::parse("x", Spelling::Camel, "retryPolicy").expect_err("refused");
+        assert_eq!(
+            err.message(),
+            "retryPolicy must be \"safe\" or \"atLeastOnce\" (got \"x\")"
+        );
     }
 }

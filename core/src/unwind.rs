@@ -1,12 +1,14 @@
 //! Keeping panics inside: what every language binding needs so that no panic ever crosses an
-//! FFI boundary. A binding turns the `Err` of these into its own error (an `EnjoError`, C's
-//! internal-error status).
+//! FFI boundary. A caught panic is an [`Error::from_panic`] ([`crate::ErrorKind::Internal`]),
+//! which each binding shows as its `InternalError` (C: `ENJO_ERR_INTERNAL`).
 
 use std::any::Any;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
+
+use crate::Error;
 
 /// The message of a panic payload (`panic!("...")` gives a `&str` or a `String`).
 pub fn panic_message(payload: &(dyn Any + Send)) -> &str {
@@ -19,7 +21,7 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> &str {
     }
 }
 
-/// Wraps `future` so that a panic while polling it becomes `Err(message)`.
+/// Wraps `future` so that a panic while polling it becomes an [`Error::from_panic`].
 pub fn catch_unwind_future<F: Future>(future: F) -> CatchUnwind<F> {
     CatchUnwind(Box::pin(future))
 }
@@ -28,14 +30,14 @@ pub fn catch_unwind_future<F: Future>(future: F) -> CatchUnwind<F> {
 pub struct CatchUnwind<F>(Pin<Box<F>>);
 
 impl<F: Future> Future for CatchUnwind<F> {
-    type Output = Result<F::Output, String>;
+    type Output = Result<F::Output, Error>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let inner = self.0.as_mut();
         match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
             Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
             Ok(Poll::Pending) => Poll::Pending,
-            Err(payload) => Poll::Ready(Err(panic_message(payload.as_ref()).to_owned())),
+            Err(payload) => Poll::Ready(Err(Error::from_panic(payload.as_ref()))),
         }
     }
 }
@@ -60,13 +62,15 @@ mod tests {
             .build()
             .expect("runtime");
         let ok = runtime.block_on(catch_unwind_future(async { 3 }));
-        assert_eq!(ok, Ok(3));
+        assert!(matches!(ok, Ok(3)));
         let err = runtime.block_on(catch_unwind_future(async {
             if ok.is_ok() {
                 panic!("inside");
             }
             4
         }));
-        assert_eq!(err, Err("inside".to_owned()));
+        let err = err.expect_err("the panic is an error");
+        assert_eq!(err.kind(), crate::ErrorKind::Internal);
+        assert_eq!(err.message(), "internal error in enjo: panic: inside");
     }
 }
