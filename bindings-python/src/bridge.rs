@@ -27,21 +27,21 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use pyo3::intern;
 use pyo3::prelude::*;
 
-use crate::errors::{ErrorFields, guard};
+use crate::errors::{guard, to_pyerr};
 use crate::logging::Record;
 use crate::models::MessageResponse;
 
 /// How a request ended.
 pub enum Outcome {
     Reply(Box<enjo::MessageResponse>),
-    Failed(ErrorFields),
+    Failed(enjo::Error),
 }
 
 impl Outcome {
     pub fn from_result(result: enjo::Result<enjo::MessageResponse>) -> Outcome {
         match result {
             Ok(reply) => Outcome::Reply(Box::new(reply)),
-            Err(err) => Outcome::Failed(ErrorFields::from(&err)),
+            Err(err) => Outcome::Failed(err),
         }
     }
 }
@@ -149,8 +149,8 @@ fn settle(py: Python<'_>, future: &Bound<'_, PyAny>, outcome: Outcome) -> PyResu
             let reply = Py::new(py, MessageResponse::from(*reply))?;
             future.call_method1(intern!(py, "set_result"), (reply,))
         }
-        Outcome::Failed(fields) => {
-            let err = fields.to_pyerr(py).into_value(py);
+        Outcome::Failed(err) => {
+            let err = to_pyerr(py, &err).into_value(py);
             future.call_method1(intern!(py, "set_exception"), (err,))
         }
     };
@@ -300,7 +300,7 @@ where
         Err(err) => {
             shared.push(Item::Done {
                 future,
-                outcome: Outcome::Failed(ErrorFields::from(&err)),
+                outcome: Outcome::Failed(err),
             });
             return Task { abort: None };
         }
@@ -310,7 +310,7 @@ where
         let _in_flight = in_flight;
         let outcome = enjo::unwind::catch_unwind_future(request)
             .await
-            .unwrap_or_else(|panic| Outcome::Failed(ErrorFields::bug(&format!("panic: {panic}"))));
+            .unwrap_or_else(Outcome::Failed);
         shared.push(Item::Done { future, outcome });
     });
     Task {

@@ -30,9 +30,12 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use crate::bridge::{Completions, Outcome, Task};
-use crate::errors::{ErrorFields, guard, panic_text, to_pyerr};
+use crate::errors::{guard, to_pyerr};
 use crate::logging::{CallLog, Logged, Sink};
 use crate::models::{MessageResponse, Source, Ticket};
+
+/// Python spells names in snake_case (`at_least_once`).
+const SNAKE: enjo::Spelling = enjo::Spelling::Snake;
 
 /// How often a blocking call on the main thread checks for signals (Ctrl-C).
 const SIGNAL_CHECK: Duration = Duration::from_millis(100);
@@ -86,7 +89,7 @@ where
     match ended {
         Ok(Interruptible::Finished(done)) => done.map_err(|err| to_pyerr(py, &err)),
         Ok(Interruptible::Interrupted(err)) => Err(err),
-        Err(payload) => Err(ErrorFields::bug(&panic_text(payload.as_ref())).to_pyerr(py)),
+        Err(payload) => Err(to_pyerr(py, &enjo::Error::from_panic(payload.as_ref()))),
     }
 }
 
@@ -154,7 +157,7 @@ impl Client {
                     b = b.max_retries(count_int("max_retries", n)?);
                 }
                 if let Some(policy) = retry_policy {
-                    b = b.retry_policy(options::retry_policy(&policy)?);
+                    b = b.retry_policy(enjo::RetryPolicy::parse(&policy, SNAKE, "retry_policy")?);
                 }
                 if let Some(limit) = limit {
                     b = b.rate_limit(limit?);
@@ -191,7 +194,7 @@ impl Client {
             d.set_item("timeout", s.timeout().as_secs_f64())?;
             d.set_item("connect_timeout", s.connect_timeout().as_secs_f64())?;
             d.set_item("max_retries", s.max_retries())?;
-            d.set_item("retry_policy", options::retry_policy_name(s.retry_policy()))?;
+            d.set_item("retry_policy", s.retry_policy().name(SNAKE))?;
             match s.rate_limit() {
                 enjo::RateLimit::Off => d.set_item("rate_limit", false)?,
                 enjo::RateLimit::Custom(quotas) => {
@@ -270,7 +273,7 @@ impl Client {
                     Ok(options) => Outcome::from_result(
                         Logged::new(client.send_message_with(&bot_id, &text, &options), log).await,
                     ),
-                    Err(err) => Outcome::Failed(ErrorFields::from(&err)),
+                    Err(err) => Outcome::Failed(err),
                 }
             }))
         })
@@ -362,7 +365,7 @@ impl Conversation {
                     Ok(options) => Outcome::from_result(
                         Logged::new(conversation.send_with(&text, options), log).await,
                     ),
-                    Err(err) => Outcome::Failed(ErrorFields::from(&err)),
+                    Err(err) => Outcome::Failed(err),
                 }
             }))
         })
@@ -371,7 +374,7 @@ impl Conversation {
 
 /// Test hook: panics in a plain call (`"sync"`), inside a blocking request (`"blocking"`) or
 /// inside an async request's task (`"async"`, which needs `completions` and `future`), to
-/// prove that none of them reaches Python as anything but `enjo.EnjoError`. Not public API.
+/// prove that none of them reaches Python as anything but `enjo.InternalError`. Not public API.
 #[pyfunction]
 #[pyo3(signature = (mode, completions=None, future=None))]
 fn _test_panic(
@@ -406,6 +409,13 @@ fn _in_flight() -> usize {
 #[pymodule]
 fn _enjo(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", enjo::VERSION)?;
+    // The core's error kinds as (class name, kind, comes from a response): the tests check
+    // that `enjo._exceptions` has a class for each.
+    let kinds: Vec<_> = enjo::ErrorKind::ALL
+        .iter()
+        .map(|k| (k.class_name(), k.as_str(), k.is_api()))
+        .collect();
+    m.add("ERROR_KINDS", kinds)?;
     m.add_class::<Client>()?;
     m.add_class::<Conversation>()?;
     m.add_class::<Completions>()?;

@@ -15,25 +15,6 @@ use crate::errors::invalid;
 /// What `rate_limit=` accepts, for the messages.
 const SHAPE: &str = "rate_limit must be True, False or a list of (requests, window_seconds) pairs";
 
-/// `"safe"` or `"at_least_once"`.
-pub fn retry_policy(value: &str) -> enjo::Result<enjo::RetryPolicy> {
-    match value {
-        "safe" => Ok(enjo::RetryPolicy::Safe),
-        "at_least_once" => Ok(enjo::RetryPolicy::AtLeastOnce),
-        other => Err(invalid(format!(
-            "retry_policy must be \"safe\" or \"at_least_once\" (got {other:?})"
-        ))),
-    }
-}
-
-/// The Python spelling of a retry policy (the inverse of [`retry_policy`]).
-pub fn retry_policy_name(policy: enjo::RetryPolicy) -> &'static str {
-    match policy {
-        enjo::RetryPolicy::AtLeastOnce => "at_least_once",
-        _ => "safe",
-    }
-}
-
 /// One quota from Python numbers: `requests` a whole number from 1, `window_secs` above 0.
 pub fn quota(requests: f64, window_secs: f64) -> enjo::Result<enjo::Quota> {
     let window = enjo::validate::seconds("a rate_limit window", window_secs, false)?;
@@ -144,15 +125,6 @@ pub fn send_options(
 mod tests {
     use super::*;
     use std::time::Duration;
-
-    #[test]
-    fn policies_round_trip_in_python_spelling() -> enjo::Result<()> {
-        for name in ["safe", "at_least_once"] {
-            assert_eq!(retry_policy_name(retry_policy(name)?), name);
-        }
-        assert!(retry_policy("atLeastOnce").is_err());
-        Ok(())
-    }
 
     #[test]
     fn quotas_need_requests_and_a_window() -> enjo::Result<()> {

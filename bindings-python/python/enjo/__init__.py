@@ -13,6 +13,7 @@ from ._exceptions import (
     APITimeoutError,
     AuthenticationError,
     EnjoError,
+    InternalError,
     InvalidArgumentError,
     InvalidRequestError,
     NotFoundError,
@@ -43,6 +44,7 @@ __all__ = [
     "APITimeoutError",
     "APIConnectionError",
     "ResponseDecodeError",
+    "InternalError",
     "__version__",
 ]
 

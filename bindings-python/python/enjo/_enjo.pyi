@@ -4,6 +4,8 @@
 from typing import Any, Callable, Dict, List, Optional, Tuple, final
 
 __version__: str
+#: The core's error kinds: (class name, kind, whether it comes from an HTTP response).
+ERROR_KINDS: List[Tuple[str, str, bool]]
 
 @final
 class Source:

@@ -22,6 +22,7 @@ __all__ = [
     "APITimeoutError",
     "APIConnectionError",
     "ResponseDecodeError",
+    "InternalError",
 ]
 
 
@@ -38,6 +39,9 @@ class EnjoError(Exception):
         retry_after: seconds to wait before trying again (``Retry-After``, or the client-side
             rate limiter's estimate).
         request_id: the call's request id (sent as X-Request-Id), to quote to Enjo's support.
+        server_request_id: the server's own request id, when a reply came with one.
+        may_have_been_sent: ``False`` when the request provably never reached the server
+            (sending it again cannot create a duplicate ticket).
     """
 
     #: The kind of the class's errors (instances carry theirs in ``kind``).
@@ -50,6 +54,8 @@ class EnjoError(Exception):
     body: Optional[str]
     retry_after: Optional[float]
     request_id: Optional[str]
+    server_request_id: Optional[str]
+    may_have_been_sent: bool
 
     def __init__(
         self,
@@ -62,6 +68,8 @@ class EnjoError(Exception):
         body: Optional[str] = None,
         retry_after: Optional[float] = None,
         request_id: Optional[str] = None,
+        server_request_id: Optional[str] = None,
+        may_have_been_sent: bool = False,
     ) -> None:
         super().__init__(text)
         self.message = text if message is None else message
@@ -71,6 +79,8 @@ class EnjoError(Exception):
         self.body = body
         self.retry_after = retry_after
         self.request_id = request_id
+        self.server_request_id = server_request_id
+        self.may_have_been_sent = may_have_been_sent
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else self.message
@@ -144,3 +154,10 @@ class ResponseDecodeError(EnjoError):
     """A 2xx reply whose body is not the documented JSON (or is over the size cap)."""
 
     default_kind = "decode"
+
+
+class InternalError(EnjoError):
+    """A bug in enjo (a caught panic): never your fault. ``str(error)`` says where to report
+    it; quote ``request_id`` if there is one."""
+
+    default_kind = "internal"
