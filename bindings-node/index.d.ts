@@ -73,6 +73,8 @@ export declare class Conversation {
 
 /** What `new EnjoError(message, fields)` (and every subclass) takes; all optional. */
 export interface EnjoErrorFields {
+  /** The kind shared by every binding (default: the class's own, e.g. `rate_limited`). */
+  kind?: string
   /** HTTP status, for errors that come from a response. */
   status?: number
   /** The server's error code, e.g. `rate_limit_error`. */
@@ -83,6 +85,10 @@ export interface EnjoErrorFields {
   body?: string
   /** The call's request id (sent as `X-Request-Id`). */
   requestId?: string
+  /** The server's own request id. */
+  serverRequestId?: string
+  /** False (the default) when the request provably never reached the server. */
+  mayHaveBeenSent?: boolean
   /** The underlying error, kept as `error.cause` (as `new Error(message, { cause })` does). */
   cause?: unknown
 }
@@ -96,6 +102,11 @@ export declare class EnjoError extends Error {
   constructor(message?: string, fields?: EnjoErrorFields)
   /** The underlying error, when there is one (e.g. the addon's own error for a bug). */
   cause?: unknown
+  /**
+   * The kind shared by every binding: `rate_limited`, `timeout`, ..., `internal` (undefined for
+   * a plain `EnjoError`).
+   */
+  readonly kind: string | undefined
   /** HTTP status, for errors that come from a response. */
   readonly status: number | undefined
   /** The server's error code, e.g. `rate_limit_error`. */
@@ -106,6 +117,10 @@ export declare class EnjoError extends Error {
   readonly body: string | undefined
   /** The call's request id (sent as X-Request-Id), to quote to Enjo's support. */
   readonly requestId: string | undefined
+  /** The server's own request id (its `x-request-id` header), when a reply came with one. */
+  readonly serverRequestId: string | undefined
+  /** False when the request provably never reached the server (sending it again cannot duplicate a ticket). */
+  readonly mayHaveBeenSent: boolean
 }
 /** Rejected before anything was sent: empty bot id or text, bad option, missing token. */
 export declare class InvalidArgumentError extends EnjoError {}
@@ -127,6 +142,8 @@ export declare class APITimeoutError extends EnjoError {}
 export declare class APIConnectionError extends EnjoError {}
 /** A 2xx whose body is not the documented JSON. */
 export declare class ResponseDecodeError extends EnjoError {}
+/** A bug in enjo (a caught panic): never your fault; the message says where to report it. */
+export declare class InternalError extends EnjoError {}
 
 /** The package's version. */
 export declare const VERSION: string

@@ -14,8 +14,9 @@ const PACKAGE_VERSION = require('./package.json').version
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Base class of every error the SDK throws. `fields` sets `status`, `code`, `retryAfter`,
- * `body`, `requestId` and, as for `Error`, `cause`.
+ * Base class of every error the SDK throws. `fields` sets `kind`, `status`, `code`,
+ * `retryAfter`, `body`, `requestId`, `serverRequestId`, `mayHaveBeenSent` and, as for `Error`,
+ * `cause`.
  */
 class EnjoError extends Error {
   constructor(message, fields = {}) {
@@ -28,6 +29,8 @@ class EnjoError extends Error {
       writable: true,
       enumerable: false,
     })
+    /** The kind shared by every binding (`rate_limited`, `timeout`, ...). */
+    this.kind = fields.kind ?? KINDS.get(new.target)
     /** HTTP status, for errors that come from a response. */
     this.status = fields.status
     /** The server's error code (e.g. `rate_limit_error`). */
@@ -38,6 +41,10 @@ class EnjoError extends Error {
     this.body = fields.body
     /** The call's request id (sent as X-Request-Id), to quote to Enjo's support. */
     this.requestId = fields.requestId
+    /** The server's own request id, when a reply came with one. */
+    this.serverRequestId = fields.serverRequestId
+    /** False when the request provably never reached the server. */
+    this.mayHaveBeenSent = fields.mayHaveBeenSent ?? false
   }
 }
 
@@ -61,6 +68,8 @@ class APITimeoutError extends EnjoError {}
 class APIConnectionError extends EnjoError {}
 /** A 2xx whose body is not the documented JSON. */
 class ResponseDecodeError extends EnjoError {}
+/** A bug in enjo (a caught panic): never your fault; the message says where to report it. */
+class InternalError extends EnjoError {}
 
 const ERROR_CLASSES = {
   EnjoError,
@@ -74,7 +83,11 @@ const ERROR_CLASSES = {
   APITimeoutError,
   APIConnectionError,
   ResponseDecodeError,
+  InternalError,
 }
+
+// Each class's kind, from core's list (`EnjoError` itself has none of its own).
+const KINDS = new Map(native.errorKinds().map((k) => [ERROR_CLASSES[k.className], k.kind]))
 
 /**
  * `err`'s stack without this file's frames: it starts at the caller. Errors of a request are
@@ -89,10 +102,12 @@ function fromCaller(err) {
   return err
 }
 
-function errorFromInfo(info) {
-  const Class = Object.hasOwn(ERROR_CLASSES, info.kind) ? ERROR_CLASSES[info.kind] : EnjoError
-  const { status, code, retryAfter, body, requestId } = info
-  return fromCaller(new Class(info.message, { status, code, retryAfter, body, requestId }))
+function errorFromInfo(info, cause) {
+  const Class = Object.hasOwn(ERROR_CLASSES, info.className) ? ERROR_CLASSES[info.className] : EnjoError
+  const { kind, status, code, retryAfter, body, requestId, serverRequestId, mayHaveBeenSent } = info
+  const fields = { kind, status, code, retryAfter, body, requestId, serverRequestId, mayHaveBeenSent }
+  if (cause !== undefined) fields.cause = cause
+  return fromCaller(new Class(info.message, fields))
 }
 
 // Status codes napi-rs uses when a JavaScript value has the wrong type for a Rust parameter.
@@ -108,14 +123,13 @@ const NAPI_TYPE_ERRORS = new Set([
   'BigintExpected',
 ])
 
-/** Any error out of the addon itself becomes an EnjoError (or InvalidArgumentError). */
+/** Any error out of the addon itself becomes an InvalidArgumentError or an InternalError. */
 function wrapNativeError(err) {
   if (err instanceof EnjoError) return err
   const message = err && typeof err.message === 'string' ? err.message : String(err)
-  const wrapped = err && NAPI_TYPE_ERRORS.has(err.code)
-    ? new InvalidArgumentError(message, { cause: err })
-    : new EnjoError(`internal error in enjo: ${message} (this is a bug; please report it)`, { cause: err })
-  return fromCaller(wrapped)
+  return err && NAPI_TYPE_ERRORS.has(err.code)
+    ? fromCaller(new InvalidArgumentError(message, { cause: err }))
+    : errorFromInfo(native.internalError(message), err)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -259,7 +273,7 @@ async function run(start, signal) {
 function settle(outcome) {
   if (outcome.error !== undefined) throw errorFromInfo(outcome.error)
   if (outcome.response === undefined) {
-    throw fromCaller(new EnjoError('internal error in enjo: empty outcome (this is a bug; please report it)'))
+    throw errorFromInfo(native.internalError('empty outcome'))
   }
   return outcome.response
 }

@@ -19,6 +19,7 @@ export const {
   APITimeoutError,
   APIConnectionError,
   ResponseDecodeError,
+  InternalError,
   VERSION,
 } = enjo
 export default Enjo

@@ -545,6 +545,14 @@ const char *enjo_error_body(const struct enjo_error *error);
 const char *enjo_error_request_id(const struct enjo_error *error);
 
 /**
+ * The server's own request id (its `x-request-id`, `request-id` or `x-amzn-requestid` reply
+ * header), or NULL when no reply came with one.
+ *
+ * Ownership: borrowed from `error`; valid until `enjo_error_free(error)`.
+ */
+const char *enjo_error_server_request_id(const struct enjo_error *error);
+
+/**
  * Seconds to wait before trying again (the server's `Retry-After`, or the local rate
  * limiter's estimate), or NaN when the error carries no delay (test with `isnan`).
  */

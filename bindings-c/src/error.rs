@@ -26,16 +26,9 @@ impl CError {
         )
     }
 
-    /// A caught panic.
+    /// A caught panic (core's [`Error::from_panic`]: `ENJO_ERR_INTERNAL`).
     pub(crate) fn panic(payload: &(dyn Any + Send)) -> CError {
-        CError::Local(
-            enjo_status::ENJO_ERR_INTERNAL,
-            format!(
-                "internal error in libenjo ({}); this is a bug, please report it",
-                enjo_core::unwind::panic_message(payload)
-            )
-            .into_boxed_str(),
-        )
+        CError::Core(Error::from_panic(payload))
     }
 
     pub(crate) fn status(&self) -> enjo_status {
@@ -65,6 +58,7 @@ pub(crate) fn status_of(kind: ErrorKind) -> enjo_status {
         ErrorKind::Timeout => enjo_status::ENJO_ERR_TIMEOUT,
         ErrorKind::Connection => enjo_status::ENJO_ERR_CONNECTION,
         ErrorKind::Decode => enjo_status::ENJO_ERR_DECODE,
+        ErrorKind::Internal => enjo_status::ENJO_ERR_INTERNAL,
         // `Api`, and any kind a later core adds before this binding knows it.
         _ => enjo_status::ENJO_ERR_API,
     }
@@ -83,6 +77,7 @@ pub struct enjo_error {
     code: Option<CString>,
     body: Option<CString>,
     request_id: Option<CString>,
+    server_request_id: Option<CString>,
     retry_after: f64,
     may_have_been_sent: bool,
 }
@@ -104,6 +99,7 @@ impl From<CError> for enjo_error {
                 code: None,
                 body: None,
                 request_id: None,
+                server_request_id: None,
                 retry_after: f64::NAN,
                 may_have_been_sent: false,
             },
@@ -116,22 +112,27 @@ impl From<CError> for enjo_error {
                     code: None,
                     body: None,
                     request_id: None,
+                    server_request_id: None,
                     retry_after: f64::NAN,
                     // libenjo cannot tell whether the request had left: assume it may have.
                     may_have_been_sent: true,
                 }
             }
-            CError::Core(err) => enjo_error {
-                status,
-                message: c_string(err.message()),
-                display: c_string(&err.to_string()),
-                http_status: err.status().map_or(0, i32::from),
-                code: opt_c_string(err.code()),
-                body: opt_c_string(err.body()),
-                request_id: opt_c_string(err.request_id()),
-                retry_after: err.retry_after().map_or(f64::NAN, |d| d.as_secs_f64()),
-                may_have_been_sent: err.may_have_been_sent(),
-            },
+            CError::Core(err) => {
+                let view = err.view();
+                enjo_error {
+                    status,
+                    message: c_string(&view.message),
+                    display: c_string(&view.display),
+                    http_status: view.status.map_or(0, i32::from),
+                    code: opt_c_string(view.code.as_deref()),
+                    body: opt_c_string(view.body.as_deref()),
+                    request_id: opt_c_string(view.request_id.as_deref()),
+                    server_request_id: opt_c_string(view.server_request_id.as_deref()),
+                    retry_after: view.retry_after.unwrap_or(f64::NAN),
+                    may_have_been_sent: view.may_have_been_sent,
+                }
+            }
         }
     }
 }
@@ -207,6 +208,16 @@ pub unsafe extern "C" fn enjo_error_body(error: *const enjo_error) -> *const c_c
 pub unsafe extern "C" fn enjo_error_request_id(error: *const enjo_error) -> *const c_char {
     // SAFETY: forwarded contract.
     unsafe { with(error, std::ptr::null(), |e| ptr_of(&e.request_id)) }
+}
+
+/// The server's own request id (its `x-request-id`, `request-id` or `x-amzn-requestid` reply
+/// header), or NULL when no reply came with one.
+///
+/// Ownership: borrowed from `error`; valid until `enjo_error_free(error)`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn enjo_error_server_request_id(error: *const enjo_error) -> *const c_char {
+    // SAFETY: forwarded contract.
+    unsafe { with(error, std::ptr::null(), |e| ptr_of(&e.server_request_id)) }
 }
 
 /// Seconds to wait before trying again (the server's `Retry-After`, or the local rate

@@ -204,14 +204,16 @@ fn seconds(name: &str, value: f64, allow_zero: bool) -> Result<Duration, CError>
     Ok(enjo_core::validate::seconds(name, value, allow_zero)?)
 }
 
+/// An `enjo_retry_policy` value: its index in core's [`RetryPolicy::ALL`].
 pub(crate) fn retry_policy(value: i32, name: &str) -> Result<RetryPolicy, CError> {
-    match value {
-        0 => Ok(RetryPolicy::Safe),
-        1 => Ok(RetryPolicy::AtLeastOnce),
-        other => Err(CError::invalid(format!(
-            "{name} is {other}; use ENJO_RETRY_SAFE (0) or ENJO_RETRY_AT_LEAST_ONCE (1)"
-        ))),
-    }
+    usize::try_from(value)
+        .ok()
+        .and_then(|i| RetryPolicy::ALL.get(i).copied())
+        .ok_or_else(|| {
+            CError::invalid(format!(
+                "{name} is {value}; use ENJO_RETRY_SAFE (0) or ENJO_RETRY_AT_LEAST_ONCE (1)"
+            ))
+        })
 }
 
 /// Builds a blocking client from C options (NULL: every default).

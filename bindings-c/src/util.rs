@@ -158,7 +158,12 @@ mod tests {
         unsafe {
             assert_eq!(enjo_error_status(err), enjo_status::ENJO_ERR_INTERNAL);
             let message = CStr::from_ptr(enjo_error_message(err)).to_string_lossy();
-            assert!(message.contains("boom"), "{message}");
+            assert_eq!(message, "internal error in enjo: panic: boom");
+            let display = CStr::from_ptr(crate::error::enjo_error_display(err)).to_string_lossy();
+            assert!(
+                display.contains("this is a bug in enjo, please report it"),
+                "{display}"
+            );
             enjo_error_free(err);
         }
         // With no error slot, only the status.
@@ -191,6 +196,33 @@ mod tests {
             assert_eq!(arg_str(c"ok".as_ptr(), "text").ok(), Some("ok"));
         }
         assert_eq!(c_string("a\0b").to_str().ok(), Some("a\u{FFFD}b"));
+    }
+
+    #[test]
+    fn every_core_kind_has_its_status() {
+        // Walks core's ErrorKind::ALL: a kind added there fails here until enjo_status has it.
+        for kind in enjo_core::ErrorKind::ALL {
+            let status = crate::error::status_of(kind) as i32;
+            assert_eq!(
+                status_name(status).to_str().ok(),
+                Some(kind.c_status_name().as_str())
+            );
+        }
+    }
+
+    #[test]
+    fn retry_policy_values_follow_core_order() {
+        use crate::enjo_retry_policy::{ENJO_RETRY_AT_LEAST_ONCE, ENJO_RETRY_SAFE};
+        use crate::options::retry_policy;
+        assert_eq!(
+            retry_policy(ENJO_RETRY_SAFE as i32, "p").ok(),
+            Some(enjo_core::RetryPolicy::Safe)
+        );
+        let at_least_once = retry_policy(ENJO_RETRY_AT_LEAST_ONCE as i32, "p").ok();
+        assert_eq!(at_least_once, Some(enjo_core::RetryPolicy::AtLeastOnce));
+        for bad in [-1, 2] {
+            assert!(retry_policy(bad, "p").is_err());
+        }
     }
 
     #[test]

@@ -183,6 +183,7 @@ static void test_null_objects_are_harmless(void) {
     CHECK(enjo_error_code(NULL) == NULL);
     CHECK(enjo_error_body(NULL) == NULL);
     CHECK(enjo_error_request_id(NULL) == NULL);
+    CHECK(enjo_error_server_request_id(NULL) == NULL);
     CHECK(isnan(enjo_error_retry_after(NULL)));
     CHECK(!enjo_error_may_have_been_sent(NULL));
     CHECK(enjo_conversation_id(NULL) == NULL);

@@ -19,7 +19,7 @@
 # Builds the condition object. `call` is always NULL: the call could hold the token.
 enjo_condition <- function(kind, message, status = NULL, code = NULL, retry_after = NULL,
                            request_id = NULL, body = NULL, may_have_been_sent = FALSE,
-                           display = message) {
+                           display = message, server_request_id = NULL) {
   classes <- .enjo_classes[[kind]]
   if (is.null(classes)) classes <- "enjo_api_error"
   structure(
@@ -32,6 +32,7 @@ enjo_condition <- function(kind, message, status = NULL, code = NULL, retry_afte
       code = code,
       retry_after = retry_after,
       request_id = request_id,
+      server_request_id = server_request_id,
       body = body,
       may_have_been_sent = may_have_been_sent,
       detail = message
@@ -54,6 +55,7 @@ raise_from_c <- function(err) {
     code = err$code,
     retry_after = err$retry_after,
     request_id = err$request_id,
+    server_request_id = err$server_request_id,
     body = err$body,
     may_have_been_sent = isTRUE(err$may_have_been_sent)
   ))

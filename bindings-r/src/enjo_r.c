@@ -128,8 +128,9 @@ static SEXP ok_result(SEXP value) {
 
 /* The fields of the error list that R code turns into a condition (errors.R). */
 static const char *ERROR_FIELDS[] = {"status_name", "message", "display", "http_status", "code",
-                                     "retry_after", "request_id", "body", "may_have_been_sent"};
-#define N_ERROR_FIELDS 9
+                                     "retry_after", "request_id", "body", "may_have_been_sent",
+                                     "server_request_id"};
+#define N_ERROR_FIELDS 10
 
 /* list(ok = FALSE, error = err); `err` is protected by the caller. */
 static SEXP failed_result(SEXP err) {
@@ -143,7 +144,7 @@ static SEXP failed_result(SEXP err) {
 
 /*
  * list(ok = FALSE, error = list(status_name, message, display, http_status, code, retry_after,
- * request_id, body, may_have_been_sent)), copied from the error held by `slot`, which is then
+ * request_id, body, may_have_been_sent, server_request_id)), copied from the error held by `slot`, which is then
  * freed.
  */
 static SEXP error_result(enjo_status status, SEXP slot) {
@@ -161,6 +162,7 @@ static SEXP error_result(enjo_status status, SEXP slot) {
     SET_VECTOR_ELT(err, 6, mk_string_or_null(e ? enjo_error_request_id(e) : NULL));
     SET_VECTOR_ELT(err, 7, mk_string_or_null(e ? enjo_error_body(e) : NULL));
     SET_VECTOR_ELT(err, 8, Rf_ScalarLogical(e ? enjo_error_may_have_been_sent(e) : 0));
+    SET_VECTOR_ELT(err, 9, mk_string_or_null(e ? enjo_error_server_request_id(e) : NULL));
     free_error(slot);
     SEXP out = failed_result(err);
     UNPROTECT(1);

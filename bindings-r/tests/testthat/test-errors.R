@@ -89,3 +89,23 @@ test_that("200 errors in a row each have their class, and the client still works
   gc()
   expect_equal(send_message(client, "echo-bot", "still fine")$answers, "still fine")
 })
+
+test_that("every kind of the SDK has its condition class, under enjo_error", {
+  # libenjo's header lists one ENJO_ERR_ status per kind of the core (the C binding's own
+  # test walks the core's list): a kind added there fails here until errors.R has its class.
+  src <- Sys.getenv("ENJO_SOURCE_DIR")
+  header <- file.path(src, "bindings-c", "include", "enjo.h")
+  skip_if_not(nzchar(src) && file.exists(header), "needs ENJO_SOURCE_DIR (run-tests.sh sets it)")
+  lines <- readLines(header)
+  statuses <- sub("^\\s*(ENJO_ERR_[A-Z_]+).*$", "\\1", grep("^\\s*ENJO_ERR_[A-Z_]+ = ", lines, value = TRUE))
+  statuses <- setdiff(statuses, "ENJO_ERR_INTERRUPTED") # libenjo's own, not an SDK kind
+  expect_true("ENJO_ERR_INTERNAL" %in% statuses)
+  expect_gte(length(statuses), 11)
+  for (status in statuses) {
+    classes <- class(enjo:::enjo_condition(status, "x"))
+    expect_true(classes[1] %in% unlist(enjo:::.enjo_classes[[status]]), info = status)
+    expect_identical(tail(classes, 3), c("enjo_error", "error", "condition"), info = status)
+  }
+  expect_identical(class(enjo:::enjo_condition("ENJO_ERR_INTERNAL", "x")),
+                   c("enjo_internal_error", "enjo_error", "error", "condition"))
+})
