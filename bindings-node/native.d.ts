@@ -107,9 +107,14 @@ export interface EnvDefaults {
   baseUrl?: string
 }
 
-/** An SDK error as data; the JavaScript layer makes it an instance of the class `kind`. */
+/**
+ * An SDK error as data (core's [`enjo::ErrorView`]); the JavaScript layer makes it an instance
+ * of the class `className`.
+ */
 export interface ErrorInfo {
-  /** The error class: `RateLimitError`, `APITimeoutError`, ... (`EnjoError` for a bug). */
+  /** The error class: `RateLimitError`, `APITimeoutError`, ... (`InternalError` for a bug). */
+  className: string
+  /** The kind shared by every binding: `rate_limited`, `timeout`, ... (`internal` for a bug). */
   kind: string
   /** What happened and what to do next. Never holds the token. */
   message: string
@@ -123,7 +128,30 @@ export interface ErrorInfo {
   retryAfter?: number
   /** The call's request id (sent as `X-Request-Id`). */
   requestId?: string
+  /** The server's own request id. */
+  serverRequestId?: string
+  /** False when the request provably never reached the server. */
+  mayHaveBeenSent: boolean
 }
+
+/** One of core's error kinds, for the test that checks `index.js` has a class for each. */
+export interface ErrorKindInfo {
+  /** The class name, e.g. `RateLimitError`. */
+  className: string
+  /** The kind, e.g. `rate_limited`. */
+  kind: string
+  /** Whether it comes from an HTTP response (then the class derives from `APIError`). */
+  isApi: boolean
+}
+
+/** Every kind of core's `ErrorKind::ALL`. */
+export declare function errorKinds(): Array<ErrorKindInfo>
+
+/**
+ * The error for a bug in enjo that JavaScript caught (an unexpected error out of the addon),
+ * worded as core words every internal error.
+ */
+export declare function internalError(what: string): ErrorInfo
 
 /** A bot's reply. */
 export interface MessageResponse {

@@ -840,4 +840,6 @@ module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.NativeConversation = nativeBinding.NativeConversation
 module.exports.__testPanic = nativeBinding.__testPanic
 module.exports.createClient = nativeBinding.createClient
+module.exports.errorKinds = nativeBinding.errorKinds
+module.exports.internalError = nativeBinding.internalError
 module.exports.version = nativeBinding.version
