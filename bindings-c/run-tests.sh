@@ -74,7 +74,7 @@ fi
 CFLAGS_STRICT=(-std=c11 -Wall -Wextra -Werror -g -O1 -I"$PREFIX/include" -I"$HERE/tests")
 SANITIZE=(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
 STATIC_LIBS=(-lpthread -ldl -lm -lrt -lutil -lgcc_s)
-SRCS=("$HERE/tests/test_enjo.c" "$HERE/tests/mock_server.c")
+SRCS=("$HERE/tests/test_enjo.c" "$HERE/tests/mock_server.c" "$HERE/tests/vendor_shape.c")
 SHARED_LINK=(-L"$PREFIX/lib" -lenjo -Wl,-rpath,"$PREFIX/lib" -lpthread -lm)
 
 step "C suite with ASan+UBSan, static and shared"

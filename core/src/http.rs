@@ -118,15 +118,18 @@ pub(crate) fn build_client(settings: &HttpSettings) -> Result<reqwest::Client> {
     })
 }
 
-/// The JSON body of a message request.
+/// The JSON body of a message request, as the vendor's samples send it:
+/// `{"message": {"text": "...", "conversationId": "..."}}`. `conversationId` belongs INSIDE
+/// `message` (a server that reads it there ignores a top-level one, so a follow-up would start
+/// a new conversation); it is left out when not given.
 pub(crate) fn request_body(text: &str, conversation_id: Option<&str>) -> Bytes {
-    let mut body = Map::new();
     let mut message = Map::new();
     message.insert("text".into(), Value::String(text.to_owned()));
-    body.insert("message".into(), Value::Object(message));
     if let Some(id) = conversation_id {
-        body.insert("conversationId".into(), Value::String(id.to_owned()));
+        message.insert("conversationId".into(), Value::String(id.to_owned()));
     }
+    let mut body = Map::new();
+    body.insert("message".into(), Value::Object(message));
     Bytes::from(Value::Object(body).to_string())
 }
 
@@ -397,11 +400,11 @@ mod tests {
     }
 
     #[test]
-    fn request_body_leaves_out_a_missing_conversation() {
+    fn request_body_puts_the_conversation_inside_message_and_leaves_out_a_missing_one() {
         assert_eq!(request_body("hi", None), r#"{"message":{"text":"hi"}}"#);
         assert_eq!(
             request_body("\"é\"", Some("c1")),
-            r#"{"message":{"text":"\"é\""},"conversationId":"c1"}"#
+            r#"{"message":{"text":"\"é\"","conversationId":"c1"}}"#
         );
     }
 
