@@ -890,7 +890,7 @@ static void test_fault_429_is_retried(void) {
     opts.max_retries = 2;
     enjo_client *client = NULL;
     CHECK_STATUS(enjo_client_new(&opts, &client, NULL), ENJO_OK);
-    CHECK(mock_fault(&g_mock, "echo-bot", "429;retry-after=0", 1) == 0);
+    CHECK(mock_fault(&g_mock, "echo-bot", "429;retry-after-ms=1", 1) == 0);
     const char *text = unique("retry-me");
     char copy[128];
     snprintf(copy, sizeof copy, "%s", text);
@@ -1047,7 +1047,7 @@ static void test_send_options_override(void) {
           so.retry_policy < 0);
 
     /* Per-call retries on a client that has none. */
-    CHECK(mock_fault(&g_mock, "echo-bot", "429;retry-after=0", 1) == 0);
+    CHECK(mock_fault(&g_mock, "echo-bot", "429;retry-after-ms=1", 1) == 0);
     so.max_retries = 1;
     enjo_response *resp = NULL;
     CHECK_STATUS(enjo_send_message_with(client, "echo-bot", "override", &so, &resp, NULL),
@@ -1223,7 +1223,7 @@ static void test_interrupt_a_conversation(void) {
     if (id) CHECK_STR(after, id);
     interruptible(&so, &probe, 0);
     so.max_retries = 1; /* the client has none: this retry is the override's */
-    CHECK(mock_fault(&g_mock, "support-bot", "429;retry-after=0", 1) == 0);
+    CHECK(mock_fault(&g_mock, "support-bot", "429;retry-after-ms=1", 1) == 0);
     resp = NULL;
     CHECK_STATUS(enjo_conversation_send_with(conv, "hello again", &so, &resp, NULL), ENJO_OK);
     if (id) CHECK_STR(enjo_response_conversation_id(resp), id);
@@ -1269,7 +1269,7 @@ static void test_send_options_version_1_still_accepted(void) {
     CHECK(old != NULL);
     if (!old) return;
     *old = (struct send_options_v1){1, NULL, 0.0, 1, -1};
-    CHECK(mock_fault(&g_mock, "echo-bot", "429;retry-after=0", 1) == 0);
+    CHECK(mock_fault(&g_mock, "echo-bot", "429;retry-after-ms=1", 1) == 0);
     enjo_response *resp = NULL;
     enjo_error *err = NULL;
     CHECK_STATUS(enjo_send_message_with(client, "echo-bot", "old layout",

@@ -399,7 +399,7 @@ test('an error\'s stack starts at the caller that awaits the call, without the S
 
 test('per-call options override the client: maxRetries and timeout', { timeout: 120_000 }, async () => {
   const bot = 'echo-bot'
-  await mock.fault(bot, '429;retry-after=0', 1)
+  await mock.fault(bot, '429;retry-after-ms=1', 1)
   const text = uniqueText('no-retry')
   await assert.rejects(client.sendMessage(bot, text, { maxRetries: 0 }), enjo.RateLimitError)
   assert.equal((await mock.requests(bot)).filter((r) => r.text === text).length, 1)
