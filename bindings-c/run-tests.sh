@@ -74,7 +74,7 @@ fi
 CFLAGS_STRICT=(-std=c11 -Wall -Wextra -Werror -g -O1 -I"$PREFIX/include" -I"$HERE/tests")
 SANITIZE=(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
 STATIC_LIBS=(-lpthread -ldl -lm -lrt -lutil -lgcc_s)
-SRCS=("$HERE/tests/test_enjo.c" "$HERE/tests/mock_server.c")
+SRCS=("$HERE/tests/test_enjo.c" "$HERE/tests/mock_server.c" "$HERE/tests/vendor_shape.c")
 SHARED_LINK=(-L"$PREFIX/lib" -lenjo -Wl,-rpath,"$PREFIX/lib" -lpthread -lm)
 
 step "C suite with ASan+UBSan, static and shared"
@@ -195,6 +195,26 @@ else
   else
     echo "$out"; fail "examples/c/send_message error path (exit $status)"
   fi
+fi
+# The C example's own bodies, as the server received them, against the vendor's sample body:
+# a first message, then a follow-up in the conversation it started (spec/vendor_shape.py).
+if first="$(ENJO_BOT_ID=echo-bot "$BUILD/send_message" "first")" &&
+   conv="$(sed -n 's/^conversation: //p' <<<"$first")" && [ -n "$conv" ] &&
+   ENJO_BOT_ID=echo-bot ENJO_CONVERSATION_ID="$conv" "$BUILD/send_message" "follow-up" >/dev/null &&
+   curl -sf "$ENJO_BASE_URL/_mock/requests?bot_id=echo-bot" | python3 -c '
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from vendor_shape import assert_vendor_shape
+log = [r for r in json.load(sys.stdin) if r["text"] in ("first", "follow-up")][-2:]
+assert [r["text"] for r in log] == ["first", "follow-up"], log
+assert_vendor_shape(log[0]["body"], with_conversation=False)
+assert_vendor_shape(log[1]["body"], with_conversation=True)
+assert log[1]["body"]["message"]["conversationId"] == sys.argv[2], log[1]
+assert log[1]["conversation_id"] == sys.argv[2], "the follow-up did not continue the conversation"
+' "$ROOT/spec" "$conv"; then
+  pass "examples/c/send_message: the bodies the server received are the vendor's, the follow-up threads"
+else
+  fail "examples/c/send_message: request bodies against spec/vendor-request-body.json"
 fi
 # shellcheck disable=SC2046
 if "$CXX" -std=c++17 -Wall -Wextra -Werror "$ROOT/examples/cpp/send_message.cpp" -o "$BUILD/send_message_cpp" \

@@ -31,9 +31,10 @@ read -r listening port <&"${MOCK[0]}"
 trap 'exec {MOCK[1]}>&-; wait "$MOCK_PID" 2>/dev/null || true' EXIT
 export ENJO_BASE_URL="http://127.0.0.1:$port" ENJO_API_TOKEN=enjo-mock-token
 
-echo "==> the vendor's curl sample against enjo mock"
+echo "==> the vendor's curl sample against enjo mock (twice: the second run continues the first's conversation)"
 ENJO_BOT_ID=support-bot examples/curl/send_message.sh > spec/.curl-reply.json
-"$venv/bin/python" spec/check_reply.py spec/.curl-reply.json
+ENJO_BOT_ID=support-bot examples/curl/send_message.sh > spec/.curl-reply-2.json
+"$venv/bin/python" spec/check_reply.py spec/.curl-reply.json spec/.curl-reply-2.json
 
 echo "==> schemathesis: spec/openapi.yaml against enjo mock"
 "$venv/bin/python" -m pytest -q -rP spec/test_contract.py

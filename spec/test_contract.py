@@ -16,6 +16,8 @@ import schemathesis
 import yaml
 from hypothesis import HealthCheck, settings
 
+from vendor_shape import assert_vendor_shape, shape, vendor_body
+
 BASE_URL = os.environ["ENJO_BASE_URL"]
 # The mock's built-in bots (`enjo mock --print-config`), one per ticketing platform and none.
 MOCK_BOTS = ["support-bot", "jira-bot", "servicenow-bot", "faq-bot", "echo-bot"]
@@ -55,6 +57,32 @@ def test_mock_follows_the_documented_contract(case):
     # Every check: no 5xx, documented status codes, content types, headers and body schemas.
     response = case.call_and_validate()
     validated[response.status_code] += 1
+
+
+def schema_shape(node, components):
+    """The body structure an OpenAPI object schema describes (every property present)."""
+    if "$ref" in node:
+        node = components[node["$ref"].rsplit("/", 1)[-1]]
+    if node.get("type") == "object":
+        return {k: schema_shape(v, components) for k, v in node.get("properties", {}).items()}
+    return node["type"]
+
+
+def test_the_request_schema_and_example_are_the_vendors_body():
+    """The spec's request body is the vendor's samples' body (spec/vendor-request-body.json):
+    its example verbatim, its schema the same keys at the same places with the same types,
+    `message.conversationId` the one optional key."""
+    with open(os.path.join(os.path.dirname(__file__), "openapi.yaml"), encoding="utf-8") as f:
+        spec = yaml.safe_load(f)
+    content = spec["paths"]["/v1/bots/{botId}/message"]["post"]["requestBody"]["content"]
+    example = content["application/json"]["example"]
+    assert example == vendor_body()
+    assert_vendor_shape(example, with_conversation=True)
+    components = spec["components"]["schemas"]
+    assert schema_shape(content["application/json"]["schema"], components) == shape(vendor_body())
+    request = components["MessageRequest"]
+    assert request["required"] == ["message"]
+    assert request["properties"]["message"]["required"] == ["text"]
 
 
 def test_the_spec_is_complete_enough_to_generate():

@@ -18,6 +18,7 @@
 
 #include "enjo.h"
 #include "mock_server.h"
+#include "vendor_shape.h"
 
 /* ---------------------------------------------------------------- a tiny test runner */
 
@@ -88,8 +89,17 @@ static const char *unique(const char *prefix) {
     return buf;
 }
 
+/* How many logged requests mention `needle` (once per request: each entry also holds the body,
+ * which repeats the text). */
 static int requests_with(const mock_server *mock, const char *needle) {
-    return mock_count(mock, "/_mock/requests", needle);
+    size_t cap = 8u << 20;
+    char *log = malloc(cap);
+    if (!log) return -1;
+    int n = mock_http(mock->port, "GET", "/_mock/requests", NULL, log, cap) == 200
+                ? logged_entries_with(log, needle)
+                : -1;
+    free(log);
+    return n;
 }
 
 /* A client for `mock` with rate limiting off and no retries, unless the test changes them. */
@@ -505,6 +515,54 @@ static void test_conversation_id_is_threaded(void) {
     enjo_client_free(client);
 }
 
+/* What the SERVER received (the mock's request log) has the vendor's sample body structure:
+ * {"message": {"text"}} for a first message, {"message": {"text", "conversationId"}} for a
+ * follow-up (the id INSIDE `message`, nothing at the top level), and the follow-up threads. */
+static void test_body_received_is_the_vendors_and_a_follow_up_threads(void) {
+    enjo_client *client = default_client();
+    char first_text[128], second_text[128], third_text[128];
+    snprintf(first_text, sizeof first_text, "%s", unique("first"));
+    snprintf(second_text, sizeof second_text, "%s", unique("second"));
+    snprintf(third_text, sizeof third_text, "%s", unique("third"));
+    enjo_response *first = NULL, *second = NULL, *third = NULL;
+    CHECK_STATUS(enjo_send_message(client, "echo-bot", first_text, NULL, &first, NULL), ENJO_OK);
+    const char *id = enjo_response_conversation_id(first);
+    CHECK(id != NULL);
+    if (!id) {
+        enjo_response_free(first);
+        enjo_client_free(client);
+        return;
+    }
+    CHECK_STATUS(enjo_send_message(client, "echo-bot", second_text, id, &second, NULL), ENJO_OK);
+    enjo_conversation *conv = NULL;
+    CHECK_STATUS(enjo_conversation_new(client, "echo-bot", id, &conv, NULL), ENJO_OK);
+    CHECK_STATUS(enjo_conversation_send(conv, third_text, &third, NULL), ENJO_OK);
+
+    static char log[1 << 21];
+    CHECK(mock_http(g_mock.port, "GET", "/_mock/requests?bot_id=echo-bot", NULL, log, sizeof log) == 200);
+    char *body = logged_member(log, first_text, "body");
+    CHECK(body != NULL && has_vendor_shape(body, 0));
+    free(body);
+    char quoted_id[300];
+    snprintf(quoted_id, sizeof quoted_id, "\"%s\"", id);
+    const char *follow_ups[] = {second_text, third_text};
+    for (size_t i = 0; i < 2; i++) {
+        body = logged_member(log, follow_ups[i], "body");
+        CHECK(body != NULL && has_vendor_shape(body, 1));
+        CHECK_CONTAINS(body, quoted_id);
+        free(body);
+        /* The server continued the first message's conversation. */
+        char *used = logged_member(log, follow_ups[i], "conversation_id");
+        CHECK_STR(used, quoted_id);
+        free(used);
+    }
+    enjo_response_free(first);
+    enjo_response_free(second);
+    enjo_response_free(third);
+    enjo_conversation_free(conv);
+    enjo_client_free(client);
+}
+
 static void test_conversation_handle(void) {
     enjo_client *client = default_client();
     enjo_conversation *conv = NULL;
@@ -833,7 +891,7 @@ static void test_fault_429_is_retried(void) {
     opts.max_retries = 2;
     enjo_client *client = NULL;
     CHECK_STATUS(enjo_client_new(&opts, &client, NULL), ENJO_OK);
-    CHECK(mock_fault(&g_mock, "echo-bot", "429;retry-after=0", 1) == 0);
+    CHECK(mock_fault(&g_mock, "echo-bot", "429;retry-after-ms=1", 1) == 0);
     const char *text = unique("retry-me");
     char copy[128];
     snprintf(copy, sizeof copy, "%s", text);
@@ -874,23 +932,18 @@ static void test_fault_delay_within_timeout(void) {
     enjo_client_free(client);
 }
 
-/* The log entry (one JSON object of GET /_mock/requests?bot_id=bot) holding `text` contains
- * `part`. */
+/* The log entry (one JSON object of GET /_mock/requests?bot_id=bot) whose text is `text`
+ * contains `part`. */
 static int logged_request_has(const mock_server *mock, const char *bot, const char *text,
                               const char *part) {
     static char log[1 << 21];
     char path[128];
     snprintf(path, sizeof path, "/_mock/requests?bot_id=%s", bot);
     if (mock_http(mock->port, "GET", path, NULL, log, sizeof log) != 200) return 0;
-    const char *at = strstr(log, text);
-    if (!at) return 0;
-    const char *begin = at, *end = strchr(at, '}');
-    while (begin > log && *begin != '{') begin--;
-    if (!end) return 0;
-    size_t n = (size_t)(end - begin), k = strlen(part);
-    for (size_t i = 0; i + k <= n; i++)
-        if (memcmp(begin + i, part, k) == 0) return 1;
-    return 0;
+    char *entry = logged_entry(log, text);
+    int has = entry != NULL && strstr(entry, part) != NULL;
+    free(entry);
+    return has;
 }
 
 static void retries_2_safe(enjo_options *opts) {
@@ -995,7 +1048,7 @@ static void test_send_options_override(void) {
           so.retry_policy < 0);
 
     /* Per-call retries on a client that has none. */
-    CHECK(mock_fault(&g_mock, "echo-bot", "429;retry-after=0", 1) == 0);
+    CHECK(mock_fault(&g_mock, "echo-bot", "429;retry-after-ms=1", 1) == 0);
     so.max_retries = 1;
     enjo_response *resp = NULL;
     CHECK_STATUS(enjo_send_message_with(client, "echo-bot", "override", &so, &resp, NULL),
@@ -1171,7 +1224,7 @@ static void test_interrupt_a_conversation(void) {
     if (id) CHECK_STR(after, id);
     interruptible(&so, &probe, 0);
     so.max_retries = 1; /* the client has none: this retry is the override's */
-    CHECK(mock_fault(&g_mock, "support-bot", "429;retry-after=0", 1) == 0);
+    CHECK(mock_fault(&g_mock, "support-bot", "429;retry-after-ms=1", 1) == 0);
     resp = NULL;
     CHECK_STATUS(enjo_conversation_send_with(conv, "hello again", &so, &resp, NULL), ENJO_OK);
     if (id) CHECK_STR(enjo_response_conversation_id(resp), id);
@@ -1217,7 +1270,7 @@ static void test_send_options_version_1_still_accepted(void) {
     CHECK(old != NULL);
     if (!old) return;
     *old = (struct send_options_v1){1, NULL, 0.0, 1, -1};
-    CHECK(mock_fault(&g_mock, "echo-bot", "429;retry-after=0", 1) == 0);
+    CHECK(mock_fault(&g_mock, "echo-bot", "429;retry-after-ms=1", 1) == 0);
     enjo_response *resp = NULL;
     enjo_error *err = NULL;
     CHECK_STATUS(enjo_send_message_with(client, "echo-bot", "old layout",
@@ -1425,6 +1478,8 @@ int main(int argc, char **argv) {
     run("sources_are_read", test_sources_are_read, filter);
     run("echo_utf8_round_trip", test_echo_utf8_round_trip, filter);
     run("conversation_id_is_threaded", test_conversation_id_is_threaded, filter);
+    run("body_received_is_the_vendors_and_a_follow_up_threads",
+        test_body_received_is_the_vendors_and_a_follow_up_threads, filter);
     run("conversation_handle", test_conversation_handle, filter);
     run("ticket_salesforce", test_ticket_salesforce, filter);
     run("ticket_jira", test_ticket_jira, filter);

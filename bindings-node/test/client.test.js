@@ -7,7 +7,7 @@ const util = require('node:util')
 
 const enjo = require('..')
 const { Enjo, InvalidArgumentError, EnjoError } = enjo
-const { startMock, uniqueText } = require('./helpers')
+const { startMock, uniqueText, assertVendorShape } = require('./helpers')
 
 let mock
 let client
@@ -184,6 +184,24 @@ test('sendMessage({ conversationId }) and conversation(bot, { conversationId }) 
   assert.equal(log.find((r) => r.text === next).conversation_id, r1.conversationId)
   assert.equal(log.find((r) => r.text === third).conversation_id, r1.conversationId)
   await assert.rejects(resumed.send('x', { conversationId: 'other' }), InvalidArgumentError)
+})
+
+test('the body the server received is the vendor sample body; a follow-up threads', { timeout: 120_000 }, async () => {
+  const [first, second, third] = [uniqueText('first'), uniqueText('second'), uniqueText('third')]
+  const r1 = await client.sendMessage('echo-bot', first)
+  await client.sendMessage('echo-bot', second, { conversationId: r1.conversationId })
+  await client.conversation('echo-bot', { conversationId: r1.conversationId }).send(third)
+  const log = await mock.requests('echo-bot')
+  const sent = (text) => log.find((r) => r.text === text)
+  assert.deepEqual(sent(first).body, { message: { text: first } })
+  assertVendorShape(sent(first).body, false)
+  for (const text of [second, third]) {
+    const entry = sent(text)
+    // `conversationId` INSIDE `message`, as in the vendor's samples; nothing at the top level.
+    assertVendorShape(entry.body, true)
+    assert.deepEqual(entry.body.message, { text, conversationId: r1.conversationId })
+    assert.equal(entry.conversation_id, r1.conversationId, 'the server continued the conversation')
+  }
 })
 
 test('a ticket created over a conversation covers it', { timeout: 120_000 }, async () => {
@@ -381,7 +399,7 @@ test('an error\'s stack starts at the caller that awaits the call, without the S
 
 test('per-call options override the client: maxRetries and timeout', { timeout: 120_000 }, async () => {
   const bot = 'echo-bot'
-  await mock.fault(bot, '429;retry-after=0', 1)
+  await mock.fault(bot, '429;retry-after-ms=1', 1)
   const text = uniqueText('no-retry')
   await assert.rejects(client.sendMessage(bot, text, { maxRetries: 0 }), enjo.RateLimitError)
   assert.equal((await mock.requests(bot)).filter((r) => r.text === text).length, 1)

@@ -8,7 +8,7 @@ const path = require('node:path')
 const { execFile } = require('node:child_process')
 const { promisify } = require('node:util')
 
-const { startMock, REPO } = require('./helpers')
+const { startMock, assertVendorShape, REPO } = require('./helpers')
 
 const PKG = path.resolve(__dirname, '..')
 const EXAMPLES = path.join(REPO, 'examples', 'node')
@@ -39,6 +39,20 @@ test('send_message.mjs (the vendor sample on the SDK) prints the answer and the 
   const tickets = JSON.stringify(await mock.tickets())
   const caseNumber = /ticket (\S+) /.exec(stdout)[1]
   assert.ok(tickets.includes(caseNumber), `${caseNumber} was created on the server`)
+  // What the server received: the vendor's sample body, first without an id...
+  const conversationId = /conversation: (\S+)/.exec(stdout)[1]
+  const [entry, ...others] = await mock.requests('support-bot') // this test's bot alone
+  assert.equal(others.length, 0)
+  assert.deepEqual(entry.body, { message: { text: 'Request for ticket generation' } })
+  assertVendorShape(entry.body, false)
+  // ...then, given ENJO_CONVERSATION_ID, with the id inside `message`, continuing it.
+  const again = await run(path.join(EXAMPLES, 'send_message.mjs'), { ENJO_BOT_ID: 'support-bot', ENJO_CONVERSATION_ID: conversationId })
+  assert.match(again.stdout, new RegExp(`conversation: ${conversationId}`))
+  const log = await mock.requests('support-bot')
+  assert.equal(log.length, 2)
+  assert.equal(log[1].conversation_id, conversationId, 'the second run continued the first conversation')
+  assertVendorShape(log[1].body, true)
+  assert.deepEqual(log[1].body, { message: { text: 'Request for ticket generation', conversationId } })
 })
 
 test('send_message.mjs reports a typed error and exits non-zero', { timeout: 120_000 }, async () => {
@@ -52,4 +66,13 @@ test('conversation.mts (TypeScript) compiles and holds a conversation ending in 
   await promisify(execFile)(process.execPath, [tsc, '-p', path.join(PKG, 'tsconfig.examples.json')], { cwd: PKG })
   const { stdout } = await run(path.join(PKG, 'build', 'examples', 'conversation.mjs'), { ENJO_BOT_ID: 'jira-bot' })
   assert.match(stdout, /conversation \S+: ticket \S+ \(/)
+  // Both messages reached the server with the vendor's body; the second carried the id inside
+  // `message` and the server threaded it.
+  const conversationId = /conversation (\S+):/.exec(stdout)[1]
+  const log = await mock.requests('jira-bot') // this test's bot alone
+  assert.equal(log.length, 2, JSON.stringify(log))
+  assertVendorShape(log[0].body, false)
+  assertVendorShape(log[1].body, true)
+  assert.equal(log[1].body.message.conversationId, conversationId)
+  assert.equal(log[1].conversation_id, conversationId)
 })

@@ -2,7 +2,9 @@
 // Test fixture: starts the `enjo-mock` binary on a free loopback port (docs/bindings.md) and
 // talks to its control endpoints with plain `fetch` (the SDK under test never does that).
 
+const assert = require('node:assert/strict')
 const { spawn } = require('node:child_process')
+const fs = require('node:fs')
 const path = require('node:path')
 const readline = require('node:readline')
 
@@ -73,4 +75,33 @@ function uniqueText(label) {
   return `${label} #${process.pid}-${counter}-${Math.random().toString(36).slice(2)}`
 }
 
-module.exports = { startMock, uniqueText, REPO, MOCK_BIN, TOKEN }
+/** The vendor's sample body (spec/vendor-request-body.json, see spec/vendor-request-body.md). */
+function vendorBody() {
+  return JSON.parse(fs.readFileSync(path.join(REPO, 'spec', 'vendor-request-body.json'), 'utf8'))
+}
+
+/** The structure of a JSON value: objects keep their keys, arrays their items, every other value
+ * becomes the name of its JSON type. */
+function shape(value) {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return value.map(shape)
+  if (typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shape(v)]))
+  return typeof value // 'string' | 'number' | 'boolean'
+}
+
+/**
+ * Asserts that `body` (what the SERVER received, from the mock's request log) has the structure of
+ * the vendor's sample body: same keys at the same places, same JSON types, no other key; with
+ * `message.conversationId` exactly when `withConversation`. Values may differ.
+ */
+function assertVendorShape(body, withConversation) {
+  const expected = vendorBody()
+  if (!withConversation) delete expected.message.conversationId
+  assert.deepEqual(
+    shape(body),
+    shape(expected),
+    `the request body ${JSON.stringify(body)} does not have the structure of the vendor's sample body (spec/vendor-request-body.json)`,
+  )
+}
+
+module.exports = { startMock, uniqueText, vendorBody, assertVendorShape, REPO, MOCK_BIN, TOKEN }

@@ -4,6 +4,7 @@ the client."""
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import json
 import os
@@ -20,6 +21,26 @@ REPO = Path(__file__).resolve().parents[2]
 TOKEN = "enjo-mock-token"
 #: The scaled quotas of the rate-limit tests: the mock enforces the same ones.
 SCALED_QUOTAS = [(5, 0.2), (10, 1.0)]
+
+
+def _load_vendor_shape() -> Any:
+    """spec/vendor_shape.py: the one Python structure check against the vendor's sample body
+    (spec/vendor-request-body.json), shared with the spec's own tests."""
+    spec = importlib.util.spec_from_file_location("vendor_shape", REPO / "spec" / "vendor_shape.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_vendor_shape = _load_vendor_shape()
+
+
+def assert_vendor_shape(body: Any, with_conversation: bool) -> None:
+    """`body` (what the server received, from the request log) has the structure of the
+    vendor's sample body: same keys at the same places, same JSON types, no other key;
+    `message.conversationId` present exactly when `with_conversation`."""
+    _vendor_shape.assert_vendor_shape(body, with_conversation)
 
 
 def mock_binary() -> str:

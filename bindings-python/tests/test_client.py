@@ -15,7 +15,7 @@ from typing import Any, List
 import pytest
 
 import enjo
-from conftest import TOKEN, Mock
+from conftest import TOKEN, Mock, assert_vendor_shape
 
 
 def test_echo_reply_has_attributes_raw_and_to_dict(client: enjo.Enjo, unique: Any) -> None:
@@ -105,6 +105,28 @@ def test_conversation_threads_the_id(client: enjo.Enjo, mock: Mock, unique: Any)
     assert second.ticket.priority == "High"
     assert "VPN is down" in (second.ticket.description or "")
     assert f"conversation_id='{first.conversation_id}'" in repr(conv)
+
+
+def test_the_body_received_is_the_vendors_and_a_follow_up_threads(
+    client: enjo.Enjo, mock: Mock, unique: Any
+) -> None:
+    """What the SERVER received: `{"message": {"text"}}` first, then `{"message": {"text",
+    "conversationId"}}` (the id inside `message`, as in the vendor's samples), and the server
+    continued the same conversation."""
+    first_text, second_text, third_text = unique("first"), unique("second"), unique("third")
+    first = client.send_message("echo-bot", first_text)
+    cid = first.conversation_id
+    assert cid is not None
+    client.send_message("echo-bot", second_text, conversation_id=cid)
+    client.conversation("echo-bot", conversation_id=cid).send(third_text)
+    (sent_first,) = mock.requests_with(first_text)
+    assert sent_first["body"] == {"message": {"text": first_text}}
+    assert_vendor_shape(sent_first["body"], with_conversation=False)
+    for text in (second_text, third_text):
+        (entry,) = mock.requests_with(text)
+        assert_vendor_shape(entry["body"], with_conversation=True)
+        assert entry["body"]["message"]["conversationId"] == cid
+        assert entry["conversation_id"] == cid  # threaded on the server
 
 
 def test_resume_a_conversation(client: enjo.Enjo) -> None:

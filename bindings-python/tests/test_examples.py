@@ -9,7 +9,7 @@ from typing import Dict
 
 import pytest
 
-from conftest import REPO, TOKEN, Mock
+from conftest import REPO, TOKEN, Mock, assert_vendor_shape
 
 EXAMPLES = REPO / "examples" / "python"
 
@@ -21,11 +21,26 @@ def run(script: str, mock: Mock, **env: str) -> "subprocess.CompletedProcess[str
                           capture_output=True, text=True, timeout=120)
 
 
-def test_send_message_example(mock: Mock) -> None:
-    out = run("send_message.py", mock, ENJO_BOT_ID="support-bot")
+def test_send_message_example(own_mock: Mock) -> None:
+    out = run("send_message.py", own_mock, ENJO_BOT_ID="support-bot")
     assert out.returncode == 0, out.stderr
     assert "conversation: " in out.stdout
     assert "ticket 000" in out.stdout  # the sample's text asks for a ticket
+    # What the server received: the vendor's sample body (no id: a new conversation).
+    (entry,) = own_mock.requests()
+    assert entry["body"] == {"message": {"text": "Request for ticket generation"}}
+    assert_vendor_shape(entry["body"], with_conversation=False)
+    # Run again with that conversation's id: the vendor's body with `message.conversationId`,
+    # and the server continues the conversation (and its one ticket).
+    cid = out.stdout.split("conversation: ", 1)[1].split()[0]
+    again = run("send_message.py", own_mock, ENJO_BOT_ID="support-bot", ENJO_CONVERSATION_ID=cid)
+    assert again.returncode == 0, again.stderr
+    assert f"conversation: {cid}" in again.stdout
+    follow_up = own_mock.requests()[-1]
+    assert_vendor_shape(follow_up["body"], with_conversation=True)
+    assert follow_up["body"]["message"] == {"text": "Request for ticket generation", "conversationId": cid}
+    assert follow_up["conversation_id"] == cid
+    assert len(own_mock.tickets()) == 1
 
 
 def test_send_message_example_reports_errors(mock: Mock) -> None:
@@ -34,12 +49,23 @@ def test_send_message_example_reports_errors(mock: Mock) -> None:
     assert out.stderr.startswith("InvalidRequestError: HTTP 400")
 
 
-def test_async_chat_example(mock: Mock) -> None:
-    out = run("async_chat.py", mock)
+def test_async_chat_example(own_mock: Mock) -> None:
+    out = run("async_chat.py", own_mock)
     assert out.returncode == 0, out.stderr
     assert sum(line.startswith("> ") for line in out.stdout.splitlines()) == 3
     assert "conversation id: " in out.stdout and "ticket " in out.stdout
     assert "(faq-bot, meanwhile:" in out.stdout
+    # The conversation's messages reached the server with the vendor's body; every one after
+    # the first carried the id inside `message`, and the server threaded them.
+    cid = out.stdout.split("conversation id: ", 1)[1].split()[0]
+    chat = own_mock.requests("support-bot")
+    assert len(chat) == 3
+    assert_vendor_shape(chat[0]["body"], with_conversation=False)
+    for entry in chat[1:]:
+        assert_vendor_shape(entry["body"], with_conversation=True)
+        assert entry["body"]["message"]["conversationId"] == cid == entry["conversation_id"]
+    for entry in own_mock.requests("faq-bot"):
+        assert_vendor_shape(entry["body"], with_conversation=False)
 
 
 @pytest.mark.parametrize("script", ["send_message.py", "async_chat.py"])

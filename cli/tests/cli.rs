@@ -9,6 +9,10 @@ use enjo_mock::{DEFAULT_TOKEN, MockConfig, MockServer};
 use predicates::prelude::*;
 use serde_json::Value;
 
+#[path = "../../core/tests/common/vendor_body.rs"]
+mod vendor_body;
+use vendor_body::assert_vendor_shape;
+
 fn mock() -> MockServer {
     MockServer::start_background(MockConfig::default().without_rate_limit()).expect("mock")
 }
@@ -85,7 +89,13 @@ fn send_shows_the_ticket_and_continues_a_conversation() {
         .stdout(predicate::str::contains("Ticket INC"))
         .stdout(predicate::str::contains("status New, priority 2 - High"))
         .stdout(predicate::str::contains(format!("Conversation: {id}")));
+    // What the server received: the vendor's sample body, the id inside `message` on the
+    // follow-up, which the server threaded into the first message's conversation.
     let log = server.requests();
+    assert_eq!(log.len(), 2);
+    assert_vendor_shape(&log[0].body, false);
+    assert_vendor_shape(&log[1].body, true);
+    assert_eq!(log[1].body["message"]["conversationId"], id.as_str());
     assert_eq!(log[1].conversation_id.as_deref(), Some(id.as_str()));
 }
 
@@ -214,6 +224,9 @@ fn chat_over_piped_stdin_keeps_the_conversation() {
     assert_eq!(log[2].conversation_id.as_deref(), Some(first.as_str()));
     assert_eq!(log[3].conversation_id, None, "/new starts over");
     assert_eq!(server.tickets().len(), 1);
+    for (entry, continued) in log.iter().zip([false, true, true, false]) {
+        assert_vendor_shape(&entry.body, continued);
+    }
 }
 
 #[test]

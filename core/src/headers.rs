@@ -7,7 +7,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use crate::error::{Error, Result};
 
 /// The header carrying the call's id.
-pub(crate) const REQUEST_ID: &str = "x-request-id";
+pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Headers the SDK owns: the token, the body's type and framing, the connection.
 const RESERVED: [&str; 8] = [
@@ -62,7 +62,7 @@ impl CallHeaders {
             headers.append(parsed, value);
         }
         let own = headers
-            .get(REQUEST_ID)
+            .get(&REQUEST_ID)
             .and_then(|v| v.to_str().ok())
             .filter(|v| !v.is_empty())
             .map(str::to_owned);
@@ -108,7 +108,7 @@ mod tests {
         assert_ne!(a.request_id, b.request_id);
         assert_eq!(a.request_id.len(), 36);
         assert_eq!(
-            a.headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()),
+            a.headers.get(&REQUEST_ID).and_then(|v| v.to_str().ok()),
             Some(a.request_id.as_str())
         );
     }
@@ -117,7 +117,7 @@ mod tests {
     fn a_callers_id_is_kept_once() {
         let call = CallHeaders::new(&pairs(&[("X-Request-ID", "mine")])).expect("headers");
         assert_eq!(call.request_id, "mine");
-        assert_eq!(call.headers.get_all(REQUEST_ID).iter().count(), 1);
+        assert_eq!(call.headers.get_all(&REQUEST_ID).iter().count(), 1);
     }
 
     #[test]

@@ -6,7 +6,9 @@ use std::sync::Once;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION};
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, LOCATION,
+};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorKind, MAX_ERROR_BODY, Result};
@@ -118,15 +120,18 @@ pub(crate) fn build_client(settings: &HttpSettings) -> Result<reqwest::Client> {
     })
 }
 
-/// The JSON body of a message request.
+/// The JSON body of a message request, as the vendor's samples send it:
+/// `{"message": {"text": "...", "conversationId": "..."}}`. `conversationId` belongs INSIDE
+/// `message` (a server that reads it there ignores a top-level one, so a follow-up would start
+/// a new conversation); it is left out when not given.
 pub(crate) fn request_body(text: &str, conversation_id: Option<&str>) -> Bytes {
-    let mut body = Map::new();
     let mut message = Map::new();
     message.insert("text".into(), Value::String(text.to_owned()));
-    body.insert("message".into(), Value::Object(message));
     if let Some(id) = conversation_id {
-        body.insert("conversationId".into(), Value::String(id.to_owned()));
+        message.insert("conversationId".into(), Value::String(id.to_owned()));
     }
+    let mut body = Map::new();
+    body.insert("message".into(), Value::Object(message));
     Bytes::from(Value::Object(body).to_string())
 }
 
@@ -190,9 +195,15 @@ pub(crate) async fn send_once(
 
 /// The server's own request id.
 fn server_request_id(headers: &HeaderMap) -> Option<String> {
-    ["x-request-id", "request-id", "x-amzn-requestid"]
+    // `HeaderName` constants, not `&str` keys (see `parse_retry_after`).
+    const NAMES: [HeaderName; 3] = [
+        HeaderName::from_static("x-request-id"),
+        HeaderName::from_static("request-id"),
+        HeaderName::from_static("x-amzn-requestid"),
+    ];
+    NAMES
         .iter()
-        .find_map(|name| headers.get(*name))
+        .find_map(|name| headers.get(name))
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
 }
@@ -397,11 +408,11 @@ mod tests {
     }
 
     #[test]
-    fn request_body_leaves_out_a_missing_conversation() {
+    fn request_body_puts_the_conversation_inside_message_and_leaves_out_a_missing_one() {
         assert_eq!(request_body("hi", None), r#"{"message":{"text":"hi"}}"#);
         assert_eq!(
             request_body("\"é\"", Some("c1")),
-            r#"{"message":{"text":"\"é\""},"conversationId":"c1"}"#
+            r#"{"message":{"text":"\"é\"","conversationId":"c1"}}"#
         );
     }
 

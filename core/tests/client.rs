@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::Mock;
+use common::vendor_body::assert_vendor_shape;
 use enjo::{ErrorKind, Event, RetryPolicy, SendOptions};
 
 const MS: Duration = Duration::from_millis(1);
@@ -62,6 +63,40 @@ async fn conversation_threads_its_id() {
     let ticket = second.ticket.expect("ticket on request");
     let description = ticket.description.unwrap_or_default();
     assert!(description.contains("VPN"), "{description}");
+}
+
+/// What the server RECEIVED has the vendor's sample body structure: `{"message": {"text"}}`
+/// for a first message, `{"message": {"text", "conversationId"}}` for a follow-up (the id
+/// INSIDE `message`, nothing at the top level), and the follow-up threads on the server.
+#[tokio::test]
+async fn the_body_sent_is_the_vendors_and_a_follow_up_threads() {
+    let mock = Mock::start();
+    let client = mock.client().build().expect("client");
+    let first = client
+        .send_message("echo-bot", "first", None)
+        .await
+        .expect("first");
+    let id = first.conversation_id.expect("minted id");
+    let second = client
+        .send_message("echo-bot", "second", Some(&id))
+        .await
+        .expect("second");
+    assert_eq!(second.conversation_id.as_deref(), Some(id.as_str()));
+    let conversation = client.resume_conversation("echo-bot", &id);
+    conversation.send("third").await.expect("third");
+    let log = mock.requests("echo-bot").await;
+    assert_eq!(log.len(), 3);
+    assert_eq!(
+        log[0]["body"],
+        serde_json::json!({"message": {"text": "first"}})
+    );
+    assert_vendor_shape(&log[0]["body"], false);
+    for entry in &log[1..] {
+        assert_vendor_shape(&entry["body"], true);
+        assert_eq!(entry["body"]["message"]["conversationId"], id.as_str());
+        // The server threaded it: the same conversation, not a new one.
+        assert_eq!(entry["conversation_id"], id.as_str());
+    }
 }
 
 /// Sends started together on one conversation go one after the other, in order, all in the

@@ -8,6 +8,7 @@ use std::process::Command;
 use std::sync::Once;
 
 use common::Mock;
+use common::vendor_body::assert_vendor_shape;
 
 fn example(name: &str) -> PathBuf {
     // `cargo test` builds examples, but `cargo test --test examples` does not: build them once.
@@ -56,6 +57,14 @@ fn send_message_example() {
         &["support-bot", "Request for ticket generation"],
     );
     assert!(out.contains("ticket 00012345 (New)"), "{out}");
+    // What the server received is the vendor's sample body (a first message: no id).
+    let log = mock.server.requests();
+    assert_eq!(log.len(), 1);
+    assert_vendor_shape(&log[0].body, false);
+    assert_eq!(
+        log[0].body["message"]["text"],
+        "Request for ticket generation"
+    );
 }
 
 #[test]
@@ -71,4 +80,14 @@ fn conversation_example() {
     let tickets = mock.server.tickets();
     assert_eq!(tickets.len(), 1);
     assert_eq!(tickets[0].conversation_id, id);
+    // The first message starts the conversation; every follow-up carries its id inside
+    // `message`, as the vendor's sample does, and the server threads it.
+    let log = mock.server.requests();
+    assert!(log.len() >= 2, "{log:?}");
+    assert_vendor_shape(&log[0].body, false);
+    for entry in &log[1..] {
+        assert_vendor_shape(&entry.body, true);
+        assert_eq!(entry.body["message"]["conversationId"], id);
+        assert_eq!(entry.conversation_id.as_deref(), Some(id));
+    }
 }

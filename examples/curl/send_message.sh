@@ -10,7 +10,7 @@ curl --silent --show-error --location "$BASE/v1/bots/$BOT/message" \
   --header "Authorization: Bearer ${ENJO_API_TOKEN:?set ENJO_API_TOKEN}" \
   --data '{
     "message": {
-        "text": "Request for ticket generation"
-    },
-    "conversationId": "conversationId"
+        "text": "Request for ticket generation",
+        "conversationId": "conversationId"
+    }
 }'

@@ -5,8 +5,12 @@
 //   const myHeaders = new Headers();
 //   myHeaders.append("Content-Type", "application/json");
 //   myHeaders.append("Authorization", "Bearer <access token>");
-//   const raw = JSON.stringify({ message: { text: "Request for ticket generation" },
-//                                conversationId: "conversationId" });
+//   const raw = JSON.stringify({
+//     "message": {
+//       "text": "Request for ticket generation",
+//       "conversationId": "conversationId"
+//     }
+//   });
 //   fetch("https://api.enjo.ai/v1/bots/botId/message",
 //         { method: "POST", headers: myHeaders, body: raw, redirect: "follow" })
 //     .then((response) => response.text())
@@ -15,7 +19,8 @@
 //
 // With the SDK the token comes from ENJO_API_TOKEN and the base URL from ENJO_BASE_URL (default
 // https://api.enjo.ai); the reply is parsed, errors are typed, the documented rate limits are
-// respected and a request that may have created a ticket is never sent twice.
+// respected and a request that may have created a ticket is never sent twice. It sends the same
+// body: `{"message": {"text": ..., "conversationId": ...}}` (the id left out when not given).
 //
 //   ENJO_API_TOKEN=... ENJO_BOT_ID=support-bot node send_message.mjs
 import { Enjo, EnjoError, RateLimitError } from 'enjo'

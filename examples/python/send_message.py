@@ -7,8 +7,10 @@ The vendor's version builds the request by hand:
 
     url = "https://api.enjo.ai/v1/bots/botId/message"
     payload = json.dumps({
-      "message": {"text": "Request for ticket generation"},
-      "conversationId": "conversationId"
+      "message": {
+        "text": "Request for ticket generation",
+        "conversationId": "conversationId"
+      }
     })
     headers = {
       'Content-Type': 'application/json',
@@ -20,7 +22,8 @@ The vendor's version builds the request by hand:
 With the SDK the token comes from ENJO_API_TOKEN and the base URL from ENJO_BASE_URL (default
 https://api.enjo.ai); the reply is parsed into attributes, errors are typed exceptions, the
 documented rate limits are respected and a request that may have created a ticket is never
-sent twice.
+sent twice. It sends the same body, `{"message": {"text": ..., "conversationId": ...}}` (the id
+left out when not given).
 
     pip install enjo
     ENJO_API_TOKEN=... ENJO_BOT_ID=support-bot python send_message.py

@@ -5,15 +5,20 @@
 #   library(httr)
 #   headers = c('Content-Type' = 'application/json',
 #               'Authorization' = 'Bearer <access token>')
-#   body = '{"message": {"text": "Request for ticket generation"},
-#            "conversationId": "conversationId"}';
+#   body = '{
+#     "message": {
+#       "text": "Request for ticket generation",
+#       "conversationId": "conversationId"
+#     }
+#   }';
 #   res <- VERB("POST", url = "https://api.enjo.ai/v1/bots/botId/message",
 #               body = body, add_headers(headers))
 #   cat(content(res, 'text'))
 #
 # With enjo, the request is one call; the reply comes back as a named list, errors as
 # conditions (enjo_rate_limit_error, enjo_authentication_error, ...), and the client keeps
-# within Enjo's rate limits and never sends a ticket-creating request twice.
+# within Enjo's rate limits and never sends a ticket-creating request twice. It sends the same
+# body, {"message": {"text": ..., "conversationId": ...}} (the id left out when not given).
 #
 #   ENJO_API_TOKEN   your personal access token (required)
 #   ENJO_BASE_URL    default https://api.enjo.ai (e.g. http://127.0.0.1:PORT for enjo mock)

@@ -221,22 +221,26 @@ struct MessageBody {
     conversation_id: Option<String>,
 }
 
-fn parse_body(body: &[u8]) -> Result<MessageBody, &'static str> {
-    let value: Value = serde_json::from_slice(body).map_err(|_| "The request body must be JSON")?;
-    let text = value
-        .get("message")
+/// Reads the documented body `{"message": {"text": "...", "conversationId": "..."}}`.
+/// `conversationId` is read inside `message` only, where all four of the vendor's samples put
+/// it: a top-level `conversationId` is an unknown key and ignored, as unknown keys are
+/// everywhere (so a client that misplaces it starts a new conversation, as on the real API).
+fn parse_body(value: Option<&Value>) -> Result<MessageBody, &'static str> {
+    let message = value.ok_or("The request body must be JSON")?.get("message");
+    let text = message
         .and_then(|m| m.get("text"))
         .and_then(Value::as_str)
         .filter(|t| !t.trim().is_empty())
         .ok_or("message.text is required and must be a non-empty string")?;
     // Strict where the docs are: a string, or left out. Not `null`, which the real API is not
     // documented to accept (the SDK leaves the key out), so a client sending it learns here.
-    let conversation_id = match value.get("conversationId") {
+    let conversation_id = match message.and_then(|m| m.get("conversationId")) {
         None => None,
         Some(Value::String(id)) if !id.is_empty() => Some(id.clone()),
         Some(_) => {
             return Err(
-                "conversationId must be a non-empty string (leave it out to start a conversation)",
+                "message.conversationId must be a non-empty string (leave it out to start a \
+                 conversation)",
             );
         }
     };
@@ -264,6 +268,7 @@ async fn message(
         bot_id: bot_id.clone(),
         conversation_id: None,
         text: None,
+        body: Value::Null,
         status: 0,
         fault: None,
         authorized: false,
@@ -277,7 +282,14 @@ async fn message(
     // The request is logged as soon as it is understood (status 0 until answered), so the log
     // shows what reached the server even when the client gives up first.
     let body = read_body(body).await;
-    let body = body.as_deref().map_err(|&why| why);
+    // The body as received, for the log: its JSON, or null when it is not JSON (or was not
+    // read). Parsed once, here; the checks below read this value.
+    let parsed: Option<Value> = body
+        .as_deref()
+        .ok()
+        .and_then(|b| serde_json::from_slice(b).ok());
+    record.body = parsed.clone().unwrap_or(Value::Null);
+    let body = body.as_ref().map(|_| parsed.as_ref()).map_err(|&why| why);
     let outcome = match accept(&state, &conn, &method, bot_id, &headers, body, &mut record) {
         Err(refusal) => Some(refusal),
         Ok(accepted) => {
@@ -335,7 +347,7 @@ fn accept<'a>(
     method: &Method,
     bot_id: Option<String>,
     headers: &HeaderMap,
-    body: Result<&[u8], BodyError>,
+    body: Result<Option<&Value>, BodyError>,
     record: &mut RecordedRequest,
 ) -> Result<Accepted<'a>, Response> {
     if method != Method::POST {

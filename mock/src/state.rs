@@ -32,10 +32,13 @@ pub struct RecordedRequest {
     pub path: String,
     /// The decoded bot id, for message requests.
     pub bot_id: Option<String>,
-    /// The `conversationId` sent, if any.
+    /// The `message.conversationId` sent, if any (a top-level `conversationId` is ignored).
     pub conversation_id: Option<String>,
     /// The message text sent, if any.
     pub text: Option<String>,
+    /// The request body as received: its JSON, or `null` when it was not JSON (or not read,
+    /// e.g. over the size limit). Lets a test check exactly what a client sent.
+    pub body: Value,
     /// The status answered (0 when the connection was reset).
     pub status: u16,
     /// The fault applied, if any.

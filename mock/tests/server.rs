@@ -174,14 +174,28 @@ async fn authentication_and_request_errors() {
         json!({}),
         json!({"message": {"text": ""}}),
         json!({"message": {"text": 3}}),
-        json!({"message": {"text": "x"}, "conversationId": 5}),
-        json!({"message": {"text": "x"}, "conversationId": null}),
-        json!({"message": {"text": "x"}, "conversationId": ""}),
+        json!({"message": {"text": "x", "conversationId": 5}}),
+        json!({"message": {"text": "x", "conversationId": null}}),
+        json!({"message": {"text": "x", "conversationId": ""}}),
+        json!({"message": {"text": "x", "conversationId": ["c1"]}}),
+        json!({"message": {"text": "x", "conversationId": {"id": "c1"}}}),
     ] {
         let (status, body) = mock.send_with("faq-bot", bad.clone(), &[]).await;
         assert_eq!(status, 400, "{bad}");
         assert_eq!(body["code"], "invalid_request_error");
     }
+    let (status, body) = mock
+        .send_with(
+            "faq-bot",
+            json!({"message": {"text": "x", "conversationId": 5}}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["error"],
+        "message.conversationId must be a non-empty string (leave it out to start a conversation)"
+    );
     let raw = mock
         .http
         .post(&url)
@@ -217,7 +231,7 @@ async fn conversations_continue_and_get_one_ticket() {
         .as_str()
         .expect("id")
         .to_owned();
-    let follow = |text: &str| json!({"message": {"text": text}, "conversationId": id});
+    let follow = |text: &str| json!({"message": {"text": text, "conversationId": id}});
     let (_, second) = mock
         .send_with("support-bot", follow("please open a ticket"), &[])
         .await;
@@ -246,11 +260,99 @@ async fn conversations_continue_and_get_one_ticket() {
     let (_, own) = mock
         .send_with(
             "faq-bot",
-            json!({"message": {"text": "hi"}, "conversationId": "mine-1"}),
+            json!({"message": {"text": "hi", "conversationId": "mine-1"}}),
             &[],
         )
         .await;
     assert_eq!(own["data"]["conversationId"], "mine-1");
+}
+
+/// `conversationId` is read inside `message` only, where the vendor's samples put it. A
+/// top-level one is an unknown key: ignored, whatever its type, so the request starts a NEW
+/// conversation, as it would on the real API.
+#[tokio::test]
+async fn a_top_level_conversation_id_is_ignored_and_starts_a_new_conversation() {
+    let mock = Mock::unlimited();
+    let (_, first) = mock.send("faq-bot", "What does it cost?").await;
+    let id = first["data"]["conversationId"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let (status, misplaced) = mock
+        .send_with(
+            "faq-bot",
+            json!({"message": {"text": "and per year?"}, "conversationId": id}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let new_id = misplaced["data"]["conversationId"].as_str().expect("id");
+    assert_ne!(
+        new_id, id,
+        "a top-level conversationId must not continue the conversation"
+    );
+    // Ignored whatever its type: an unknown key is never an error.
+    for ignored in [json!(5), json!(null), json!(""), json!({"id": "x"})] {
+        let (status, body) = mock
+            .send_with(
+                "faq-bot",
+                json!({"message": {"text": "hi"}, "conversationId": ignored}),
+                &[],
+            )
+            .await;
+        assert_eq!(status, 200, "{ignored}");
+        assert_ne!(body["data"]["conversationId"], id.as_str());
+    }
+    let log = mock.server.requests();
+    assert_eq!(log[1].conversation_id, None, "the log records no id either");
+    // The placed id continues it.
+    let (_, placed) = mock
+        .send_with(
+            "faq-bot",
+            json!({"message": {"text": "and per year?", "conversationId": id}}),
+            &[],
+        )
+        .await;
+    assert_eq!(placed["data"]["conversationId"], id.as_str());
+}
+
+/// The request log keeps each body exactly as received (its JSON, or null when it is not
+/// JSON), in `MockServer::requests` and `GET /_mock/requests`, so that every suite can check
+/// what a client put on the wire.
+#[tokio::test]
+async fn the_request_log_keeps_the_body_as_received() {
+    let mock = Mock::unlimited();
+    let sent = json!({"message": {"text": "hi", "conversationId": "c-1"}, "extra": [1, null]});
+    mock.send_with("faq-bot", sent.clone(), &[]).await;
+    let raw = mock
+        .http
+        .post(format!("{}/v1/bots/faq-bot/message", mock.server.url()))
+        .bearer_auth(DEFAULT_TOKEN)
+        .body("{not json")
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(raw.status(), 400);
+    // Refused before the body is checked (no token): still logged as received.
+    let unauthorized = mock
+        .http
+        .post(format!("{}/v1/bots/faq-bot/message", mock.server.url()))
+        .json(&json!({"message": {"text": "no token"}}))
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(unauthorized.status(), 401);
+    let log = mock.server.requests();
+    assert_eq!(log.len(), 3);
+    assert_eq!(log[0].body, sent);
+    assert_eq!(log[0].conversation_id.as_deref(), Some("c-1"));
+    assert_eq!(log[1].body, Value::Null);
+    assert_eq!(log[2].body, json!({"message": {"text": "no token"}}));
+    let over_http = mock
+        .admin(reqwest::Method::GET, "/_mock/requests", None)
+        .await;
+    assert_eq!(over_http[0]["body"], sent);
+    assert_eq!(over_http[1]["body"], Value::Null);
 }
 
 #[tokio::test]

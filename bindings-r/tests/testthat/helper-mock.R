@@ -87,10 +87,13 @@ inject_fault <- function(m, bot_id, fault, times = 1L) {
   invisible(res)
 }
 
-# How many logged requests mention `needle`.
+# How many logged requests mention `needle` in any of their values (once per request: each
+# entry also holds the body as received, which repeats the text).
 requests_with <- function(m, needle) {
-  res <- mock_http(m, "GET", "/_mock/requests")
-  lengths(regmatches(res$body, gregexpr(needle, res$body, fixed = TRUE)))
+  log <- logged_requests(m)
+  sum(vapply(log, function(entry) {
+    grepl(needle, paste(unlist(entry), collapse = "\n"), fixed = TRUE)
+  }, logical(1)))
 }
 
 unique_text <- local({
@@ -100,3 +103,54 @@ unique_text <- local({
     sprintf("%s-%d-%d", prefix, Sys.getpid(), n)
   }
 })
+
+# The mock's request log, parsed (each entry's `body` is the request body as received).
+logged_requests <- function(m, bot_id = NULL) {
+  path <- paste0("/_mock/requests", if (is.null(bot_id)) "" else paste0("?bot_id=", bot_id))
+  jsonlite::fromJSON(mock_http(m, "GET", path)$body, simplifyVector = FALSE)
+}
+
+# The one logged request whose text is `text`.
+logged_request <- function(m, text) {
+  hits <- Filter(function(r) identical(r$text, text), logged_requests(m))
+  testthat::expect_length(hits, 1)
+  hits[[1]]
+}
+
+# The vendor's sample body (spec/vendor-request-body.json, see spec/vendor-request-body.md),
+# from the repository: ENJO_SOURCE_DIR (set by run-tests.sh) or this file's checkout.
+vendor_body <- function() {
+  root <- Sys.getenv("ENJO_SOURCE_DIR", testthat::test_path("..", "..", ".."))
+  path <- file.path(root, "spec", "vendor-request-body.json")
+  if (!file.exists(path)) {
+    if (identical(Sys.getenv("ENJO_REQUIRE_MOCK"), "1")) stop("no vendor sample body at ", path)
+    testthat::skip("spec/vendor-request-body.json not found (set ENJO_SOURCE_DIR)")
+  }
+  jsonlite::fromJSON(path, simplifyVector = FALSE)
+}
+
+# The structure of a parsed JSON value: objects keep their keys (sorted), arrays their items,
+# every other value becomes the name of its JSON type.
+json_shape <- function(x) {
+  if (is.null(x)) return("null")
+  if (is.list(x)) {
+    shapes <- lapply(x, json_shape)
+    if (!is.null(names(x))) shapes <- shapes[order(names(shapes))]
+    return(shapes)
+  }
+  if (is.character(x)) "string" else if (is.logical(x)) "boolean" else "number"
+}
+
+# `body` (what the SERVER received, parsed) has the structure of the vendor's sample body: same
+# keys at the same places, same JSON types, no other key; `message.conversationId` present
+# exactly when `with_conversation`. Values may differ.
+expect_vendor_shape <- function(body, with_conversation) {
+  expected <- vendor_body()
+  if (!with_conversation) expected$message$conversationId <- NULL
+  testthat::expect_identical(
+    json_shape(body), json_shape(expected),
+    info = paste("the request body", jsonlite::toJSON(body, auto_unbox = TRUE),
+                 "does not have the structure of the vendor's sample body",
+                 "(spec/vendor-request-body.json)")
+  )
+}

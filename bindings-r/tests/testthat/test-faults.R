@@ -54,13 +54,13 @@ test_that("every mock fault maps to the right outcome", {
 test_that("429 is retried when retries are allowed", {
   m <- mock()
   client <- test_client(m, max_retries = 2L)
-  inject_fault(m, "echo-bot", "429;retry-after=0")
+  inject_fault(m, "echo-bot", "429;retry-after-ms=1")
   text <- unique_text("retried")
   expect_identical(send_message(client, "echo-bot", text)$answers, text)
   expect_identical(requests_with(m, text), 2L)
   # and per call
   none <- test_client(m)
-  inject_fault(m, "echo-bot", "429;retry-after=0")
+  inject_fault(m, "echo-bot", "429;retry-after-ms=1")
   expect_identical(send_message(none, "echo-bot", "per call", max_retries = 1L)$answers, "per call")
 })
 

@@ -34,6 +34,26 @@ test_that("conversation_id continues a conversation", {
   expect_gte(requests_with(m, first$conversation_id), 1)
 })
 
+test_that("the body the server received is the vendor's sample body; a follow-up threads", {
+  m <- mock()
+  client <- test_client(m)
+  texts <- c(unique_text("first"), unique_text("second"), unique_text("third"))
+  first <- send_message(client, "echo-bot", texts[1])
+  id <- first$conversation_id
+  send_message(client, "echo-bot", texts[2], conversation_id = id)
+  conversation(client, "echo-bot", conversation_id = id)$send(texts[3])
+  sent <- logged_request(m, texts[1])
+  expect_identical(sent$body, list(message = list(text = texts[1])))
+  expect_vendor_shape(sent$body, FALSE)
+  for (text in texts[2:3]) {
+    sent <- logged_request(m, text)
+    # conversationId INSIDE message, as in the vendor's samples; nothing at the top level.
+    expect_vendor_shape(sent$body, TRUE)
+    expect_identical(sent$body$message$conversationId, id)
+    expect_identical(sent$conversation_id, id) # the server continued the conversation
+  }
+})
+
 test_that("conversation() threads the id through send()", {
   client <- test_client()
   chat <- conversation(client, "support-bot")
