@@ -3,7 +3,10 @@
 //! observer's events, or a log line. Against a real server that echoes the `Authorization`
 //! header. Alone in its test binary, since it installs the process-wide `tracing` subscriber.
 
-use std::io::Write;
+#[path = "common/log_capture.rs"]
+mod log_capture;
+
+use log_capture::Captured;
 use std::sync::{Arc, Mutex};
 
 use axum::http::{HeaderMap, StatusCode, Uri, header};
@@ -11,20 +14,6 @@ use axum::response::{IntoResponse, Response};
 use enjo::RateLimit;
 
 const TOKEN: &str = "sk-live_9f8e7d6c5b4a3210";
-
-/// A `tracing` writer into a shared buffer.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("lock").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// Echoes the `Authorization` header back, in the shape the bot id names.
 async fn echo(uri: Uri, headers: HeaderMap) -> Response {
@@ -96,14 +85,7 @@ async fn echo(uri: Uri, headers: HeaderMap) -> Response {
 
 #[tokio::test]
 async fn echoed_tokens_are_redacted_everywhere() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
+    let captured = Captured::install_global(tracing::Level::TRACE);
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -153,7 +135,7 @@ async fn echoed_tokens_are_redacted_everywhere() {
         "the 429 was retried: {events:?}"
     );
     texts.extend(events);
-    texts.push(String::from_utf8_lossy(&captured.0.lock().expect("lock")).into_owned());
+    texts.push(captured.text());
     for text in &texts {
         assert!(!text.contains(TOKEN), "the token leaked: {text}");
         assert!(

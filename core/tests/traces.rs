@@ -3,25 +3,11 @@
 
 mod common;
 
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use common::Mock;
+use common::log_capture::Captured;
 use enjo::{ErrorKind, Event};
-
-/// A `tracing` writer into a shared buffer.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("lock").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// One `tracing` event per attempt, with path, status, attempt n/m and what happens next; one
 /// `AttemptEnded` event per attempt for observers; never the token or the message text.
@@ -29,16 +15,7 @@ impl Write for Captured {
 async fn attempts_are_traced_and_observed_without_secrets() {
     let secret = "sk-traced-secret";
     let text = "private words of the user";
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    // The process-wide subscriber, in a test binary of its own: a thread-scoped one misses
-    // events whose callsites other tests' threads registered first (tracing's interest cache).
-    tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
+    let captured = Captured::install_global(tracing::Level::DEBUG);
 
     let mock = Mock::start();
     let events = Arc::new(Mutex::new(Vec::new()));
@@ -86,7 +63,7 @@ async fn attempts_are_traced_and_observed_without_secrets() {
             (1, Some(401), Some(ErrorKind::Authentication)),
         ]
     );
-    let log = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("utf8");
+    let log = captured.text();
     assert!(log.contains("/v1/bots/echo-bot/message"), "{log}");
     assert!(
         log.contains("status=429") && log.contains("retry_in_ms=10"),

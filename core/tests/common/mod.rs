@@ -1,6 +1,7 @@
 //! Test support: an `enjo-mock` server in this process, over real HTTP on 127.0.0.1:0.
 #![allow(dead_code)]
 
+pub mod log_capture;
 pub mod vendor_body;
 
 use std::time::Duration;
