@@ -182,7 +182,9 @@ impl fmt::Debug for Options {
 }
 
 /// Per-call overrides for [`Client::send_message_with`](crate::Client::send_message_with).
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Its `Debug` shows extra headers by name only: their values may be credentials (a gateway
+/// key).
+#[derive(Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SendOptions {
     /// Continue this conversation (`conversationId`).
@@ -199,6 +201,20 @@ pub struct SendOptions {
     /// Extra headers sent on every attempt of this call, in order (a name may repeat); see
     /// [`SendOptions::header`].
     pub headers: Vec<(String, String)>,
+}
+
+impl fmt::Debug for SendOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let header_names: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("SendOptions")
+            .field("conversation_id", &self.conversation_id)
+            .field("timeout", &self.timeout)
+            .field("max_retries", &self.max_retries)
+            .field("retry_policy", &self.retry_policy)
+            .field("deadline", &self.deadline)
+            .field("headers", &header_names)
+            .finish()
+    }
 }
 
 impl SendOptions {
@@ -247,5 +263,21 @@ impl SendOptions {
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> SendOptions {
         self.headers.push((name.into(), value.into()));
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn send_options_debug_shows_header_names_not_values() {
+        let options = SendOptions::new()
+            .header("X-Gateway-Key", "gw-secret-123")
+            .conversation_id("c1");
+        let shown = format!("{options:?}");
+        assert!(shown.contains("X-Gateway-Key"), "{shown}");
+        assert!(shown.contains("c1"), "{shown}");
+        assert!(!shown.contains("gw-secret-123"), "{shown}");
     }
 }
