@@ -482,17 +482,19 @@ impl Client {
         // One place in line for the whole call: a retry goes before later callers.
         let ticket = limiter.as_ref().map(|l| l.ticket());
 
+        let request = Request {
+            http: &http,
+            limiter: limiter.as_ref(),
+            ticket,
+            deadline: &deadline,
+            headers: &call.headers,
+            body,
+            timeout,
+        };
+
         for attempt in 0..=max_retries {
             deadline.cap(timeout)?;
-            let bound = deadline.bound(options.rate_limit_max_wait);
-            let permit = self.acquire(limiter.as_ref(), ticket, bound).await?;
-            let (timeout, capped) = match deadline.cap(timeout) {
-                Ok(capped) => capped,
-                Err(err) => {
-                    permit.complete(); // never sent
-                    return Err(err);
-                }
-            };
+            let (permit, timeout, capped) = self.permit(&request).await?;
             let waited = permit.waited();
             self.emit(|| Event::Attempt {
                 attempt: attempt + 1,
@@ -507,30 +509,19 @@ impl Client {
                 waited,
             );
             let started = Instant::now();
-            let result = http::send_once(
-                &http,
-                &url,
-                &self.inner.auth,
-                &call.headers,
-                body.clone(),
-                timeout,
-                options.max_response_bytes,
-            )
-            .instrument(span.clone())
-            .await
-            .map_err(|err| deadline.explain(err, capped));
-            release(permit, &result);
+            let result = self
+                .send_permitted(&request, &url, permit, timeout, capped)
+                .instrument(span.clone())
+                .await;
+            let request = &request;
             let result = redirect::follow(result, &url, self.inner.base.origin(), |to| {
-                self.hop(
-                    to,
-                    &http,
-                    limiter.as_ref(),
-                    ticket,
-                    &deadline,
-                    &call.headers,
-                    body.clone(),
-                    timeout,
-                )
+                // Each hop is a request of its own: its own permit (the call's place in line)
+                // and timeout, both bounded by the deadline.
+                async move {
+                    let (permit, timeout, capped) = self.permit(request).await?;
+                    self.send_permitted(request, &to, permit, timeout, capped)
+                        .await
+                }
                 .instrument(span.clone())
             })
             .await;
@@ -633,42 +624,42 @@ impl Client {
         Err(Error::new(ErrorKind::Api, "no attempt was made"))
     }
 
-    /// One redirect hop (see `redirect`): a request of its own, with its own permit (taken
-    /// with the call's ticket), its limiter wait and timeout bounded by the call's deadline.
-    #[allow(clippy::too_many_arguments)]
-    async fn hop(
-        &self,
-        url: String,
-        http: &reqwest::Client,
-        limiter: Option<&Arc<RateLimiter>>,
-        ticket: Option<Ticket>,
-        deadline: &Deadline,
-        headers: &reqwest::header::HeaderMap,
-        body: bytes::Bytes,
-        timeout: Duration,
-    ) -> Result<MessageResponse> {
-        let options = &self.inner.options;
-        let bound = deadline.bound(options.rate_limit_max_wait);
-        let permit = self.acquire(limiter, ticket, bound).await?;
-        let (timeout, capped) = match deadline.cap(timeout) {
-            Ok(capped) => capped,
+    /// Waits for a permit to send `request` (its limiter wait bounded by the deadline), and
+    /// the attempt's timeout capped by what is left of the deadline (and whether it was).
+    async fn permit(&self, request: &Request<'_>) -> Result<(Permit, Duration, bool)> {
+        let bound = request
+            .deadline
+            .bound(self.inner.options.rate_limit_max_wait);
+        let permit = self.acquire(request.limiter, request.ticket, bound).await?;
+        match request.deadline.cap(request.timeout) {
+            Ok((timeout, capped)) => Ok((permit, timeout, capped)),
             Err(err) => {
                 permit.complete(); // never sent
-                return Err(err);
+                Err(err)
             }
-        };
-        let max_body = options.max_response_bytes;
+        }
+    }
+
+    /// Sends `request` to `url` under `permit`, then gives the permit back (see `release`).
+    async fn send_permitted(
+        &self,
+        request: &Request<'_>,
+        url: &str,
+        permit: Permit,
+        timeout: Duration,
+        capped: bool,
+    ) -> Result<MessageResponse> {
         let result = http::send_once(
-            http,
-            &url,
+            request.http,
+            url,
             &self.inner.auth,
-            headers,
-            body,
+            request.headers,
+            request.body.clone(),
             timeout,
-            max_body,
+            self.inner.options.max_response_bytes,
         )
         .await
-        .map_err(|err| deadline.explain(err, capped));
+        .map_err(|err| request.deadline.explain(err, capped));
         release(permit, &result);
         result
     }
@@ -767,6 +758,20 @@ impl Client {
             Ok(client)
         })
     }
+}
+
+/// What every attempt of one call (and each of its redirect hops) sends, and under which
+/// limits.
+struct Request<'a> {
+    http: &'a reqwest::Client,
+    limiter: Option<&'a Arc<RateLimiter>>,
+    /// The call's place in the limiter's line.
+    ticket: Option<Ticket>,
+    deadline: &'a Deadline,
+    headers: &'a reqwest::header::HeaderMap,
+    body: bytes::Bytes,
+    /// The per-attempt timeout, before the deadline caps it.
+    timeout: Duration,
 }
 
 /// Gives back an attempt's permit. An attempt cut short after its bytes may have left (a
