@@ -1,10 +1,10 @@
 # The two commands of the README:
 #   make demo   - build the CLI, start `enjo mock`, hold a conversation that ends in a ticket
-#   make test   - every test suite: Rust (core, mock, CLI), Python, Node, C, R
+#   make test   - every test suite: Rust (core, mock, CLI), Python, Node, C, R, Kotlin
 # Both set up what they need on a fresh machine with the toolchains of .ci/run.
 
 CARGO ?= cargo
-SUITES := $(wildcard spec/run-tests.sh bindings-python/run-tests.sh bindings-node/run-tests.sh bindings-c/run-tests.sh bindings-r/run-tests.sh)
+SUITES := $(wildcard spec/run-tests.sh bindings-python/run-tests.sh bindings-node/run-tests.sh bindings-c/run-tests.sh bindings-r/run-tests.sh bindings-kotlin/run-tests.sh)
 
 .PHONY: demo test lint test-rust test-bindings mock-bin bench help
 

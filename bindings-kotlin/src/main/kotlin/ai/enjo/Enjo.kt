@@ -1,0 +1,245 @@
+package ai.enjo
+
+import ai.enjo.ffi.NativeClient
+import ai.enjo.ffi.NativeConversation
+import ai.enjo.ffi.NativeOptions
+import ai.enjo.ffi.NativeQuota
+import ai.enjo.ffi.NativeRateLimit
+import ai.enjo.ffi.NativeSendOptions
+import kotlinx.coroutines.runBlocking
+import java.util.concurrent.atomic.AtomicBoolean
+import kotlin.time.Duration
+import kotlin.time.DurationUnit
+import kotlin.time.toKotlinDuration
+
+/**
+ * A client of the Enjo API. Thread-safe: share one per process (the rate limiter is shared
+ * by every client that talks to the same host anyway). Close it when done ([AutoCloseable]).
+ *
+ * Every option is optional; `null` keeps the default. Bad values are an
+ * [InvalidArgumentException] naming the option.
+ *
+ * @param token personal access token; default: env `ENJO_API_TOKEN`.
+ * @param baseUrl default: env `ENJO_BASE_URL`, else `https://api.enjo.ai`; a path is kept as a prefix.
+ * @param timeout of each attempt (default 60 s).
+ * @param connectTimeout for establishing a connection (default 10 s).
+ * @param maxRetries attempts after the first one, for failures the [retryPolicy] allows (default 2).
+ * @param retryPolicy [RetryPolicy.SAFE] (default) or [RetryPolicy.AT_LEAST_ONCE].
+ * @param rateLimit [RateLimit.Documented] (default), [RateLimit.Off] or [RateLimit.quotas].
+ * @param rateLimitMaxWait longest wait for the limiter before a [RateLimitException] without sending (default: no bound).
+ * @param deadline for a whole call: limiter wait, every attempt and backoff (default: none).
+ * @param userAgent text appended to the `User-Agent` header.
+ */
+class Enjo(
+    token: String? = null,
+    baseUrl: String? = null,
+    timeout: Duration? = null,
+    connectTimeout: Duration? = null,
+    maxRetries: Int? = null,
+    retryPolicy: RetryPolicy? = null,
+    rateLimit: RateLimit? = null,
+    rateLimitMaxWait: Duration? = null,
+    deadline: Duration? = null,
+    userAgent: String? = null,
+) : AutoCloseable {
+    private val native: NativeClient = mapErrors {
+        NativeClient(
+            NativeOptions(
+                token = token,
+                baseUrl = baseUrl,
+                timeoutSecs = timeout?.seconds(),
+                connectTimeoutSecs = connectTimeout?.seconds(),
+                maxRetries = maxRetries?.toLong(),
+                retryPolicy = retryPolicy?.coreName,
+                rateLimit = rateLimit?.toNative(),
+                rateLimitMaxWaitSecs = rateLimitMaxWait?.seconds(),
+                deadlineSecs = deadline?.seconds(),
+                userAgent = listOfNotNull(HOST_AGENT, userAgent).joinToString(" "),
+            ),
+        )
+    }
+    internal val closed = AtomicBoolean(false)
+
+    /** The base URL requests go to (normalised, no trailing slash). */
+    val baseUrl: String get() = live { native.baseUrl() }
+
+    /** True once [close] was called. */
+    val isClosed: Boolean get() = closed.get()
+
+    /**
+     * Sends [text] to the bot [botId], continuing [conversationId] when given, and returns the
+     * bot's reply. Waits for the rate limiter, retries what is safe to retry. Cancelling the
+     * coroutine cancels the request (and gives up its place in the limiter's queue).
+     * The other parameters override the client's options for this call.
+     */
+    suspend fun sendMessage(
+        botId: String,
+        text: String,
+        conversationId: String? = null,
+        timeout: Duration? = null,
+        maxRetries: Int? = null,
+        retryPolicy: RetryPolicy? = null,
+        deadline: Duration? = null,
+    ): MessageResponse {
+        val options = sendOptions(conversationId, timeout, maxRetries, retryPolicy, deadline)
+        return live { mapErrors { native.sendMessage(botId, text, options) } }.toResponse()
+    }
+
+    /**
+     * [sendMessage] for callers that are not coroutines (Java, scripts): blocks the calling
+     * thread. Interrupting the thread cancels the request and throws [InterruptedException].
+     */
+    @JvmOverloads
+    fun sendMessageBlocking(botId: String, text: String, conversationId: String? = null): MessageResponse =
+        runBlocking { sendMessage(botId, text, conversationId) }
+
+    /** A conversation with [botId]: each [Conversation.send] continues it. Pass [conversationId] to resume one. */
+    @JvmOverloads
+    fun conversation(botId: String, conversationId: String? = null): Conversation =
+        Conversation(this, live { native.conversation(botId, conversationId) })
+
+    /** Releases the native client. Later calls throw [InvalidArgumentException]; calls in flight finish. */
+    override fun close() {
+        if (closed.compareAndSet(false, true)) native.close()
+    }
+
+    /** The settings, without the token. */
+    override fun toString(): String =
+        if (closed.get()) "Enjo(closed)" else "Enjo(${native.describe()})"
+
+    internal inline fun <T> live(call: () -> T): T {
+        if (closed.get()) throw closedError()
+        return try {
+            call()
+        } catch (e: IllegalStateException) {
+            // uniffi's "already destroyed": closed by another thread meanwhile.
+            if (closed.get()) throw closedError() else throw e
+        }
+    }
+
+    /** A Java-friendly way to set options: `Enjo.builder().timeout(Duration.ofSeconds(5)).build()`. */
+    class Builder internal constructor() {
+        private var token: String? = null
+        private var baseUrl: String? = null
+        private var timeout: Duration? = null
+        private var connectTimeout: Duration? = null
+        private var maxRetries: Int? = null
+        private var retryPolicy: RetryPolicy? = null
+        private var rateLimit: RateLimit? = null
+        private var rateLimitMaxWait: Duration? = null
+        private var deadline: Duration? = null
+        private var userAgent: String? = null
+
+        /** See [Enjo]'s `token`. */
+        fun token(value: String) = apply { token = value }
+
+        /** See [Enjo]'s `baseUrl`. */
+        fun baseUrl(value: String) = apply { baseUrl = value }
+
+        /** See [Enjo]'s `timeout`. */
+        fun timeout(value: java.time.Duration) = apply { timeout = value.toKotlinDuration() }
+
+        /** See [Enjo]'s `connectTimeout`. */
+        fun connectTimeout(value: java.time.Duration) = apply { connectTimeout = value.toKotlinDuration() }
+
+        /** See [Enjo]'s `maxRetries`. */
+        fun maxRetries(value: Int) = apply { maxRetries = value }
+
+        /** See [Enjo]'s `retryPolicy`. */
+        fun retryPolicy(value: RetryPolicy) = apply { retryPolicy = value }
+
+        /** See [Enjo]'s `rateLimit`. */
+        fun rateLimit(value: RateLimit) = apply { rateLimit = value }
+
+        /** See [Enjo]'s `rateLimitMaxWait`. */
+        fun rateLimitMaxWait(value: java.time.Duration) = apply { rateLimitMaxWait = value.toKotlinDuration() }
+
+        /** See [Enjo]'s `deadline`. */
+        fun deadline(value: java.time.Duration) = apply { deadline = value.toKotlinDuration() }
+
+        /** See [Enjo]'s `userAgent`. */
+        fun userAgent(value: String) = apply { userAgent = value }
+
+        /** The client; throws [InvalidArgumentException] for a bad option. */
+        fun build(): Enjo = Enjo(
+            token, baseUrl, timeout, connectTimeout, maxRetries, retryPolicy, rateLimit,
+            rateLimitMaxWait, deadline, userAgent,
+        )
+
+        /** The settings, without the token. */
+        override fun toString(): String = "Enjo.Builder(baseUrl=$baseUrl, token=${if (token == null) "unset" else "[set]"})"
+    }
+
+    /** Factories. */
+    companion object {
+        /** A [Builder] (for Java; Kotlin callers use the constructor's named arguments). */
+        @JvmStatic
+        fun builder(): Builder = Builder()
+
+        /** `kotlin/<version> jvm/<version>`, first in the `User-Agent` suffix. */
+        private val HOST_AGENT = "kotlin/${KotlinVersion.CURRENT} jvm/${System.getProperty("java.version") ?: "unknown"}"
+    }
+}
+
+/**
+ * A conversation with one bot, made by [Enjo.conversation]: each [send] passes the previous
+ * reply's conversation id, so the bot keeps the context. Messages are sent one at a time, in
+ * the order `send` was called.
+ */
+class Conversation internal constructor(
+    private val client: Enjo,
+    private val native: NativeConversation,
+) : AutoCloseable {
+    /** The bot this conversation talks to. */
+    val botId: String get() = native.botId()
+
+    /** The conversation id, once the first reply gave one. */
+    val id: String? get() = native.id()
+
+    /** Sends [text] in this conversation; the other parameters override the client's options. */
+    suspend fun send(
+        text: String,
+        timeout: Duration? = null,
+        maxRetries: Int? = null,
+        retryPolicy: RetryPolicy? = null,
+        deadline: Duration? = null,
+    ): MessageResponse {
+        val options = sendOptions(null, timeout, maxRetries, retryPolicy, deadline)
+        return client.live { mapErrors { native.send(text, options) } }.toResponse()
+    }
+
+    /** [send], blocking the calling thread (for Java); an interrupt cancels it. */
+    fun sendBlocking(text: String): MessageResponse = runBlocking { send(text) }
+
+    /** Releases the native conversation. */
+    override fun close() = native.close()
+
+    /** The bot and the conversation id. */
+    override fun toString(): String = "Conversation(botId=$botId, id=$id)"
+}
+
+private fun Duration.seconds(): Double = toDouble(DurationUnit.SECONDS)
+
+internal fun closedError() = invalidArgument("this enjo client is closed; create a new one")
+
+private fun RateLimit.toNative(): NativeRateLimit = when (this) {
+    RateLimit.Documented -> NativeRateLimit.Documented
+    RateLimit.Off -> NativeRateLimit.Off
+    is RateLimit.Custom -> NativeRateLimit.Custom(
+        quotas.map { NativeQuota(it.requests.toDouble(), it.window.seconds()) },
+    )
+}
+
+private fun sendOptions(
+    conversationId: String?,
+    timeout: Duration?,
+    maxRetries: Int?,
+    retryPolicy: RetryPolicy?,
+    deadline: Duration?,
+) = NativeSendOptions(
+    conversationId = conversationId,
+    timeoutSecs = timeout?.seconds(),
+    maxRetries = maxRetries?.toLong(),
+    retryPolicy = retryPolicy?.coreName,
+    deadlineSecs = deadline?.seconds(),
+)
