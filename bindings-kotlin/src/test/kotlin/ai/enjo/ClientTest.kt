@@ -175,6 +175,22 @@ class ClientTest {
     }
 
     @Test
+    fun `interrupting a blocking call cancels it and throws InterruptedException`(info: TestInfo) {
+        mock.fault("echo-bot", "delay=30000", times = 1)
+        val text = unique(info)
+        var thrown: Throwable? = null
+        val caller = Thread { thrown = runCatching { client.sendMessageBlocking("echo-bot", text) }.exceptionOrNull() }
+        caller.start()
+        while (mock.requestsWith(text).isEmpty()) Thread.sleep(10) // the request reached the server
+        caller.interrupt()
+        caller.join(10_000) // a guard against a hang, far from the mock's 30 s delay
+        assertFalse(caller.isAlive)
+        assertTrue(thrown is InterruptedException, "$thrown")
+        val after = unique(info)
+        assertEquals(after, client.sendMessageBlocking("echo-bot", after).answers)
+    }
+
+    @Test
     fun `sixteen coroutines share one client`() = runBlocking {
         val replies = (1..16).map { i -> async { client.sendMessage("echo-bot", "concurrent $i") } }.awaitAll()
         assertEquals((1..16).map { "concurrent $it" }, replies.map { it.answers })
