@@ -5,8 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "==> building the enjo CLI (release)"
-cargo build --release --locked -q -p enjo-cli
+echo "==> building the enjo CLI (release; the first build takes a few minutes, cargo shows progress)"
+cargo build --release --locked -p enjo-cli
 enjo="${CARGO_TARGET_DIR:-target}/release/enjo"
 
 echo "==> starting enjo mock on a free port"
@@ -43,3 +43,4 @@ step 'printf "My CI build fails while downloading dependencies\nI need a human\n
 printf 'My CI build fails while downloading dependencies\nI need a human\n' | "$enjo" chat jira-bot
 
 printf '\n==> done; stopping enjo mock\n'
+printf '    the CLI is %s; `cargo install --locked --path cli` puts `enjo` (and `enjo mock`) on PATH\n' "$enjo"

@@ -71,6 +71,16 @@ impl Client {
         self.inner.base_url()
     }
 
+    /// Closes the client; see [`crate::Client::close`].
+    pub fn close(&self) {
+        self.inner.close();
+    }
+
+    /// Whether the client was closed; see [`crate::Client::is_closed`].
+    pub fn is_closed(&self) -> bool {
+        self.inner.is_closed()
+    }
+
     /// Sends `text` to `bot_id` and waits for the reply. See
     /// [`crate::Client::send_message`].
     pub fn send_message(

@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
@@ -253,8 +254,10 @@ struct Inner {
     options: Options,
     quotas: Vec<Quota>,
     http_settings: HttpSettings,
-    /// The HTTP client of the current process (rebuilt after `fork()`).
-    http: Mutex<(u32, reqwest::Client)>,
+    /// The HTTP client of the current process (rebuilt after `fork()`); `None` once closed.
+    http: Mutex<(u32, Option<reqwest::Client>)>,
+    /// Set by [`Client::close`].
+    closed: AtomicBool,
 }
 
 impl Client {
@@ -321,7 +324,8 @@ impl Client {
                 auth,
                 options,
                 http_settings,
-                http: Mutex::new((std::process::id(), http)),
+                http: Mutex::new((std::process::id(), Some(http))),
+                closed: AtomicBool::new(false),
             }),
         })
     }
@@ -460,6 +464,9 @@ impl Client {
         call: &CallHeaders,
         call_span: &tracing::Span,
     ) -> Result<MessageResponse> {
+        if self.is_closed() {
+            return Err(closed_error());
+        }
         validate::bot_id(bot_id)?;
         validate::text(text)?;
         if let Some(id) = conversation_id {
@@ -725,17 +732,42 @@ impl Client {
             return self.thread_http();
         }
         let pid = std::process::id();
-        let mut slot = self
-            .inner
-            .http
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if slot.0 != pid {
+        let mut slot = self.http_slot();
+        if self.is_closed() {
+            return Err(closed_error());
+        }
+        if slot.0 != pid || slot.1.is_none() {
             let fresh = http::build_client(&self.inner.http_settings)?;
             // Leak the parent's pool rather than drop it in the child (see `process`).
-            std::mem::forget(std::mem::replace(&mut *slot, (pid, fresh)));
+            std::mem::forget(std::mem::replace(&mut *slot, (pid, Some(fresh.clone()))));
+            return Ok(fresh);
         }
-        Ok(slot.1.clone())
+        slot.1.clone().ok_or_else(closed_error)
+    }
+
+    fn http_slot(&self) -> std::sync::MutexGuard<'_, (u32, Option<reqwest::Client>)> {
+        self.inner
+            .http
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Closes the client, and with it every handle to it (clones, conversations, the
+    /// [blocking](crate::blocking::Client) wrapper): its idle connections are released, calls
+    /// already running finish, and later calls fail at once with
+    /// [`ErrorKind::InvalidArgument`] without sending. Idempotent.
+    pub fn close(&self) {
+        self.inner.closed.store(true, Ordering::Release);
+        let mut slot = self.http_slot();
+        if slot.0 == std::process::id() {
+            slot.1 = None;
+        }
+        // After a fork the parent's pool is not ours to drop: it stays leaked (see `process`).
+    }
+
+    /// Whether [`Client::close`] was called (on this handle or any other of the client).
+    pub fn is_closed(&self) -> bool {
+        self.inner.closed.load(Ordering::Acquire)
     }
 
     /// This thread's pool for this client (see [`Client::http`]).
@@ -810,4 +842,9 @@ impl fmt::Debug for Client {
             .field("rate_limit", &o.rate_limit)
             .finish_non_exhaustive()
     }
+}
+
+/// What a call on a closed client fails with.
+fn closed_error() -> Error {
+    Error::invalid_argument("this enjo client is closed; create a new client to send again")
 }

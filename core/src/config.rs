@@ -66,6 +66,84 @@ pub enum Event {
     },
 }
 
+/// How much an [`Event`] matters to a log: what a binding's logger (Python's `enjo` logger,
+/// Node's `ENJO_LOG`) records it at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum EventLevel {
+    /// Each attempt and its outcome.
+    Debug,
+    /// Waits and retries: what makes a call slower than one round trip.
+    Info,
+}
+
+impl Event {
+    /// The level a log records this event at; `None` for events that only progress displays
+    /// show (an attempt starting: its end is logged).
+    pub fn level(&self) -> Option<EventLevel> {
+        match self {
+            Event::AttemptEnded { .. } => Some(EventLevel::Debug),
+            Event::Retry { .. } | Event::RateLimitWait { .. } => Some(EventLevel::Info),
+            Event::Attempt { .. } => None,
+        }
+    }
+
+    /// `kind` as every binding's log names it: `attempt`, `retry`, `wait`, or `start`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::AttemptEnded { .. } => "attempt",
+            Event::Retry { .. } => "retry",
+            Event::RateLimitWait { .. } => "wait",
+            Event::Attempt { .. } => "start",
+        }
+    }
+}
+
+/// The log line of an event, without the request it belongs to (a binding puts
+/// `POST <path>: ` in front): `attempt 1 of 3: HTTP 200 in 12.3 ms`, `attempt 1 failed
+/// (…); retrying in 0.500s`, `client-side rate limit, waiting 1.250s`.
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Event::RateLimitWait { wait } => write!(
+                f,
+                "client-side rate limit, waiting {:.3}s",
+                wait.as_secs_f64()
+            ),
+            Event::Attempt {
+                attempt,
+                max_attempts,
+            } => write!(f, "attempt {attempt} of {max_attempts}: sending"),
+            Event::AttemptEnded {
+                attempt,
+                max_attempts,
+                status,
+                elapsed,
+                error,
+            } => {
+                write!(f, "attempt {attempt} of {max_attempts}: ")?;
+                match status {
+                    Some(status) => write!(f, "HTTP {status}")?,
+                    None => f.write_str("no reply")?,
+                }
+                let ms = elapsed.as_secs_f64() * 1000.0;
+                match error {
+                    None => write!(f, " in {ms:.1} ms"),
+                    Some(kind) => write!(f, " ({}) after {ms:.1} ms", kind.as_str()),
+                }
+            }
+            Event::Retry {
+                attempt,
+                delay,
+                reason,
+            } => write!(
+                f,
+                "attempt {attempt} failed ({reason}); retrying in {:.3}s",
+                delay.as_secs_f64()
+            ),
+        }
+    }
+}
+
 /// A callback receiving [`Event`]s.
 pub type Observer = Arc<dyn Fn(&Event) + Send + Sync>;
 
@@ -269,6 +347,42 @@ impl SendOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn events_have_a_level_and_a_log_line() {
+        let ended = Event::AttemptEnded {
+            attempt: 1,
+            max_attempts: 3,
+            status: Some(503),
+            elapsed: Duration::from_micros(12_340),
+            error: Some(crate::ErrorKind::Server),
+        };
+        assert_eq!(ended.level(), Some(EventLevel::Debug));
+        assert_eq!(ended.kind(), "attempt");
+        assert_eq!(
+            ended.to_string(),
+            "attempt 1 of 3: HTTP 503 (server) after 12.3 ms"
+        );
+        let retry = Event::Retry {
+            attempt: 1,
+            delay: Duration::from_millis(500),
+            reason: "HTTP 503".into(),
+        };
+        assert_eq!(retry.level(), Some(EventLevel::Info));
+        assert_eq!(
+            retry.to_string(),
+            "attempt 1 failed (HTTP 503); retrying in 0.500s"
+        );
+        let wait = Event::RateLimitWait {
+            wait: Duration::from_millis(1250),
+        };
+        assert_eq!(wait.to_string(), "client-side rate limit, waiting 1.250s");
+        let start = Event::Attempt {
+            attempt: 1,
+            max_attempts: 1,
+        };
+        assert_eq!(start.level(), None);
+    }
 
     #[test]
     fn send_options_debug_shows_header_names_not_values() {

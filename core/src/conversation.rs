@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use crate::client::Client;
 use crate::config::SendOptions;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::models::MessageResponse;
 
 /// A conversation with one bot. [`Conversation::send`] passes the conversation id of the
@@ -48,9 +48,18 @@ impl Conversation {
         self.send_with(text, SendOptions::default()).await
     }
 
-    /// Like [`Conversation::send`], with per-call overrides (their `conversation_id` is
-    /// replaced by this conversation's).
+    /// Like [`Conversation::send`], with per-call overrides. The conversation sends its own
+    /// id: overrides that carry a `conversation_id` are refused with
+    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) (to continue another
+    /// conversation, [resume](crate::Client::resume_conversation) it).
     pub async fn send_with(&self, text: &str, mut options: SendOptions) -> Result<MessageResponse> {
+        if options.conversation_id.is_some() {
+            return Err(Error::invalid_argument(
+                "a conversation sends its own conversation id: leave conversation_id unset, or \
+                 resume the other conversation from the client (resume_conversation) to \
+                 continue it",
+            ));
+        }
         let _turn = self.turn.lock().await;
         options.conversation_id = self.id();
         let reply = self

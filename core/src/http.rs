@@ -59,7 +59,13 @@ pub(crate) fn build_client(settings: &HttpSettings) -> Result<reqwest::Client> {
     static CRYPTO: Once = Once::new();
     CRYPTO.call_once(|| {
         // Err means the application already chose a provider: use that one.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        // rustls 0.23.48 deprecates ring's provider because ring has no post-quantum key
+        // exchange; it stays our choice (no C toolchain, cmake or NASM needed to build any
+        // binding, smaller wheels): see the README's "Choices". An application that wants
+        // post-quantum key exchange installs aws-lc-rs's provider before the first client.
+        #[allow(deprecated)]
+        let provider = rustls::crypto::ring::default_provider();
+        let _ = provider.install_default();
     });
     let user_agent = HeaderValue::from_str(&settings.user_agent).map_err(|_| {
         Error::invalid_argument("user_agent must be printable ASCII without line breaks")

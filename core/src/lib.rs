@@ -41,6 +41,7 @@ mod error;
 mod headers;
 mod http;
 mod models;
+pub mod options;
 pub mod process;
 pub mod ratelimit;
 mod redirect;
@@ -52,7 +53,7 @@ pub mod validate;
 pub use client::{Client, ClientBuilder};
 pub use config::{
     DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT, ENV_BASE_URL, ENV_TOKEN, Event, Observer, SendOptions, VERSION,
+    DEFAULT_TIMEOUT, ENV_BASE_URL, ENV_TOKEN, Event, EventLevel, Observer, SendOptions, VERSION,
 };
 pub use conversation::Conversation;
 pub use error::{Error, ErrorKind, ErrorView, MAX_ERROR_BODY, Result};

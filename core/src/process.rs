@@ -133,6 +133,32 @@ pub fn runtime() -> Result<&'static tokio::runtime::Runtime> {
     })
 }
 
+/// Runs `future` on the [process-wide runtime](runtime) and hands what it gives to `settle`
+/// (on a runtime thread): `Ok(output)`, or an [`ErrorKind::Internal`] error when polling it
+/// panicked. When the runtime cannot start, `settle` gets that error at once, on the calling
+/// thread, and `None` is returned. Otherwise the handle aborts the future: dropped where it
+/// waits (a connection closed, a place in the rate limiter's line given up), `settle` is then
+/// dropped without being called. What async bindings run their requests with.
+pub fn spawn<T, F, S>(future: F, settle: S) -> Option<tokio::task::AbortHandle>
+where
+    F: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+    S: FnOnce(Result<T>) + Send + 'static,
+{
+    match runtime() {
+        Ok(runtime) => {
+            let task = runtime.spawn(async move {
+                settle(crate::unwind::catch_unwind_future(future).await);
+            });
+            Some(task.abort_handle())
+        }
+        Err(err) => {
+            settle(Err(err));
+            None
+        }
+    }
+}
+
 thread_local! {
     /// This thread's own runtime for blocking calls, with the process id it was built in.
     static THREAD_RUNTIME: RefCell<Option<(u32, tokio::runtime::Runtime)>> =

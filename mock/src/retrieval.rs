@@ -9,6 +9,9 @@ use crate::config::Article;
 const MAX_SOURCES: usize = 3;
 /// Below this normalised score an article is not considered relevant.
 const MIN_SCORE: f64 = 0.3;
+/// An article scoring below this share of the best one is not listed as a source: a shared
+/// word ("fails" in "login fails" and "Failed payments") is not relevance.
+const MIN_SHARE_OF_BEST: f64 = 0.65;
 
 /// A bot's search index, built once at start-up.
 pub struct Index {
@@ -38,7 +41,8 @@ impl Index {
 
     /// The most relevant articles for `query`, best first.
     pub fn search(&self, query: &str) -> Vec<Hit<'_>> {
-        self.engine
+        let hits: Vec<Hit<'_>> = self
+            .engine
             .search(query, MAX_SOURCES)
             .into_iter()
             .filter_map(|result| {
@@ -48,6 +52,10 @@ impl Index {
                 let score = (score * 100.0).round() / 100.0;
                 (score >= MIN_SCORE).then_some(Hit { article, score })
             })
+            .collect();
+        let best = hits.first().map_or(0.0, |hit| hit.score);
+        hits.into_iter()
+            .filter(|hit| hit.score >= best * MIN_SHARE_OF_BEST)
             .collect()
     }
 }
@@ -74,5 +82,23 @@ mod tests {
         assert!(hits.iter().all(|h| (0.0..=1.0).contains(&h.score)));
         assert!(hits.windows(2).all(|w| w[0].score >= w[1].score));
         assert!(index.search("zzzz qqqq").is_empty());
+    }
+
+    #[test]
+    fn a_shared_word_is_not_a_source() {
+        let bot = default_bots()
+            .into_iter()
+            .find(|b| b.id == "support-bot")
+            .expect("support-bot");
+        let index = Index::new(bot.articles);
+        let hits = index.search("Our Okta single sign-on login fails for everyone");
+        let titles: Vec<&str> = hits.iter().map(|h| h.article.title.as_str()).collect();
+        assert!(
+            titles
+                .first()
+                .is_some_and(|t| t.contains("Troubleshoot SSO")),
+            "{titles:?}"
+        );
+        assert!(!titles.iter().any(|t| t.contains("payments")), "{titles:?}");
     }
 }
