@@ -23,11 +23,9 @@
 #![allow(clippy::result_large_err)]
 
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
-use enjo::validate::{count_int, seconds};
+use enjo::options::{CallOptions, ClientOptions, Host, QuotaValue, RateLimitValue, TimeUnit};
 
 uniffi::setup_scaffolding!();
 
@@ -58,7 +56,9 @@ pub enum NativeRateLimit {
     },
 }
 
-/// Options of a client, as the Kotlin layer passes them: `None` keeps core's default.
+/// Options of a client, as the Kotlin layer passes them (durations in seconds, counts as
+/// numbers, the retry policy in camelCase): `None` keeps core's default. Core's
+/// [`enjo::options`] checks them, naming each option as Kotlin spells it.
 #[derive(uniffi::Record, Default)]
 pub struct NativeOptions {
     /// Personal access token (default: env `ENJO_API_TOKEN`).
@@ -70,7 +70,7 @@ pub struct NativeOptions {
     /// Connect timeout, in seconds.
     pub connect_timeout_secs: Option<f64>,
     /// Retries after the first attempt.
-    pub max_retries: Option<i64>,
+    pub max_retries: Option<f64>,
     /// `safe` or `atLeastOnce` (Kotlin's `RetryPolicy` enum, spelled as core's camel names).
     pub retry_policy: Option<String>,
     /// Client-side rate limiting.
@@ -79,11 +79,13 @@ pub struct NativeOptions {
     pub rate_limit_max_wait_secs: Option<f64>,
     /// Whole-call deadline (limiter wait, attempts and backoff), in seconds.
     pub deadline_secs: Option<f64>,
-    /// The `User-Agent` suffix (the Kotlin layer puts the Kotlin and JVM versions first).
+    /// The caller's `User-Agent` suffix.
     pub user_agent: Option<String>,
+    /// The Kotlin version, for the `User-Agent` (`kotlin/<version>`).
+    pub kotlin_version: String,
 }
 
-/// Per-call options.
+/// Per-call options, as [`NativeOptions`].
 #[derive(uniffi::Record, Default)]
 pub struct NativeSendOptions {
     /// Continue this conversation.
@@ -91,86 +93,61 @@ pub struct NativeSendOptions {
     /// Timeout of each attempt of this call, in seconds.
     pub timeout_secs: Option<f64>,
     /// Retries after the first attempt, for this call.
-    pub max_retries: Option<i64>,
+    pub max_retries: Option<f64>,
     /// Retry policy for this call (`safe` or `atLeastOnce`).
     pub retry_policy: Option<String>,
     /// Whole-call deadline, in seconds.
     pub deadline_secs: Option<f64>,
 }
 
-fn retry_policy(name: &str) -> enjo::Result<enjo::RetryPolicy> {
-    enjo::RetryPolicy::parse(name, enjo::Spelling::Camel, "retryPolicy")
-}
-
-fn rate_limit(value: NativeRateLimit) -> enjo::Result<enjo::RateLimit> {
-    Ok(match value {
-        NativeRateLimit::Documented => enjo::RateLimit::Documented,
-        NativeRateLimit::Off => enjo::RateLimit::Off,
-        NativeRateLimit::Custom { quotas } => enjo::RateLimit::Custom(
-            quotas
-                .iter()
-                .map(|q| {
-                    let window = seconds("Quota.window", q.window_secs, false)?;
-                    enjo::Quota::from_count("Quota.requests", q.requests, window)
-                })
-                .collect::<enjo::Result<Vec<_>>>()?,
-        ),
-    })
+/// Kotlin's spelling and unit: camelCase names, durations in seconds (`kotlin.time.Duration`
+/// and `java.time.Duration` are converted to seconds by the Kotlin layer).
+fn host() -> Host {
+    Host::new(enjo::Spelling::Camel, TimeUnit::Seconds)
 }
 
 fn build_client(options: NativeOptions) -> enjo::Result<enjo::Client> {
-    let mut builder = enjo::Client::builder();
-    if let Some(token) = options.token {
-        builder = builder.token(token);
+    let host = host().with_language("kotlin", &options.kotlin_version);
+    let rate_limit = options.rate_limit.map(|limit| match limit {
+        NativeRateLimit::Documented => RateLimitValue::On,
+        NativeRateLimit::Off => RateLimitValue::Off,
+        NativeRateLimit::Custom { quotas } => RateLimitValue::Quotas(
+            quotas
+                .iter()
+                .map(|q| QuotaValue {
+                    requests: q.requests,
+                    window: q.window_secs,
+                })
+                .collect(),
+        ),
+    });
+    ClientOptions {
+        token: options.token,
+        base_url: options.base_url,
+        timeout: options.timeout_secs,
+        connect_timeout: options.connect_timeout_secs,
+        max_retries: options.max_retries,
+        retry_policy: options.retry_policy,
+        rate_limit,
+        rate_limit_max_wait: options.rate_limit_max_wait_secs,
+        deadline: options.deadline_secs,
+        user_agent: options.user_agent,
+        ..ClientOptions::default()
     }
-    if let Some(url) = options.base_url {
-        builder = builder.base_url(url);
-    }
-    if let Some(s) = options.timeout_secs {
-        builder = builder.timeout(seconds("timeout", s, false)?);
-    }
-    if let Some(s) = options.connect_timeout_secs {
-        builder = builder.connect_timeout(seconds("connectTimeout", s, false)?);
-    }
-    if let Some(n) = options.max_retries {
-        builder = builder.max_retries(count_int("maxRetries", n)?);
-    }
-    if let Some(policy) = options.retry_policy {
-        builder = builder.retry_policy(retry_policy(&policy)?);
-    }
-    if let Some(limit) = options.rate_limit {
-        builder = builder.rate_limit(rate_limit(limit)?);
-    }
-    if let Some(s) = options.rate_limit_max_wait_secs {
-        builder = builder.rate_limit_max_wait(seconds("rateLimitMaxWait", s, true)?);
-    }
-    if let Some(s) = options.deadline_secs {
-        builder = builder.deadline(seconds("deadline", s, false)?);
-    }
-    if let Some(suffix) = options.user_agent {
-        builder = builder.user_agent(suffix);
-    }
-    builder.build()
+    .builder(&host)?
+    .build()
 }
 
 fn send_options(options: NativeSendOptions) -> enjo::Result<enjo::SendOptions> {
-    let mut out = enjo::SendOptions::new();
-    if let Some(id) = options.conversation_id {
-        out = out.conversation_id(id);
+    CallOptions {
+        conversation_id: options.conversation_id,
+        timeout: options.timeout_secs,
+        max_retries: options.max_retries,
+        retry_policy: options.retry_policy,
+        deadline: options.deadline_secs,
+        ..CallOptions::default()
     }
-    if let Some(s) = options.timeout_secs {
-        out = out.timeout(seconds("timeout", s, false)?);
-    }
-    if let Some(n) = options.max_retries {
-        out = out.max_retries(count_int("maxRetries", n)?);
-    }
-    if let Some(policy) = options.retry_policy {
-        out = out.retry_policy(retry_policy(&policy)?);
-    }
-    if let Some(s) = options.deadline_secs {
-        out = out.deadline(seconds("deadline", s, false)?);
-    }
-    Ok(out)
+    .send_options(&host())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -368,35 +345,33 @@ pub fn sample_internal_error() -> Result<(), NativeError> {
 // Running core futures
 // ---------------------------------------------------------------------------------------------
 
-/// A task on core's runtime that is aborted when this handle is dropped (a cancelled coroutine
-/// drops it through uniffi).
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+/// Aborts a request spawned on core's runtime when dropped: uniffi drops the future of a
+/// cancelled coroutine, and with it this guard.
+struct AbortOnDrop(Option<tokio::task::AbortHandle>);
 
-impl<T> Future for AbortOnDrop<T> {
-    type Output = Result<T, tokio::task::JoinError>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.0).poll(cx)
-    }
-}
-
-impl<T> Drop for AbortOnDrop<T> {
+impl Drop for AbortOnDrop {
     fn drop(&mut self) {
-        self.0.abort();
+        if let Some(handle) = &self.0 {
+            handle.abort();
+        }
     }
 }
 
-/// Runs `request` on core's runtime; its panics and a failed task become `internal` errors.
+/// Runs `request` on core's runtime ([`enjo::process::spawn`]: a panic becomes an `internal`
+/// error) and waits for its outcome.
 async fn on_runtime<F>(request: F) -> Result<NativeResponse, NativeError>
 where
     F: Future<Output = enjo::Result<enjo::MessageResponse>> + Send + 'static,
 {
-    let runtime = enjo::runtime()?;
-    let task = AbortOnDrop(runtime.spawn(enjo::unwind::catch_unwind_future(request)));
-    match task.await {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let _abort = AbortOnDrop(enjo::process::spawn(request, move |outcome| {
+        // The receiver is gone only when the call was cancelled: nobody wants the outcome.
+        let _ = tx.send(outcome);
+    }));
+    match rx.await {
         Ok(Ok(Ok(reply))) => Ok(reply.into()),
         Ok(Ok(Err(err)) | Err(err)) => Err(err.into()),
-        Err(join) => Err(enjo::Error::internal(format!("the request's task ended: {join}")).into()),
+        Err(_) => Err(enjo::Error::internal("the request's task ended without an outcome").into()),
     }
 }
 
@@ -428,6 +403,17 @@ impl NativeClient {
     /// The client's settings without secrets.
     pub fn describe(&self) -> String {
         format!("{:?}", self.inner)
+    }
+
+    /// Closes the client for every handle and conversation (core's `Client::close`): calls
+    /// running finish, later ones fail with `invalid_argument` without sending. Idempotent.
+    pub fn close_client(&self) {
+        self.inner.close();
+    }
+
+    /// Whether the client was closed.
+    pub fn is_closed(&self) -> bool {
+        self.inner.is_closed()
     }
 
     /// Sends `text` to `bot_id`.
@@ -482,13 +468,6 @@ impl NativeConversation {
         text: String,
         options: NativeSendOptions,
     ) -> Result<NativeResponse, NativeError> {
-        if options.conversation_id.is_some() {
-            return Err(enjo::Error::invalid_argument(
-                "conversationId is set by the conversation itself; use \
-                 client.conversation(botId, conversationId) to resume another one",
-            )
-            .into());
-        }
         let conversation = Arc::clone(&self.inner);
         let options = send_options(options)?;
         on_runtime(async move { conversation.send_with(&text, options).await }).await

@@ -7,7 +7,6 @@ import ai.enjo.ffi.NativeQuota
 import ai.enjo.ffi.NativeRateLimit
 import ai.enjo.ffi.NativeSendOptions
 import kotlinx.coroutines.runBlocking
-import java.util.concurrent.atomic.AtomicBoolean
 import kotlin.time.Duration
 import kotlin.time.DurationUnit
 import kotlin.time.toKotlinDuration
@@ -49,22 +48,22 @@ class Enjo(
                 baseUrl = baseUrl,
                 timeoutSecs = timeout?.seconds(),
                 connectTimeoutSecs = connectTimeout?.seconds(),
-                maxRetries = maxRetries?.toLong(),
+                maxRetries = maxRetries?.toDouble(),
                 retryPolicy = retryPolicy?.coreName,
                 rateLimit = rateLimit?.toNative(),
                 rateLimitMaxWaitSecs = rateLimitMaxWait?.seconds(),
                 deadlineSecs = deadline?.seconds(),
-                userAgent = listOfNotNull(HOST_AGENT, userAgent).joinToString(" "),
+                userAgent = userAgent,
+                kotlinVersion = KotlinVersion.CURRENT.toString(),
             ),
         )
     }
-    internal val closed = AtomicBoolean(false)
 
     /** The base URL requests go to (normalised, no trailing slash). */
-    val baseUrl: String get() = live { native.baseUrl() }
+    val baseUrl: String get() = native.baseUrl()
 
     /** True once [close] was called. */
-    val isClosed: Boolean get() = closed.get()
+    val isClosed: Boolean get() = native.isClosed()
 
     /**
      * Sends [text] to the bot [botId], continuing [conversationId] when given, and returns the
@@ -82,7 +81,7 @@ class Enjo(
         deadline: Duration? = null,
     ): MessageResponse {
         val options = sendOptions(conversationId, timeout, maxRetries, retryPolicy, deadline)
-        return live { mapErrors { native.sendMessage(botId, text, options) } }.toResponse()
+        return mapErrors { native.sendMessage(botId, text, options) }.toResponse()
     }
 
     /**
@@ -96,26 +95,17 @@ class Enjo(
     /** A conversation with [botId]: each [Conversation.send] continues it. Pass [conversationId] to resume one. */
     @JvmOverloads
     fun conversation(botId: String, conversationId: String? = null): Conversation =
-        Conversation(this, live { native.conversation(botId, conversationId) })
+        Conversation(native.conversation(botId, conversationId))
 
-    /** Releases the native client. Later calls throw [InvalidArgumentException]; calls in flight finish. */
-    override fun close() {
-        if (closed.compareAndSet(false, true)) native.close()
-    }
+    /**
+     * Closes the client, its conversations included: idle connections are released, calls in
+     * flight finish, later calls throw [InvalidArgumentException] without sending. Idempotent.
+     * (The native memory itself is freed when the object is garbage-collected.)
+     */
+    override fun close() = native.closeClient()
 
     /** The settings, without the token. */
-    override fun toString(): String =
-        if (closed.get()) "Enjo(closed)" else "Enjo(${native.describe()})"
-
-    internal inline fun <T> live(call: () -> T): T {
-        if (closed.get()) throw closedError()
-        return try {
-            call()
-        } catch (e: IllegalStateException) {
-            // uniffi's "already destroyed": closed by another thread meanwhile.
-            if (closed.get()) throw closedError() else throw e
-        }
-    }
+    override fun toString(): String = "Enjo(${native.describe()})"
 
     /** A Java-friendly way to set options: `Enjo.builder().timeout(Duration.ofSeconds(5)).build()`. */
     class Builder internal constructor() {
@@ -175,9 +165,6 @@ class Enjo(
         /** A [Builder] (for Java; Kotlin callers use the constructor's named arguments). */
         @JvmStatic
         fun builder(): Builder = Builder()
-
-        /** `kotlin/<version> jvm/<version>`, first in the `User-Agent` suffix. */
-        private val HOST_AGENT = "kotlin/${KotlinVersion.CURRENT} jvm/${System.getProperty("java.version") ?: "unknown"}"
     }
 }
 
@@ -186,10 +173,7 @@ class Enjo(
  * reply's conversation id, so the bot keeps the context. Messages are sent one at a time, in
  * the order `send` was called.
  */
-class Conversation internal constructor(
-    private val client: Enjo,
-    private val native: NativeConversation,
-) : AutoCloseable {
+class Conversation internal constructor(private val native: NativeConversation) {
     /** The bot this conversation talks to. */
     val botId: String get() = native.botId()
 
@@ -205,22 +189,17 @@ class Conversation internal constructor(
         deadline: Duration? = null,
     ): MessageResponse {
         val options = sendOptions(null, timeout, maxRetries, retryPolicy, deadline)
-        return client.live { mapErrors { native.send(text, options) } }.toResponse()
+        return mapErrors { native.send(text, options) }.toResponse()
     }
 
     /** [send], blocking the calling thread (for Java); an interrupt cancels it. */
     fun sendBlocking(text: String): MessageResponse = runBlocking { send(text) }
-
-    /** Releases the native conversation. */
-    override fun close() = native.close()
 
     /** The bot and the conversation id. */
     override fun toString(): String = "Conversation(botId=$botId, id=$id)"
 }
 
 private fun Duration.seconds(): Double = toDouble(DurationUnit.SECONDS)
-
-internal fun closedError() = invalidArgument("this enjo client is closed; create a new one")
 
 private fun RateLimit.toNative(): NativeRateLimit = when (this) {
     RateLimit.Documented -> NativeRateLimit.Documented
@@ -239,7 +218,7 @@ private fun sendOptions(
 ) = NativeSendOptions(
     conversationId = conversationId,
     timeoutSecs = timeout?.seconds(),
-    maxRetries = maxRetries?.toLong(),
+    maxRetries = maxRetries?.toDouble(),
     retryPolicy = retryPolicy?.coreName,
     deadlineSecs = deadline?.seconds(),
 )

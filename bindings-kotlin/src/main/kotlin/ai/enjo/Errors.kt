@@ -100,22 +100,6 @@ internal fun ErrorInfo.toException(): EnjoException {
     return make(this)
 }
 
-/** An error raised by the Kotlin layer itself (bad use of a closed client, ...). */
-internal fun invalidArgument(message: String): InvalidArgumentException = InvalidArgumentException(
-    ErrorInfo(
-        kind = "invalid_argument",
-        message = message,
-        display = message,
-        status = null,
-        code = null,
-        body = null,
-        retryAfter = null,
-        requestId = null,
-        serverRequestId = null,
-        mayHaveBeenSent = false,
-    ),
-)
-
 /** Runs a native call, turning its errors into [EnjoException]s. */
 internal inline fun <T> mapErrors(call: () -> T): T = try {
     call()

@@ -1,5 +1,6 @@
 package ai.enjo
 
+import ai.enjo.ffi.ErrorInfo
 import ai.enjo.ffi.NativeException
 import ai.enjo.ffi.errorKinds
 import ai.enjo.ffi.sampleInternalError
@@ -12,6 +13,11 @@ class ErrorKindsTest {
     /** The kinds whose errors come from an HTTP reply: their classes are [ApiException]s. */
     private val apiKinds = setOf("invalid_request", "authentication", "not_found", "rate_limited", "server", "api")
 
+    private fun sample(kind: String) = ErrorInfo(
+        kind = kind, message = "sample", display = "sample", status = null, code = null, body = null,
+        retryAfter = null, requestId = null, serverRequestId = null, mayHaveBeenSent = false,
+    )
+
     @Test
     fun `every core error kind has its own exception class`() {
         val kinds = errorKinds() // core's ErrorKind::ALL
@@ -19,7 +25,7 @@ class ErrorKindsTest {
         val classes = kinds.map { kind ->
             val make = EXCEPTION_BY_KIND[kind]
             assertTrue(make != null, "core's error kind '$kind' has no Kotlin class: add one in Errors.kt")
-            val e = make!!(invalidArgument("sample").info.copy(kind = kind))
+            val e = make!!(sample(kind))
             assertEquals(kind, e.kind)
             assertEquals(kind in apiKinds, e is ApiException, "$kind: ${e::class.simpleName}")
             e::class
@@ -30,7 +36,7 @@ class ErrorKindsTest {
 
     @Test
     fun `a kind the Kotlin layer does not know is reported as an InternalException`() {
-        val e = invalidArgument("sample").info.copy(kind = "brand_new").toException()
+        val e = sample("brand_new").toException()
         assertTrue(e is InternalException)
         assertTrue(e.message!!.contains("brand_new"), e.message)
     }

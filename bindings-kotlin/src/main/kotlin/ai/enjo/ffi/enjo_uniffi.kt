@@ -688,9 +688,13 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_enjo_uniffi_checksum_method_nativeclient_base_url(
     ): Int
+    external fun uniffi_enjo_uniffi_checksum_method_nativeclient_close_client(
+    ): Int
     external fun uniffi_enjo_uniffi_checksum_method_nativeclient_conversation(
     ): Int
     external fun uniffi_enjo_uniffi_checksum_method_nativeclient_describe(
+    ): Int
+    external fun uniffi_enjo_uniffi_checksum_method_nativeclient_is_closed(
     ): Int
     external fun uniffi_enjo_uniffi_checksum_method_nativeclient_send_message(
     ): Int
@@ -730,10 +734,14 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_enjo_uniffi_fn_method_nativeclient_base_url(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_enjo_uniffi_fn_method_nativeclient_close_client(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_enjo_uniffi_fn_method_nativeclient_conversation(`ptr`: Long,`botId`: RustBuffer.ByValue,`conversationId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_enjo_uniffi_fn_method_nativeclient_describe(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_enjo_uniffi_fn_method_nativeclient_is_closed(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
     external fun uniffi_enjo_uniffi_fn_method_nativeclient_send_message(`ptr`: Long,`botId`: RustBuffer.ByValue,`text`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_enjo_uniffi_fn_clone_nativeconversation(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -878,10 +886,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_enjo_uniffi_checksum_method_nativeclient_base_url() and 0xFFFF) != 31799) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_enjo_uniffi_checksum_method_nativeclient_close_client() and 0xFFFF) != 57223) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_enjo_uniffi_checksum_method_nativeclient_conversation() and 0xFFFF) != 49317) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_enjo_uniffi_checksum_method_nativeclient_describe() and 0xFFFF) != 40032) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_enjo_uniffi_checksum_method_nativeclient_is_closed() and 0xFFFF) != 4266) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_enjo_uniffi_checksum_method_nativeclient_send_message() and 0xFFFF) != 41820) {
@@ -1126,29 +1140,6 @@ public object FfiConverterUShort: FfiConverter<UShort, Short> {
 /**
  * @suppress
  */
-public object FfiConverterLong: FfiConverter<Long, Long> {
-    override fun lift(value: Long): Long {
-        return value
-    }
-
-    override fun read(buf: ByteBuffer): Long {
-        return buf.getLong()
-    }
-
-    override fun lower(value: Long): Long {
-        return value
-    }
-
-    override fun allocationSize(value: Long) = 8UL
-
-    override fun write(value: Long, buf: ByteBuffer) {
-        buf.putLong(value)
-    }
-}
-
-/**
- * @suppress
- */
 public object FfiConverterDouble: FfiConverter<Double, Double> {
     override fun lift(value: Double): Double {
         return value
@@ -1356,6 +1347,12 @@ public interface NativeClientInterface {
     fun `baseUrl`(): kotlin.String
     
     /**
+     * Closes the client for every handle and conversation (core's `Client::close`): calls
+     * running finish, later ones fail with `invalid_argument` without sending. Idempotent.
+     */
+    fun `closeClient`()
+    
+    /**
      * A conversation with `bot_id`, continuing `conversation_id` when given.
      */
     fun `conversation`(`botId`: kotlin.String, `conversationId`: kotlin.String?): NativeConversation
@@ -1364,6 +1361,11 @@ public interface NativeClientInterface {
      * The client's settings without secrets.
      */
     fun `describe`(): kotlin.String
+    
+    /**
+     * Whether the client was closed.
+     */
+    fun `isClosed`(): kotlin.Boolean
     
     /**
      * Sends `text` to `bot_id`.
@@ -1507,6 +1509,22 @@ open class NativeClient: Disposable, AutoCloseable, NativeClientInterface
 
     
     /**
+     * Closes the client for every handle and conversation (core's `Client::close`): calls
+     * running finish, later ones fail with `invalid_argument` without sending. Idempotent.
+     */override fun `closeClient`()
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_enjo_uniffi_fn_method_nativeclient_close_client(
+        it,
+        _status)
+}
+    }
+    
+    
+
+    
+    /**
      * A conversation with `bot_id`, continuing `conversation_id` when given.
      */override fun `conversation`(`botId`: kotlin.String, `conversationId`: kotlin.String?): NativeConversation {
             return FfiConverterTypeNativeConversation.lift(
@@ -1531,6 +1549,22 @@ open class NativeClient: Disposable, AutoCloseable, NativeClientInterface
     callWithHandle {
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_enjo_uniffi_fn_method_nativeclient_describe(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Whether the client was closed.
+     */override fun `isClosed`(): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_enjo_uniffi_fn_method_nativeclient_is_closed(
         it,
         _status)
 }
@@ -2037,7 +2071,9 @@ public object FfiConverterTypeErrorInfo: FfiConverterRustBuffer<ErrorInfo> {
 
 
 /**
- * Options of a client, as the Kotlin layer passes them: `None` keeps core's default.
+ * Options of a client, as the Kotlin layer passes them (durations in seconds, counts as
+ * numbers, the retry policy in camelCase): `None` keeps core's default. Core's
+ * [`enjo::options`] checks them, naming each option as Kotlin spells it.
  */
 data class NativeOptions (
     /**
@@ -2063,7 +2099,7 @@ data class NativeOptions (
     /**
      * Retries after the first attempt.
      */
-    val `maxRetries`: kotlin.Long?
+    val `maxRetries`: kotlin.Double?
     , 
     /**
      * `safe` or `atLeastOnce` (Kotlin's `RetryPolicy` enum, spelled as core's camel names).
@@ -2086,9 +2122,14 @@ data class NativeOptions (
     val `deadlineSecs`: kotlin.Double?
     , 
     /**
-     * The `User-Agent` suffix (the Kotlin layer puts the Kotlin and JVM versions first).
+     * The caller's `User-Agent` suffix.
      */
     val `userAgent`: kotlin.String?
+    , 
+    /**
+     * The Kotlin version, for the `User-Agent` (`kotlin/<version>`).
+     */
+    val `kotlinVersion`: kotlin.String
     
 ){
     
@@ -2109,12 +2150,13 @@ public object FfiConverterTypeNativeOptions: FfiConverterRustBuffer<NativeOption
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalDouble.read(buf),
-            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalTypeNativeRateLimit.read(buf),
             FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
         )
     }
 
@@ -2123,12 +2165,13 @@ public object FfiConverterTypeNativeOptions: FfiConverterRustBuffer<NativeOption
             FfiConverterOptionalString.allocationSize(value.`baseUrl`) +
             FfiConverterOptionalDouble.allocationSize(value.`timeoutSecs`) +
             FfiConverterOptionalDouble.allocationSize(value.`connectTimeoutSecs`) +
-            FfiConverterOptionalLong.allocationSize(value.`maxRetries`) +
+            FfiConverterOptionalDouble.allocationSize(value.`maxRetries`) +
             FfiConverterOptionalString.allocationSize(value.`retryPolicy`) +
             FfiConverterOptionalTypeNativeRateLimit.allocationSize(value.`rateLimit`) +
             FfiConverterOptionalDouble.allocationSize(value.`rateLimitMaxWaitSecs`) +
             FfiConverterOptionalDouble.allocationSize(value.`deadlineSecs`) +
-            FfiConverterOptionalString.allocationSize(value.`userAgent`)
+            FfiConverterOptionalString.allocationSize(value.`userAgent`) +
+            FfiConverterString.allocationSize(value.`kotlinVersion`)
     )
 
     override fun write(value: NativeOptions, buf: ByteBuffer) {
@@ -2136,12 +2179,13 @@ public object FfiConverterTypeNativeOptions: FfiConverterRustBuffer<NativeOption
             FfiConverterOptionalString.write(value.`baseUrl`, buf)
             FfiConverterOptionalDouble.write(value.`timeoutSecs`, buf)
             FfiConverterOptionalDouble.write(value.`connectTimeoutSecs`, buf)
-            FfiConverterOptionalLong.write(value.`maxRetries`, buf)
+            FfiConverterOptionalDouble.write(value.`maxRetries`, buf)
             FfiConverterOptionalString.write(value.`retryPolicy`, buf)
             FfiConverterOptionalTypeNativeRateLimit.write(value.`rateLimit`, buf)
             FfiConverterOptionalDouble.write(value.`rateLimitMaxWaitSecs`, buf)
             FfiConverterOptionalDouble.write(value.`deadlineSecs`, buf)
             FfiConverterOptionalString.write(value.`userAgent`, buf)
+            FfiConverterString.write(value.`kotlinVersion`, buf)
     }
 }
 
@@ -2290,7 +2334,7 @@ public object FfiConverterTypeNativeResponse: FfiConverterRustBuffer<NativeRespo
 
 
 /**
- * Per-call options.
+ * Per-call options, as [`NativeOptions`].
  */
 data class NativeSendOptions (
     /**
@@ -2306,7 +2350,7 @@ data class NativeSendOptions (
     /**
      * Retries after the first attempt, for this call.
      */
-    val `maxRetries`: kotlin.Long?
+    val `maxRetries`: kotlin.Double?
     , 
     /**
      * Retry policy for this call (`safe` or `atLeastOnce`).
@@ -2335,7 +2379,7 @@ public object FfiConverterTypeNativeSendOptions: FfiConverterRustBuffer<NativeSe
         return NativeSendOptions(
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalDouble.read(buf),
-            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalDouble.read(buf),
         )
@@ -2344,7 +2388,7 @@ public object FfiConverterTypeNativeSendOptions: FfiConverterRustBuffer<NativeSe
     override fun allocationSize(value: NativeSendOptions) = (
             FfiConverterOptionalString.allocationSize(value.`conversationId`) +
             FfiConverterOptionalDouble.allocationSize(value.`timeoutSecs`) +
-            FfiConverterOptionalLong.allocationSize(value.`maxRetries`) +
+            FfiConverterOptionalDouble.allocationSize(value.`maxRetries`) +
             FfiConverterOptionalString.allocationSize(value.`retryPolicy`) +
             FfiConverterOptionalDouble.allocationSize(value.`deadlineSecs`)
     )
@@ -2352,7 +2396,7 @@ public object FfiConverterTypeNativeSendOptions: FfiConverterRustBuffer<NativeSe
     override fun write(value: NativeSendOptions, buf: ByteBuffer) {
             FfiConverterOptionalString.write(value.`conversationId`, buf)
             FfiConverterOptionalDouble.write(value.`timeoutSecs`, buf)
-            FfiConverterOptionalLong.write(value.`maxRetries`, buf)
+            FfiConverterOptionalDouble.write(value.`maxRetries`, buf)
             FfiConverterOptionalString.write(value.`retryPolicy`, buf)
             FfiConverterOptionalDouble.write(value.`deadlineSecs`, buf)
     }
@@ -2733,38 +2777,6 @@ public object FfiConverterOptionalUShort: FfiConverterRustBuffer<kotlin.UShort?>
         } else {
             buf.put(1)
             FfiConverterUShort.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterOptionalLong: FfiConverterRustBuffer<kotlin.Long?> {
-    override fun read(buf: ByteBuffer): kotlin.Long? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterLong.read(buf)
-    }
-
-    override fun allocationSize(value: kotlin.Long?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterLong.allocationSize(value)
-        }
-    }
-
-    override fun write(value: kotlin.Long?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterLong.write(value, buf)
         }
     }
 }
