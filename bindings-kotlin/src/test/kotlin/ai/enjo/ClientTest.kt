@@ -159,16 +159,20 @@ class ClientTest {
     @Test
     fun `a cancelled coroutine cancels the request and the client stays usable`(info: TestInfo) = runBlocking {
         mock.fault("echo-bot", "delay=30000", times = 1)
+        val conversation = client.conversation("echo-bot")
         val text = unique(info)
-        val job = launch(start = CoroutineStart.UNDISPATCHED) { client.sendMessage("echo-bot", text) }
+        val job = launch(start = CoroutineStart.UNDISPATCHED) { conversation.send(text) }
         while (mock.requestsWith(text).isEmpty()) delay(10) // the request reached the server
-        // A guard against a hang, far from the mock's 30 s delay: not a timing assertion.
+        // Guards against a hang, far from the mock's 30 s delay: not timing assertions.
         withTimeout(10.seconds) {
             job.cancel()
             job.join()
         }
         assertTrue(job.isCancelled)
+        // A conversation sends one message at a time: had the Rust request lived on, this one
+        // would wait for the 30 s reply. It goes at once because cancelling dropped it.
         val after = unique(info)
+        assertEquals(after, withTimeout(10.seconds) { conversation.send(after) }.answers)
         assertEquals(after, client.sendMessage("echo-bot", after).answers)
     }
 
