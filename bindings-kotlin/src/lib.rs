@@ -5,17 +5,18 @@
 //!
 //! Shape of the boundary:
 //! - [`NativeClient::new`] takes the options as the Kotlin layer has them (durations in seconds
-//!   as `f64`, counts as `i64`, names as strings); core converts and checks them, with messages
-//!   naming the option as a Kotlin caller spells it.
+//!   and counts as `f64`, the retry policy's camelCase name); core's [`enjo::options`] converts
+//!   and checks them, with messages naming the option as a Kotlin caller spells it, and puts
+//!   `kotlin/<version>` into the `User-Agent`.
 //! - Sends are `async` (Kotlin `suspend`): each runs as a task on core's process-wide runtime
-//!   ([`enjo::runtime`]), and the future uniffi polls only waits for that task. When the
-//!   coroutine is cancelled, uniffi drops the future, which aborts the task (the request is
-//!   dropped, its limiter place given up).
+//!   ([`enjo::process::spawn`]), and the future uniffi polls only waits for its outcome. When
+//!   the coroutine is cancelled, uniffi drops that future, which aborts the task (the request
+//!   is dropped, its limiter place and its conversation's turn given up).
 //! - Every error is one [`NativeError::Failure`] carrying core's [`enjo::ErrorView`] as data;
 //!   Kotlin picks the `EnjoException` subclass from its `kind`. A new core kind needs no change
 //!   here.
-//! - A panic is caught (on the task, by [`enjo::unwind::catch_unwind_future`]) and reported as
-//!   the `internal` kind; it never unwinds into the JVM.
+//! - A panic on the task is caught by [`enjo::process::spawn`] and reported as the `internal`
+//!   kind; uniffi catches one in the glue itself. None unwinds into the JVM.
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 // `NativeError` carries the error's fields by value because uniffi lowers it field by field

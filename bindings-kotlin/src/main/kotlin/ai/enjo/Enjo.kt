@@ -60,10 +60,10 @@ class Enjo(
     }
 
     /** The base URL requests go to (normalised, no trailing slash). */
-    val baseUrl: String get() = native.baseUrl()
+    val baseUrl: String get() = mapErrors { native.baseUrl() }
 
     /** True once [close] was called. */
-    val isClosed: Boolean get() = native.isClosed()
+    val isClosed: Boolean get() = mapErrors { native.isClosed() }
 
     /**
      * Sends [text] to the bot [botId], continuing [conversationId] when given, and returns the
@@ -95,17 +95,17 @@ class Enjo(
     /** A conversation with [botId]: each [Conversation.send] continues it. Pass [conversationId] to resume one. */
     @JvmOverloads
     fun conversation(botId: String, conversationId: String? = null): Conversation =
-        Conversation(native.conversation(botId, conversationId))
+        Conversation(mapErrors { native.conversation(botId, conversationId) })
 
     /**
      * Closes the client, its conversations included: idle connections are released, calls in
      * flight finish, later calls throw [InvalidArgumentException] without sending. Idempotent.
      * (The native memory itself is freed when the object is garbage-collected.)
      */
-    override fun close() = native.closeClient()
+    override fun close() = mapErrors { native.closeClient() }
 
     /** The settings, without the token. */
-    override fun toString(): String = "Enjo(${native.describe()})"
+    override fun toString(): String = "Enjo(${mapErrors { native.describe() }})"
 
     /** A Java-friendly way to set options: `Enjo.builder().timeout(Duration.ofSeconds(5)).build()`. */
     class Builder internal constructor() {
@@ -175,10 +175,10 @@ class Enjo(
  */
 class Conversation internal constructor(private val native: NativeConversation) {
     /** The bot this conversation talks to. */
-    val botId: String get() = native.botId()
+    val botId: String get() = mapErrors { native.botId() }
 
     /** The conversation id, once the first reply gave one. */
-    val id: String? get() = native.id()
+    val id: String? get() = mapErrors { native.id() }
 
     /** Sends [text] in this conversation; the other parameters override the client's options. */
     suspend fun send(

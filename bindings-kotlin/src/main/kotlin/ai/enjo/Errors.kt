@@ -105,4 +105,13 @@ internal inline fun <T> mapErrors(call: () -> T): T = try {
     call()
 } catch (e: NativeException.Failure) {
     throw e.info.toException()
+} catch (e: ai.enjo.ffi.InternalException) {
+    // uniffi's own report of a panic caught in the glue (outside core's request task).
+    val text = "internal error in enjo: ${e.message}; this is a bug in enjo, please report it"
+    throw InternalException(
+        ErrorInfo(
+            kind = "internal", message = text, display = text, status = null, code = null, body = null,
+            retryAfter = null, requestId = null, serverRequestId = null, mayHaveBeenSent = true,
+        ),
+    )
 }
