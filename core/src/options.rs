@@ -198,7 +198,15 @@ impl RateLimitValue {
             .map(|(i, q)| {
                 let item = format!("{snake_name}[{i}]");
                 let window = host.duration(&format!("{item}.window"), q.window, false)?;
-                Quota::from_count(&host.name(&format!("{item}.requests")), q.requests, window)
+                let requests = host.name(&format!("{item}.requests"));
+                if q.requests == 0.0 {
+                    // Named here: the quota's own check would only say it is empty.
+                    return Err(Error::invalid_argument(format!(
+                        "{requests} must be a whole number from 1 (got 0): a quota allows at \
+                         least 1 request"
+                    )));
+                }
+                Quota::from_count(&requests, q.requests, window)
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(RateLimit::Custom(quotas))
@@ -434,6 +442,19 @@ mod tests {
                 .starts_with("options.rate_limit_quotas[0].window_secs")
         );
         assert!(message(limit(&python(), Vec::new())).contains("at least one quota"));
+    }
+
+    #[test]
+    fn a_quota_of_zero_requests_is_named() {
+        let zero = vec![QuotaValue {
+            requests: 0.0,
+            window: 1.0,
+        }];
+        let text = message(RateLimitValue::Quotas(zero).resolve(&c(), "rate_limit"));
+        assert!(
+            text.starts_with("options.rate_limit_quotas[0].requests must be"),
+            "{text}"
+        );
     }
 
     #[test]
