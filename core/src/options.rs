@@ -208,7 +208,15 @@ impl RateLimitValue {
             .map(|(i, q)| {
                 let item = format!("{snake_name}[{i}]");
                 let window = host.duration(&format!("{item}.window"), q.window, false)?;
-                Quota::from_count(&host.name(&format!("{item}.requests")), q.requests, window)
+                let requests = host.name(&format!("{item}.requests"));
+                if q.requests == 0.0 {
+                    // Named here: the quota's own check would only say it is empty.
+                    return Err(Error::invalid_argument(format!(
+                        "{requests} must be a whole number from 1 (got 0): a quota allows at \
+                         least 1 request"
+                    )));
+                }
+                Quota::from_count(&requests, q.requests, window)
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(RateLimit::Custom(quotas))
@@ -452,6 +460,19 @@ mod tests {
         assert_eq!(host.name("rate_limit[2].window"), "rateLimit[2].windowMs");
         assert_eq!(host.name("rate_limit[2].requests"), "rateLimit[2].requests");
         assert_eq!(host.name("timeout"), "timeout");
+    }
+
+    #[test]
+    fn a_quota_of_zero_requests_is_named() {
+        let zero = vec![QuotaValue {
+            requests: 0.0,
+            window: 1.0,
+        }];
+        let text = message(RateLimitValue::Quotas(zero).resolve(&c(), "rate_limit"));
+        assert!(
+            text.starts_with("options.rate_limit_quotas[0].requests must be"),
+            "{text}"
+        );
     }
 
     #[test]
