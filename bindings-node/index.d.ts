@@ -13,7 +13,10 @@ import type {
 
 export type { ClientOptions, MessageResponse, RateLimitQuota, Source, Ticket }
 
-/** Per-call options of `sendMessage` and `Conversation.send`. Durations in milliseconds. */
+/**
+ * Per-call options of `sendMessage` and `Conversation.send` (`conversationId`, `timeout`,
+ * `maxRetries`, `retryPolicy`, `deadline`, `headers`). Durations in milliseconds.
+ */
 export interface SendOptions extends NativeSendOptions {
   /**
    * Aborts the call: the Promise rejects at once with `signal.reason` (an `AbortError` by
@@ -55,6 +58,17 @@ export declare class Enjo {
   sendMessage(botId: string, text: string, options?: SendOptions): Promise<MessageResponse>
   /** A conversation with `botId`: each `send` continues it. */
   conversation(botId: string, options?: ConversationOptions): Conversation
+  /**
+   * Closes the client: every later call, of this client and of its conversations, rejects with
+   * an {@link InvalidArgumentError} and sends nothing. Idempotent.
+   */
+  close(): void
+  /** Whether `close()` was called. */
+  readonly closed: boolean
+  /** `using client = new Enjo()` closes it at the end of the block. */
+  [Symbol.dispose](): void
+  /** `await using client = new Enjo()` closes it at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void>
   toJSON(): { baseUrl: string }
 }
 

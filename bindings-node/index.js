@@ -9,6 +9,11 @@ const native = require('./native.js')
 
 const PACKAGE_VERSION = require('./package.json').version
 
+// `Symbol.dispose` / `Symbol.asyncDispose` where the runtime has them (Node 20), else the
+// names Node's own polyfill uses.
+const DISPOSE = Symbol.dispose ?? Symbol.for('nodejs.dispose')
+const ASYNC_DISPOSE = Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose')
+
 // ---------------------------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------------------------
@@ -127,13 +132,16 @@ const NAPI_TYPE_ERRORS = new Set([
 function wrapNativeError(err) {
   if (err instanceof EnjoError) return err
   const message = err && typeof err.message === 'string' ? err.message : String(err)
+  // napi's message quotes the value (`Number 12345678 `), which may be a token or a header's
+  // secret: only its type is kept, and the original error is not attached.
   return err && NAPI_TYPE_ERRORS.has(err.code)
-    ? fromCaller(new InvalidArgumentError(message, { cause: err }))
+    ? fromCaller(new InvalidArgumentError(message.replace(/JavaScript value `(\w+)[^`]*`/, 'a JavaScript $1')))
     : errorFromInfo(native.internalError(message), err)
 }
 
 // ---------------------------------------------------------------------------------------------
-// Argument checks (types only; values are checked in Rust)
+// Argument checks: only what napi's own conversion cannot express (option objects, unknown keys,
+// AbortSignal). Types of values are napi's, ranges core's.
 // ---------------------------------------------------------------------------------------------
 
 function describeType(value) {
@@ -146,45 +154,13 @@ function expect(ok, what, value) {
   if (!ok) throw new InvalidArgumentError(`${what}, not ${describeType(value)}`)
 }
 
-const optional = (value) => value === undefined
-
-function checkString(name, value) {
-  // The token's value is never echoed: only its type.
-  expect(optional(value) || typeof value === 'string', `${name} must be a string`, value)
-}
-
-function checkNumber(name, value, unit) {
-  expect(optional(value) || typeof value === 'number', `${name} must be a number${unit}`, value)
-}
-
-function checkObject(name, value) {
-  expect(
-    optional(value) || (value !== null && typeof value === 'object' && !Array.isArray(value)),
-    `${name} must be an object`,
-    value,
-  )
-}
-
-function checkRateLimit(value) {
-  if (optional(value) || typeof value === 'boolean') return
-  const shape = 'rateLimit must be true, false or an array of {requests, windowMs}'
-  expect(Array.isArray(value), shape, value)
-  for (const quota of value) {
-    expect(quota !== null && typeof quota === 'object', shape, quota)
-    expect(typeof quota.requests === 'number', 'rateLimit[].requests must be a number', quota.requests)
-    expect(typeof quota.windowMs === 'number', 'rateLimit[].windowMs must be a number of milliseconds', quota.windowMs)
-  }
-}
-
-function checkRetryPolicy(value) {
-  checkString('retryPolicy', value)
-}
-
 /**
- * Rejects keys not in `known`, as the constructor does: a typo such as `conversationID` must
- * not be silently ignored (it would start a new conversation).
+ * `value` (an options object, or undefined) with its keys checked against `known`: a typo
+ * such as `conversationID` must not be silently ignored (it would start a new conversation).
  */
-function checkKeys(where, value, known) {
+function checkOptions(where, value, known) {
+  if (value === undefined) return {}
+  expect(value !== null && typeof value === 'object' && !Array.isArray(value), 'options must be an object', value)
   for (const key of Object.keys(value)) {
     if (known.includes(key)) continue
     const near = known.find((k) => k.toLowerCase() === key.toLowerCase())
@@ -194,11 +170,12 @@ function checkKeys(where, value, known) {
         `; known options: ${known.join(', ')}`,
     )
   }
+  return value
 }
 
 function checkSignal(signal) {
   expect(
-    optional(signal) ||
+    signal === undefined ||
       (signal !== null && typeof signal === 'object' && typeof signal.aborted === 'boolean' &&
         typeof signal.addEventListener === 'function'),
     'signal must be an AbortSignal',
@@ -206,20 +183,14 @@ function checkSignal(signal) {
   )
 }
 
-const SEND_OPTIONS = ['conversationId', 'timeout', 'maxRetries', 'retryPolicy', 'signal']
+const SEND_OPTIONS = ['conversationId', 'timeout', 'maxRetries', 'retryPolicy', 'deadline', 'headers', 'signal']
 const CONVERSATION_OPTIONS = ['conversationId']
 
-function nativeSendOptions(options, where, known) {
-  checkObject('options', options)
-  if (options === undefined) return [undefined, undefined]
-  checkKeys(where, options, known)
-  const { conversationId, timeout, maxRetries, retryPolicy, signal } = options
-  checkString('conversationId', conversationId)
-  checkNumber('timeout', timeout, ' of milliseconds')
-  checkNumber('maxRetries', maxRetries, '')
-  checkRetryPolicy(retryPolicy)
-  checkSignal(signal)
-  return [{ conversationId, timeout, maxRetries, retryPolicy }, signal]
+/** The options for the addon (napi reads the known keys and ignores `signal`), and the signal. */
+function sendOptions(options, where) {
+  const checked = checkOptions(where, options, SEND_OPTIONS)
+  checkSignal(checked.signal)
+  return [options, checked.signal]
 }
 
 function abortReason(signal) {
@@ -270,7 +241,15 @@ async function run(start, signal) {
   }
 }
 
+/** `ENJO_LOG` (`debug` or `info`) as the addon's level, read when a client is made. */
+function logLevel() {
+  const level = String(process.env.ENJO_LOG ?? '').trim().toLowerCase()
+  return level === 'debug' ? 2 : level === 'info' ? 1 : 0
+}
+
 function settle(outcome) {
+  // ENJO_LOG records, in order, before the call settles.
+  for (const record of outcome.log ?? []) console.error(`[enjo] ${record.level}: ${record.message}`)
   if (outcome.error !== undefined) throw errorFromInfo(outcome.error)
   if (outcome.response === undefined) {
     throw errorFromInfo(native.internalError('empty outcome'))
@@ -291,49 +270,25 @@ const CLIENT_OPTIONS = [
   'retryPolicy',
   'rateLimit',
   'rateLimitMaxWait',
+  'deadline',
   'userAgent',
+  'proxy',
+  'rootCertificatePem',
+  'allowInsecureHttp',
+  'maxResponseBytes',
 ]
-
-function nativeClientOptions(options) {
-  checkObject('options', options)
-  const o = options ?? {}
-  checkKeys('new Enjo()', o, CLIENT_OPTIONS)
-  checkString('token', o.token)
-  checkString('baseUrl', o.baseUrl)
-  checkNumber('timeout', o.timeout, ' of milliseconds')
-  checkNumber('connectTimeout', o.connectTimeout, ' of milliseconds')
-  checkNumber('maxRetries', o.maxRetries, '')
-  checkRetryPolicy(o.retryPolicy)
-  checkRateLimit(o.rateLimit)
-  checkNumber('rateLimitMaxWait', o.rateLimitMaxWait, ' of milliseconds')
-  checkString('userAgent', o.userAgent)
-  const agent = `enjo-node/${PACKAGE_VERSION} node/${process.versions.node}`
-  return {
-    token: o.token,
-    baseUrl: o.baseUrl,
-    timeout: o.timeout,
-    connectTimeout: o.connectTimeout,
-    maxRetries: o.maxRetries,
-    retryPolicy: o.retryPolicy,
-    rateLimit: o.rateLimit === undefined ? undefined : Array.isArray(o.rateLimit)
-      ? o.rateLimit.map((q) => ({ requests: q.requests, windowMs: q.windowMs }))
-      : o.rateLimit,
-    rateLimitMaxWait: o.rateLimitMaxWait,
-    userAgent: o.userAgent ? `${agent} ${o.userAgent}` : agent,
-  }
-}
 
 /**
  * The defaults the core applies under its own rule (blank = unset), read from `process.env`
- * when the client is made: a worker thread's `env`, and changes after loading, are seen.
+ * when the client is made (a worker thread's `env`, and changes after loading, are seen), and
+ * the Node version for the `User-Agent`.
  */
 function envDefaults() {
-  return { token: process.env.ENJO_API_TOKEN, baseUrl: process.env.ENJO_BASE_URL }
-}
-
-function checkText(botId, text) {
-  expect(typeof botId === 'string', 'botId must be a string', botId)
-  expect(typeof text === 'string', 'text must be a string', text)
+  return {
+    token: process.env.ENJO_API_TOKEN,
+    baseUrl: process.env.ENJO_BASE_URL,
+    nodeVersion: process.versions.node,
+  }
 }
 
 /**
@@ -342,17 +297,19 @@ function checkText(botId, text) {
  */
 class Enjo {
   #native
+  #logLevel
 
   constructor(options) {
     const created = (() => {
       try {
-        return native.createClient(nativeClientOptions(options), envDefaults())
+        return native.createClient(checkOptions('new Enjo()', options, CLIENT_OPTIONS), envDefaults())
       } catch (err) {
         throw wrapNativeError(err)
       }
     })()
     if (!(created instanceof native.NativeClient)) throw errorFromInfo(created)
     this.#native = created
+    this.#logLevel = logLevel()
   }
 
   /** The base URL requests go to (normalised, no trailing slash). */
@@ -366,10 +323,10 @@ class Enjo {
    */
   sendMessage(botId, text, options) {
     try {
-      checkText(botId, text)
-      const [sendOptions, signal] = nativeSendOptions(options, 'sendMessage()', SEND_OPTIONS)
+      const [nativeOptions, signal] = sendOptions(options, 'sendMessage()')
       const client = this.#native
-      return run((token) => client.sendMessage(botId, text, sendOptions, token), signal)
+      const level = this.#logLevel
+      return run((token) => client.sendMessage(botId, text, nativeOptions, token, level), signal)
     } catch (err) {
       return Promise.reject(err)
     }
@@ -377,12 +334,35 @@ class Enjo {
 
   /** A conversation with `botId`: each `send` continues it. */
   conversation(botId, options) {
-    expect(typeof botId === 'string', 'botId must be a string', botId)
-    checkObject('options', options)
-    if (options !== undefined) checkKeys('conversation()', options, CONVERSATION_OPTIONS)
-    const conversationId = options?.conversationId
-    checkString('conversationId', conversationId)
-    return new Conversation(this.#native.conversation(botId, conversationId))
+    const { conversationId } = checkOptions('conversation()', options, CONVERSATION_OPTIONS)
+    try {
+      return new Conversation(this.#native.conversation(botId, conversationId), this.#logLevel)
+    } catch (err) {
+      throw wrapNativeError(err)
+    }
+  }
+
+  /**
+   * Closes the client: every later call, of this client and of its conversations, rejects with
+   * an `InvalidArgumentError` and sends nothing. Idempotent.
+   */
+  close() {
+    this.#native.close()
+  }
+
+  /** Whether `close()` was called. */
+  get closed() {
+    return this.#native.closed
+  }
+
+  /** `using client = new Enjo()` closes it at the end of the block. */
+  [DISPOSE]() {
+    this.close()
+  }
+
+  /** `await using client = new Enjo()` closes it at the end of the block. */
+  async [ASYNC_DISPOSE]() {
+    this.close()
   }
 
   [inspect.custom]() {
@@ -397,9 +377,11 @@ class Enjo {
 /** A conversation with one bot; created by `client.conversation(botId)`. */
 class Conversation {
   #native
+  #logLevel
 
-  constructor(nativeConversation) {
+  constructor(nativeConversation, level) {
     this.#native = nativeConversation
+    this.#logLevel = level
   }
 
   /** The bot this conversation talks to. */
@@ -415,11 +397,11 @@ class Conversation {
   /** Sends `text` in this conversation and remembers the reply's conversation id. */
   send(text, options) {
     try {
-      expect(typeof text === 'string', 'text must be a string', text)
-      // A per-call conversationId is refused by the addon (the conversation supplies its own).
-      const [sendOptions, signal] = nativeSendOptions(options, 'conversation.send()', SEND_OPTIONS)
+      // A per-call conversationId is refused by core (the conversation supplies its own).
+      const [nativeOptions, signal] = sendOptions(options, 'conversation.send()')
       const conversation = this.#native
-      return run((token) => conversation.send(text, sendOptions, token), signal)
+      const level = this.#logLevel
+      return run((token) => conversation.send(text, nativeOptions, token, level), signal)
     } catch (err) {
       return Promise.reject(err)
     }

@@ -28,8 +28,12 @@ export declare class NativeClient {
   get baseUrl(): string
   /** The client's settings without secrets (for `util.inspect`). */
   describe(): string
-  /** Sends `text` to `botId`; see `Enjo.sendMessage`. */
-  sendMessage(botId: string, text: string, options?: NativeSendOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<SendOutcome>
+  /** Closes the client (and every conversation of it): later calls fail, nothing is sent. */
+  close(): void
+  /** Whether `close()` was called. */
+  get closed(): boolean
+  /** Sends `text` to `botId`; see `Enjo.sendMessage`. `logLevel`: 0 off, 1 info, 2 debug. */
+  sendMessage(botId: string, text: string, options?: NativeSendOptions | undefined | null, cancel?: CancelToken | undefined | null, logLevel?: number | undefined | null): Promise<SendOutcome>
   /** A conversation with `botId`, continuing `conversationId` when given. */
   conversation(botId: string, conversationId?: string | undefined | null): NativeConversation
 }
@@ -41,10 +45,10 @@ export declare class NativeConversation {
   /** The conversation id, once a reply has given one (or when resumed). */
   get conversationId(): string | null
   /**
-   * Sends `text` in this conversation, which supplies the conversation id: a per-call
-   * `conversationId` is refused (an `InvalidArgumentError`), as `Conversation.send` does.
+   * Sends `text` in this conversation, which supplies the conversation id (core refuses a
+   * per-call one). `logLevel`: 0 off, 1 info, 2 debug.
    */
-  send(text: string, options?: NativeSendOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<SendOutcome>
+  send(text: string, options?: NativeSendOptions | undefined | null, cancel?: CancelToken | undefined | null, logLevel?: number | undefined | null): Promise<SendOutcome>
 }
 
 /**
@@ -82,29 +86,45 @@ export interface ClientOptions {
   rateLimit?: boolean | Array<RateLimitQuota>
   /**
    * Longest wait for the rate limiter, in milliseconds, before failing with a
-   * `RateLimitError` without sending. Default: no bound.
+   * `RateLimitError` without sending (0: fail at once). Default: no bound.
    */
   rateLimitMaxWait?: number
+  /**
+   * Bound on each whole call (limiter waits, attempts and retries), in milliseconds; past it
+   * the call fails with an `APITimeoutError`. Default: none.
+   */
+  deadline?: number
   /** Text appended to the `User-Agent` header. */
   userAgent?: string
+  /** Proxy URL for every request (`http://`, `https://` or `socks5://`). */
+  proxy?: string
+  /** Extra trusted root certificates, PEM (for a TLS-inspecting proxy or a private server). */
+  rootCertificatePem?: string
+  /** Allow a plain-`http` base URL that is not loopback (the token then travels in clear text). */
+  allowInsecureHttp?: boolean
+  /** Largest accepted response body, in bytes; a larger one is a `ResponseDecodeError`. */
+  maxResponseBytes?: number
 }
 
 /**
  * Builds a client, or describes why the options are wrong. `env` holds the defaults from
- * `process.env`.
+ * `process.env` and the Node version.
  */
 export declare function createClient(options?: ClientOptions | undefined | null, env?: EnvDefaults | undefined | null): NativeClient | ErrorInfo
 
 /**
  * `ENJO_API_TOKEN` and `ENJO_BASE_URL` as the caller's `process.env` has them (a worker
- * thread's own `env`, and changes made after the package was loaded, included). The core
- * applies them as defaults under its own rule: blank values count as unset.
+ * thread's own `env`, and changes made after the package was loaded, included), and the Node
+ * version for the `User-Agent`. The core applies the defaults under its own rule: blank
+ * values count as unset.
  */
 export interface EnvDefaults {
   /** `process.env.ENJO_API_TOKEN`. */
   token?: string
   /** `process.env.ENJO_BASE_URL`. */
   baseUrl?: string
+  /** `process.versions.node`. */
+  nodeVersion?: string
 }
 
 /**
@@ -153,6 +173,14 @@ export declare function errorKinds(): Array<ErrorKindInfo>
  */
 export declare function internalError(what: string): ErrorInfo
 
+/** One log record of a call. */
+export interface LogRecord {
+  /** `debug` or `info`. */
+  level: string
+  /** `POST <path>: <what happened>`. */
+  message: string
+}
+
 /** A bot's reply. */
 export interface MessageResponse {
   /** The bot's answer. */
@@ -167,13 +195,15 @@ export interface MessageResponse {
   raw: Record<string, any>
   /** The call's request id (sent as `X-Request-Id` on each attempt), to quote to Enjo's support. */
   requestId?: string
+  /** The server's own request id (its `x-request-id` header), when the reply had one. */
+  serverRequestId?: string
   /** The HTTP status of the reply (a 2xx, usually 200). */
   status: number
 }
 
-/** Per-call options of `sendMessage`. Durations are in milliseconds. */
+/** Per-call options of `sendMessage` and `Conversation.send`. Durations are in milliseconds. */
 export interface NativeSendOptions {
-  /** Continue this conversation. */
+  /** Continue this conversation (`sendMessage` only). */
   conversationId?: string
   /** Timeout of each attempt of this call, in milliseconds. */
   timeout?: number
@@ -181,6 +211,10 @@ export interface NativeSendOptions {
   maxRetries?: number
   /** Retry policy for this call. */
   retryPolicy?: 'safe' | 'atLeastOnce'
+  /** Bound on this whole call, in milliseconds. */
+  deadline?: number
+  /** Extra headers sent with every attempt of this call (e.g. a gateway's key). */
+  headers?: Record<string, string>
 }
 
 /** One client-side quota: at most `requests` requests in any window of `windowMs` milliseconds. */
@@ -199,6 +233,8 @@ export interface SendOutcome {
   error?: ErrorInfo
   /** The caller's signal aborted the request (its future was dropped). */
   aborted?: boolean
+  /** The call's log records (`ENJO_LOG`), in order, for `index.js` to write out. */
+  log?: Array<LogRecord>
 }
 
 /** One source the bot used for its answer. */

@@ -5,7 +5,8 @@
 #      pyenv lists; without pyenv, python3 and python3.N on PATH), makes a venv under .venvs/
 #      (git-ignored), installs the wheel and the pinned test dependencies, and runs pytest
 #      against enjo-mock;
-#   3. runs mypy --strict once over the package, the examples and tests/typing;
+#   3. runs mypy --strict once over the package, the examples and tests/typing, and
+#      `mypy.stubtest enjo._enjo` (the hand-written stub against the built native module);
 #   4. installs from source once (`pip install ./bindings-python`, as a user would) and runs
 #      the client tests against that install;
 #   5. builds a real sdist (`maturin sdist`), checks that it carries the core crate, the
@@ -127,6 +128,10 @@ step "mypy --strict (package, examples, tests/typing)"
 "$TOOLS/bin/pip" install -q --force-reinstall --no-deps "$WHEEL"
 "$TOOLS/bin/mypy" --strict --no-incremental \
   "$HERE/python/enjo" "$HERE/tests/typing" "$REPO/examples/python"
+
+step "stubtest: the hand-written _enjo.pyi against the built module"
+# Run outside the source tree, so that `enjo` is the installed wheel (its .so and .pyi).
+(cd "$HERE/tests" && "$TOOLS/bin/python" -m mypy.stubtest enjo._enjo)
 
 step "pip install ./bindings-python (source build, as a user would)"
 SRC="$VENVS/source-install"

@@ -39,22 +39,30 @@
 #include <stdint.h>
 
 /**
- * The layout version of `enjo_options` written by `enjo_options_init`.
+ * The layout version of `enjo_options` written by `enjo_options_init`. Version 2 added
+ * `deadline_secs`, `option_names`, `language` and `language_version` at the end.
+ * `enjo_client_new` also accepts version 1 (the layout without them, from enjo.h of libenjo
+ * 0.1.0): a program built against an older header keeps working.
  */
-#define ENJO_OPTIONS_VERSION 1
+#define ENJO_OPTIONS_VERSION 2
 
 /**
  * The layout version of `enjo_send_options` written by `enjo_send_options_init`. Version 2
- * added `interrupt_check` and `interrupt_user_data` at the end. The send functions also accept
- * version 1 (the layout without them, from enjo.h of libenjo 0.1.0): a program built against
- * an older header keeps working, without interruption.
+ * added `interrupt_check` and `interrupt_user_data`; version 3 added `deadline_secs`,
+ * `headers`, `header_count` and `option_names`, each at the end. The send functions also
+ * accept versions 1 and 2: a program built against an older header keeps working.
  */
-#define ENJO_SEND_OPTIONS_VERSION 2
+#define ENJO_SEND_OPTIONS_VERSION 3
 
 /**
  * Most quotas accepted in `enjo_options.rate_limit_quotas`.
  */
 #define ENJO_MAX_QUOTAS 64
+
+/**
+ * Most headers accepted in `enjo_send_options.headers`.
+ */
+#define ENJO_MAX_HEADERS 64
 
 /**
  * Outcome of every fallible `enjo_` function. The error codes are the SDK's error taxonomy,
@@ -162,6 +170,35 @@ typedef int32_t enjo_retry_policy;
 #endif // __cplusplus
 
 /**
+ * How libenjo's messages name the options (`enjo_options.option_names`,
+ * `enjo_send_options.option_names`).
+ */
+enum enjo_option_names
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * As the C fields: `options.timeout_secs`, `send_options.max_retries`,
+     * `options.rate_limit_quotas[0].window_secs`. The default.
+     */
+    ENJO_OPTION_NAMES_C = 0,
+    /**
+     * Plain snake_case names without prefix nor unit suffix (`timeout`, `max_retries`,
+     * `rate_limit[0].window`): for a language binding built on libenjo (the R package), whose
+     * users name the options that way.
+     */
+    ENJO_OPTION_NAMES_PLAIN = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum enjo_option_names enjo_option_names;
+#else
+typedef int32_t enjo_option_names;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A client: token, base URL, timeouts, retry policy and a connection pool.
  *
  * Thread-safe: one client may be used by any number of threads at once (share it rather than
@@ -218,6 +255,8 @@ typedef struct enjo_quota {
  * Options of a client. Initialise with `enjo_options_init`, change the fields you need, pass
  * to `enjo_client_new`. Strings are copied by `enjo_client_new`: they need to live only until
  * it returns. After `enjo_options_init` every field holds the default written beside it.
+ * Every value is checked by the Rust core (ranges, URLs, header text) with a message naming
+ * the field.
  *
  * ```c
  * enjo_options opts;
@@ -229,8 +268,9 @@ typedef struct enjo_quota {
  */
 typedef struct enjo_options {
     /**
-     * Set by `enjo_options_init` to `ENJO_OPTIONS_VERSION`; `enjo_client_new` refuses any
-     * other value (it catches an options struct that was never initialised).
+     * Set by `enjo_options_init` to `ENJO_OPTIONS_VERSION` (versions 1 and 2 are accepted;
+     * see there); `enjo_client_new` refuses any other value (it catches an options struct
+     * that was never initialised).
      */
     uint32_t version;
     /**
@@ -283,7 +323,8 @@ typedef struct enjo_options {
      */
     double rate_limit_max_wait_secs;
     /**
-     * Suffix of the `User-Agent` header (`enjo-rust/<version> <suffix>`). NULL: `"c"`.
+     * Your suffix of the `User-Agent` header (`enjo-rust/<version> c/<version> <suffix>`).
+     * NULL: none.
      */
     const char *user_agent;
     /**
@@ -305,6 +346,26 @@ typedef struct enjo_options {
      * 0 (default): 16 MiB.
      */
     size_t max_response_bytes;
+    /**
+     * (Version 2.) Bound on each whole call in seconds: rate-limiter wait, every attempt and
+     * the delays between them; `ENJO_ERR_TIMEOUT` when it passes. 0 (default): no bound.
+     */
+    double deadline_secs;
+    /**
+     * (Version 2.) An `enjo_option_names` value: how error messages name the options
+     * (default `ENJO_OPTION_NAMES_C`).
+     */
+    int32_t option_names;
+    /**
+     * (Version 2.) For a language binding built on libenjo: its language's name for the
+     * `User-Agent` (`"r"`), with `language_version`. NULL (default): `c` and libenjo's
+     * version.
+     */
+    const char *language;
+    /**
+     * (Version 2.) The version of `language` (`"4.2.2"`); required when `language` is set.
+     */
+    const char *language_version;
 } enjo_options;
 
 /**
@@ -327,13 +388,27 @@ typedef struct enjo_options {
 typedef int (*enjo_interrupt_check)(void *user_data);
 
 /**
+ * One extra header of a call (`enjo_send_options.headers`): a name and a value, NUL-terminated.
+ */
+typedef struct enjo_header {
+    /**
+     * The header's name, e.g. `"X-Tenant"`.
+     */
+    const char *name;
+    /**
+     * Its value: printable ASCII.
+     */
+    const char *value;
+} enjo_header;
+
+/**
  * Per-call overrides for `enjo_send_message_with` and `enjo_conversation_send_with`.
  * Initialise with `enjo_send_options_init` (every field then means "as the client says", and
- * no interrupt check).
+ * no interrupt check). Every value is checked by the Rust core.
  */
 typedef struct enjo_send_options {
     /**
-     * Set by `enjo_send_options_init` to `ENJO_SEND_OPTIONS_VERSION` (versions 1 and 2 are
+     * Set by `enjo_send_options_init` to `ENJO_SEND_OPTIONS_VERSION` (versions 1 to 3 are
      * accepted; see there).
      */
     uint32_t version;
@@ -365,6 +440,30 @@ typedef struct enjo_send_options {
      * It must stay valid until the call returns. Default NULL.
      */
     void *interrupt_user_data;
+    /**
+     * (Version 3.) Bound on this whole call in seconds (rate-limiter wait, attempts, retry
+     * delays); 0 (default): the client's.
+     */
+    double deadline_secs;
+    /**
+     * (Version 3.) Extra headers sent on every attempt of this call, in order (e.g. a tenant
+     * header a gateway needs); NULL (default): none. Reserved names (`Authorization`,
+     * `Content-Type`, `Host`, ...), invalid names and values that are not printable ASCII are
+     * `ENJO_ERR_INVALID_ARGUMENT`; an `X-Request-Id` becomes the call's request id.
+     * Ownership: the array and its strings stay the caller's; libenjo only reads them during
+     * the call (they may be on the stack).
+     */
+    const struct enjo_header *headers;
+    /**
+     * (Version 3.) Number of entries in `headers`: 0 to `ENJO_MAX_HEADERS` (0 when `headers`
+     * is NULL).
+     */
+    size_t header_count;
+    /**
+     * (Version 3.) An `enjo_option_names` value: how error messages name these options
+     * (default `ENJO_OPTION_NAMES_C`).
+     */
+    int32_t option_names;
 } enjo_send_options;
 
 #ifdef __cplusplus
@@ -389,9 +488,24 @@ enjo_status enjo_client_new(const struct enjo_options *options,
 
 /**
  * Frees a client. Accepts NULL. Must not run while another thread still uses the client.
- * Conversations made from it stay usable.
+ * Conversations made from it stay usable (unless the client was closed: `enjo_client_close`).
  */
 void enjo_client_free(struct enjo_client *client);
+
+/**
+ * Closes the client: every later send through it, through another thread's use of it, or
+ * through a conversation made from it fails with `ENJO_ERR_INVALID_ARGUMENT` ("this enjo
+ * client is closed") and sends nothing; a call in flight finishes. Unlike `enjo_client_free`
+ * it may run while other threads use the client, and it reaches the conversations (which
+ * otherwise outlive a freed client). Closing twice is fine; NULL is ignored. The client still
+ * needs `enjo_client_free`.
+ */
+void enjo_client_close(const struct enjo_client *client);
+
+/**
+ * Whether `enjo_client_close` was called on the client (false for NULL).
+ */
+bool enjo_client_is_closed(const struct enjo_client *client);
 
 /**
  * The base URL the client sends to, normalised (no trailing slash). NULL for a NULL client.
@@ -424,9 +538,10 @@ enjo_status enjo_send_message(const struct enjo_client *client,
 
 /**
  * Like `enjo_send_message`, with per-call overrides (conversation id, timeout, retries,
- * retry policy) and an optional interrupt check (see `enjo_interrupt_check`: when it returns
- * non-zero the call is abandoned with `ENJO_ERR_INTERRUPTED`). `options` may be NULL (no
- * override), or an `enjo_send_options` of version 1 or 2. Same out-parameters and ownership
+ * retry policy, deadline, extra headers) and an optional interrupt check (see
+ * `enjo_interrupt_check`: when it returns non-zero the call is abandoned with
+ * `ENJO_ERR_INTERRUPTED`). `options` may be NULL (no override), or an `enjo_send_options` of
+ * version 1, 2 or 3. Same out-parameters and ownership
  * as `enjo_send_message`; `options` and its strings are only read during the call.
  */
 enjo_status enjo_send_message_with(const struct enjo_client *client,
@@ -465,7 +580,7 @@ enjo_status enjo_conversation_send(const struct enjo_conversation *conversation,
  * Like `enjo_conversation_send`, with per-call overrides (timeout, retries, retry policy) and
  * an optional interrupt check (see `enjo_interrupt_check`; `ENJO_ERR_INTERRUPTED` when it
  * stops the call, and the conversation id stays what it was). `options` may be NULL, or an
- * `enjo_send_options` of version 1 or 2 whose `conversation_id` is NULL (the conversation
+ * `enjo_send_options` of version 1, 2 or 3 whose `conversation_id` is NULL (the conversation
  * sends its own id; a non-NULL one is `ENJO_ERR_INVALID_ARGUMENT`). Same out-parameters and
  * ownership as `enjo_send_message`.
  */
@@ -602,6 +717,14 @@ const char *enjo_response_conversation_id(const struct enjo_response *response);
  * Ownership: borrowed; valid until `enjo_response_free(response)`.
  */
 const char *enjo_response_request_id(const struct enjo_response *response);
+
+/**
+ * The server's own request id (its `x-request-id`, `request-id` or `x-amzn-requestid` reply
+ * header), or NULL when the reply had none.
+ *
+ * Ownership: borrowed; valid until `enjo_response_free(response)`.
+ */
+const char *enjo_response_server_request_id(const struct enjo_response *response);
 
 /**
  * The whole response body as compact JSON, unknown fields included. Never NULL for a

@@ -9,7 +9,9 @@ use enjo_core::{Conversation, MessageResponse, Result as CoreResult};
 
 use crate::enjo_status;
 use crate::error::{CError, enjo_error};
-use crate::options::{Interrupt, build_client, enjo_options, enjo_send_options, send_options};
+use crate::options::{
+    Interrupt, build_client, enjo_options, enjo_send_options, send_defaults, send_options,
+};
 use crate::response::enjo_response;
 use crate::util::{arg_str, c_string, call, guard, opt_str};
 
@@ -125,7 +127,7 @@ pub unsafe extern "C" fn enjo_client_new(
 }
 
 /// Frees a client. Accepts NULL. Must not run while another thread still uses the client.
-/// Conversations made from it stay usable.
+/// Conversations made from it stay usable (unless the client was closed: `enjo_client_close`).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn enjo_client_free(client: *mut enjo_client) {
     if client.is_null() {
@@ -135,6 +137,30 @@ pub unsafe extern "C" fn enjo_client_free(client: *mut enjo_client) {
         // SAFETY: the client came from `Box::into_raw` in `enjo_client_new` (documented).
         drop(unsafe { Box::from_raw(client) });
     });
+}
+
+/// Closes the client: every later send through it, through another thread's use of it, or
+/// through a conversation made from it fails with `ENJO_ERR_INVALID_ARGUMENT` ("this enjo
+/// client is closed") and sends nothing; a call in flight finishes. Unlike `enjo_client_free`
+/// it may run while other threads use the client, and it reaches the conversations (which
+/// otherwise outlive a freed client). Closing twice is fine; NULL is ignored. The client still
+/// needs `enjo_client_free`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn enjo_client_close(client: *const enjo_client) {
+    // SAFETY: the caller's contract.
+    if let Some(c) = unsafe { client.as_ref() } {
+        guard((), || c.inner.close());
+    }
+}
+
+/// Whether `enjo_client_close` was called on the client (false for NULL).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn enjo_client_is_closed(client: *const enjo_client) -> bool {
+    // SAFETY: the caller's contract.
+    match unsafe { client.as_ref() } {
+        Some(c) => guard(false, || c.inner.is_closed()),
+        None => false,
+    }
 }
 
 /// The base URL the client sends to, normalised (no trailing slash). NULL for a NULL client.
@@ -171,29 +197,20 @@ pub unsafe extern "C" fn enjo_send_message(
     response: *mut *mut enjo_response,
     error: *mut *mut enjo_error,
 ) -> enjo_status {
-    call(error, || {
-        // SAFETY (whole block): the caller's documented contract on every pointer.
-        unsafe {
-            take_out(response)?;
-            let client = client_ref(client)?;
-            let bot_id = arg_str(bot_id, "bot_id")?;
-            let text = arg_str(text, "text")?;
-            let conversation_id = opt_str(conversation_id, "conversation_id")?;
-            deliver(
-                client
-                    .inner
-                    .send_message(bot_id, text, conversation_id)
-                    .map_err(CError::from),
-                response,
-            )
-        }
-    })
+    // One path: the same call with only a conversation id as override.
+    let options = enjo_send_options {
+        conversation_id,
+        ..send_defaults()
+    };
+    // SAFETY: the same contract; `options` lives until the call returns.
+    unsafe { enjo_send_message_with(client, bot_id, text, &options, response, error) }
 }
 
 /// Like `enjo_send_message`, with per-call overrides (conversation id, timeout, retries,
-/// retry policy) and an optional interrupt check (see `enjo_interrupt_check`: when it returns
-/// non-zero the call is abandoned with `ENJO_ERR_INTERRUPTED`). `options` may be NULL (no
-/// override), or an `enjo_send_options` of version 1 or 2. Same out-parameters and ownership
+/// retry policy, deadline, extra headers) and an optional interrupt check (see
+/// `enjo_interrupt_check`: when it returns non-zero the call is abandoned with
+/// `ENJO_ERR_INTERRUPTED`). `options` may be NULL (no override), or an `enjo_send_options` of
+/// version 1, 2 or 3. Same out-parameters and ownership
 /// as `enjo_send_message`; `options` and its strings are only read during the call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn enjo_send_message_with(
@@ -282,7 +299,7 @@ pub unsafe extern "C" fn enjo_conversation_send(
 /// Like `enjo_conversation_send`, with per-call overrides (timeout, retries, retry policy) and
 /// an optional interrupt check (see `enjo_interrupt_check`; `ENJO_ERR_INTERRUPTED` when it
 /// stops the call, and the conversation id stays what it was). `options` may be NULL, or an
-/// `enjo_send_options` of version 1 or 2 whose `conversation_id` is NULL (the conversation
+/// `enjo_send_options` of version 1, 2 or 3 whose `conversation_id` is NULL (the conversation
 /// sends its own id; a non-NULL one is `ENJO_ERR_INVALID_ARGUMENT`). Same out-parameters and
 /// ownership as `enjo_send_message`.
 #[unsafe(no_mangle)]
@@ -302,12 +319,6 @@ pub unsafe extern "C" fn enjo_conversation_send_with(
                 .ok_or_else(|| CError::invalid("conversation is NULL"))?;
             let text = arg_str(text, "text")?;
             let options = send_options(options)?;
-            if options.conversation_id_given {
-                return Err(CError::invalid(
-                    "send_options.conversation_id must be NULL for enjo_conversation_send_with: \
-                     the conversation sends its own id",
-                ));
-            }
             let future = conversation.inner.send_with(text, options.send);
             deliver(run(future, options.interrupt), response)
         }

@@ -1,25 +1,50 @@
-//! `enjo_options` (client options) and `enjo_send_options` (per-call overrides).
+//! `enjo_options` (client options) and `enjo_send_options` (per-call overrides): the C structs,
+//! their versions, and the translation of their fields (sentinels included) into core's
+//! [`enjo_core::options`], which checks every value.
 
 use std::ffi::{c_char, c_int, c_void};
-use std::time::Duration;
+use std::mem::offset_of;
 
 use enjo_core::blocking::Client;
-use enjo_core::{Quota, RateLimit, RetryPolicy, SendOptions};
+use enjo_core::options::{
+    CallOptions as HostCall, ClientOptions, Host, QuotaValue, RateLimitValue, TimeUnit,
+};
+use enjo_core::{RetryPolicy, SendOptions, Spelling};
 
 use crate::error::CError;
-use crate::util::{guard, opt_str};
+use crate::util::{arg_str, guard, opt_str};
 
-/// The layout version of `enjo_options` written by `enjo_options_init`.
-pub const ENJO_OPTIONS_VERSION: u32 = 1;
+/// The layout version of `enjo_options` written by `enjo_options_init`. Version 2 added
+/// `deadline_secs`, `option_names`, `language` and `language_version` at the end.
+/// `enjo_client_new` also accepts version 1 (the layout without them, from enjo.h of libenjo
+/// 0.1.0): a program built against an older header keeps working.
+pub const ENJO_OPTIONS_VERSION: u32 = 2;
 
 /// The layout version of `enjo_send_options` written by `enjo_send_options_init`. Version 2
-/// added `interrupt_check` and `interrupt_user_data` at the end. The send functions also accept
-/// version 1 (the layout without them, from enjo.h of libenjo 0.1.0): a program built against
-/// an older header keeps working, without interruption.
-pub const ENJO_SEND_OPTIONS_VERSION: u32 = 2;
+/// added `interrupt_check` and `interrupt_user_data`; version 3 added `deadline_secs`,
+/// `headers`, `header_count` and `option_names`, each at the end. The send functions also
+/// accept versions 1 and 2: a program built against an older header keeps working.
+pub const ENJO_SEND_OPTIONS_VERSION: u32 = 3;
 
 /// Most quotas accepted in `enjo_options.rate_limit_quotas`.
 pub const ENJO_MAX_QUOTAS: usize = 64;
+
+/// Most headers accepted in `enjo_send_options.headers`.
+pub const ENJO_MAX_HEADERS: usize = 64;
+
+/// How libenjo's messages name the options (`enjo_options.option_names`,
+/// `enjo_send_options.option_names`).
+#[repr(i32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum enjo_option_names {
+    /// As the C fields: `options.timeout_secs`, `send_options.max_retries`,
+    /// `options.rate_limit_quotas[0].window_secs`. The default.
+    ENJO_OPTION_NAMES_C = 0,
+    /// Plain snake_case names without prefix nor unit suffix (`timeout`, `max_retries`,
+    /// `rate_limit[0].window`): for a language binding built on libenjo (the R package), whose
+    /// users name the options that way.
+    ENJO_OPTION_NAMES_PLAIN = 1,
+}
 
 /// At most `requests` requests in any window of `window_secs` seconds (one custom rate-limit
 /// quota).
@@ -32,9 +57,21 @@ pub struct enjo_quota {
     pub window_secs: f64,
 }
 
+/// One extra header of a call (`enjo_send_options.headers`): a name and a value, NUL-terminated.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct enjo_header {
+    /// The header's name, e.g. `"X-Tenant"`.
+    pub name: *const c_char,
+    /// Its value: printable ASCII.
+    pub value: *const c_char,
+}
+
 /// Options of a client. Initialise with `enjo_options_init`, change the fields you need, pass
 /// to `enjo_client_new`. Strings are copied by `enjo_client_new`: they need to live only until
 /// it returns. After `enjo_options_init` every field holds the default written beside it.
+/// Every value is checked by the Rust core (ranges, URLs, header text) with a message naming
+/// the field.
 ///
 /// ```c
 /// enjo_options opts;
@@ -46,8 +83,9 @@ pub struct enjo_quota {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct enjo_options {
-    /// Set by `enjo_options_init` to `ENJO_OPTIONS_VERSION`; `enjo_client_new` refuses any
-    /// other value (it catches an options struct that was never initialised).
+    /// Set by `enjo_options_init` to `ENJO_OPTIONS_VERSION` (versions 1 and 2 are accepted;
+    /// see there); `enjo_client_new` refuses any other value (it catches an options struct
+    /// that was never initialised).
     pub version: u32,
     /// Bearer token (a personal access token). NULL: the `ENJO_API_TOKEN` environment variable.
     pub token: *const c_char,
@@ -78,7 +116,8 @@ pub struct enjo_options {
     /// `ENJO_ERR_RATE_LIMITED` without sending. Negative or infinite (default -1): no bound;
     /// NaN is `ENJO_ERR_INVALID_ARGUMENT`.
     pub rate_limit_max_wait_secs: f64,
-    /// Suffix of the `User-Agent` header (`enjo-rust/<version> <suffix>`). NULL: `"c"`.
+    /// Your suffix of the `User-Agent` header (`enjo-rust/<version> c/<version> <suffix>`).
+    /// NULL: none.
     pub user_agent: *const c_char,
     /// Proxy URL (`http://`, `https://`, `socks5://`) for every request. NULL: the
     /// `HTTPS_PROXY` / `NO_PROXY` environment variables apply.
@@ -91,6 +130,18 @@ pub struct enjo_options {
     /// Largest response body accepted, in bytes; a larger one is `ENJO_ERR_DECODE`.
     /// 0 (default): 16 MiB.
     pub max_response_bytes: usize,
+    /// (Version 2.) Bound on each whole call in seconds: rate-limiter wait, every attempt and
+    /// the delays between them; `ENJO_ERR_TIMEOUT` when it passes. 0 (default): no bound.
+    pub deadline_secs: f64,
+    /// (Version 2.) An `enjo_option_names` value: how error messages name the options
+    /// (default `ENJO_OPTION_NAMES_C`).
+    pub option_names: i32,
+    /// (Version 2.) For a language binding built on libenjo: its language's name for the
+    /// `User-Agent` (`"r"`), with `language_version`. NULL (default): `c` and libenjo's
+    /// version.
+    pub language: *const c_char,
+    /// (Version 2.) The version of `language` (`"4.2.2"`); required when `language` is set.
+    pub language_version: *const c_char,
 }
 
 /// Fills `options` with the defaults (see each field) and sets its `version`. Does nothing when
@@ -100,7 +151,13 @@ pub unsafe extern "C" fn enjo_options_init(options: *mut enjo_options) {
     if options.is_null() {
         return;
     }
-    let defaults = enjo_options {
+    // SAFETY: non-NULL and writable by the caller's contract; `write` does not read the old
+    // (possibly uninitialised) value.
+    guard((), || unsafe { options.write(client_defaults()) });
+}
+
+fn client_defaults() -> enjo_options {
+    enjo_options {
         version: ENJO_OPTIONS_VERSION,
         token: std::ptr::null(),
         base_url: std::ptr::null(),
@@ -117,10 +174,11 @@ pub unsafe extern "C" fn enjo_options_init(options: *mut enjo_options) {
         root_certificate_pem: std::ptr::null(),
         allow_insecure_http: false,
         max_response_bytes: 0,
-    };
-    // SAFETY: non-NULL and writable by the caller's contract; `write` does not read the old
-    // (possibly uninitialised) value.
-    guard((), || unsafe { options.write(defaults) });
+        deadline_secs: 0.0,
+        option_names: enjo_option_names::ENJO_OPTION_NAMES_C as i32,
+        language: std::ptr::null(),
+        language_version: std::ptr::null(),
+    }
 }
 
 /// A callback that lets the caller interrupt a blocking call (`enjo_send_options.interrupt_check`):
@@ -142,11 +200,11 @@ pub type enjo_interrupt_check = Option<unsafe extern "C" fn(user_data: *mut c_vo
 
 /// Per-call overrides for `enjo_send_message_with` and `enjo_conversation_send_with`.
 /// Initialise with `enjo_send_options_init` (every field then means "as the client says", and
-/// no interrupt check).
+/// no interrupt check). Every value is checked by the Rust core.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct enjo_send_options {
-    /// Set by `enjo_send_options_init` to `ENJO_SEND_OPTIONS_VERSION` (versions 1 and 2 are
+    /// Set by `enjo_send_options_init` to `ENJO_SEND_OPTIONS_VERSION` (versions 1 to 3 are
     /// accepted; see there).
     pub version: u32,
     /// Continue this conversation; NULL (default) starts a new one. Must be NULL for
@@ -165,17 +223,22 @@ pub struct enjo_send_options {
     /// (Version 2.) Passed unchanged to `interrupt_check`; libenjo never reads nor frees it.
     /// It must stay valid until the call returns. Default NULL.
     pub interrupt_user_data: *mut c_void,
-}
-
-/// The layout of `enjo_send_options` version 1 (libenjo 0.1.0), still accepted.
-#[repr(C)]
-#[derive(Clone, Copy)]
-pub(crate) struct SendOptionsV1 {
-    version: u32,
-    conversation_id: *const c_char,
-    timeout_secs: f64,
-    max_retries: i32,
-    retry_policy: i32,
+    /// (Version 3.) Bound on this whole call in seconds (rate-limiter wait, attempts, retry
+    /// delays); 0 (default): the client's.
+    pub deadline_secs: f64,
+    /// (Version 3.) Extra headers sent on every attempt of this call, in order (e.g. a tenant
+    /// header a gateway needs); NULL (default): none. Reserved names (`Authorization`,
+    /// `Content-Type`, `Host`, ...), invalid names and values that are not printable ASCII are
+    /// `ENJO_ERR_INVALID_ARGUMENT`; an `X-Request-Id` becomes the call's request id.
+    /// Ownership: the array and its strings stay the caller's; libenjo only reads them during
+    /// the call (they may be on the stack).
+    pub headers: *const enjo_header,
+    /// (Version 3.) Number of entries in `headers`: 0 to `ENJO_MAX_HEADERS` (0 when `headers`
+    /// is NULL).
+    pub header_count: usize,
+    /// (Version 3.) An `enjo_option_names` value: how error messages name these options
+    /// (default `ENJO_OPTION_NAMES_C`).
+    pub option_names: i32,
 }
 
 /// Fills `options` with "no override", no interrupt check, and sets its `version`. Does nothing
@@ -185,7 +248,12 @@ pub unsafe extern "C" fn enjo_send_options_init(options: *mut enjo_send_options)
     if options.is_null() {
         return;
     }
-    let defaults = enjo_send_options {
+    // SAFETY: as in `enjo_options_init`.
+    guard((), || unsafe { options.write(send_defaults()) });
+}
+
+pub(crate) fn send_defaults() -> enjo_send_options {
+    enjo_send_options {
         version: ENJO_SEND_OPTIONS_VERSION,
         conversation_id: std::ptr::null(),
         timeout_secs: 0.0,
@@ -193,15 +261,58 @@ pub unsafe extern "C" fn enjo_send_options_init(options: *mut enjo_send_options)
         retry_policy: -1,
         interrupt_check: None,
         interrupt_user_data: std::ptr::null_mut(),
-    };
-    // SAFETY: as in `enjo_options_init`.
-    guard((), || unsafe { options.write(defaults) });
+        deadline_secs: 0.0,
+        headers: std::ptr::null(),
+        header_count: 0,
+        option_names: enjo_option_names::ENJO_OPTION_NAMES_C as i32,
+    }
 }
 
-/// A duration option in seconds, checked by the core (finite, above 0, at most a year); the
-/// message names the C field.
-fn seconds(name: &str, value: f64, allow_zero: bool) -> Result<Duration, CError> {
-    Ok(enjo_core::validate::seconds(name, value, allow_zero)?)
+/// Reads a versioned struct: the fields of the version the caller's struct has (`known`
+/// bytes from its start, the offset of the first field a later version added), the rest from
+/// `defaults`.
+///
+/// # Safety
+/// `ptr` points to at least `known` readable bytes laid out as the start of a `T`.
+unsafe fn read_versioned<T: Copy>(ptr: *const T, defaults: T, known: usize) -> T {
+    let mut out = defaults;
+    debug_assert!(known <= size_of::<T>());
+    // SAFETY: the caller's contract; `out` is a whole `T`, and `known` never exceeds it.
+    unsafe {
+        std::ptr::copy_nonoverlapping(ptr.cast::<u8>(), (&raw mut out).cast::<u8>(), known);
+    }
+    out
+}
+
+/// The version of a struct whose first field is its `u32` version.
+///
+/// # Safety
+/// `ptr` is non-NULL and points to such a struct.
+unsafe fn version_of<T>(ptr: *const T) -> u32 {
+    // SAFETY: every layout starts with the `u32` version (and is aligned for it).
+    unsafe { ptr.cast::<u32>().read() }
+}
+
+/// How options are named and measured in messages, and what goes into the `User-Agent`.
+fn host(names: i32, prefix: &'static str, language: Option<(&str, &str)>) -> Result<Host, CError> {
+    let host = Host::new(Spelling::Snake, TimeUnit::Seconds);
+    let host = match names {
+        0 => host
+            .with_prefix(prefix)
+            .with_duration_suffix("_secs")
+            .with_aliases(&[("rate_limit", "rate_limit_quotas")]),
+        1 => host,
+        other => {
+            return Err(CError::invalid(format!(
+                "{prefix}option_names is {other}; use ENJO_OPTION_NAMES_C (0) or \
+                 ENJO_OPTION_NAMES_PLAIN (1)"
+            )));
+        }
+    };
+    Ok(match language {
+        Some((name, version)) => host.with_language(name, version),
+        None => host,
+    })
 }
 
 /// An `enjo_retry_policy` value: its index in core's [`RetryPolicy::ALL`].
@@ -216,115 +327,126 @@ pub(crate) fn retry_policy(value: i32, name: &str) -> Result<RetryPolicy, CError
         })
 }
 
+/// The policy's name as core's snake-case host spells it.
+fn policy_name(value: i32, name: String) -> Result<String, CError> {
+    Ok(retry_policy(value, &name)?.name(Spelling::Snake).to_owned())
+}
+
+/// A string field as an owned `Option` (NULL: `None`).
+///
+/// # Safety
+/// `ptr` is NULL or a NUL-terminated string.
+unsafe fn owned(ptr: *const c_char, name: &str) -> Result<Option<String>, CError> {
+    // SAFETY: forwarded contract.
+    Ok(unsafe { opt_str(ptr, name) }?.map(str::to_owned))
+}
+
 /// Builds a blocking client from C options (NULL: every default).
 ///
 /// # Safety
-/// `options` is NULL or points to an `enjo_options` whose pointers follow its documentation.
+/// `options` is NULL or points to an `enjo_options` whose pointers follow its documentation
+/// (of the version its `version` field says: a version-1 struct is shorter).
 pub(crate) unsafe fn build_client(options: *const enjo_options) -> Result<Client, CError> {
-    let mut builder = Client::builder();
-    // SAFETY: the caller's contract.
-    let Some(o) = (unsafe { options.as_ref() }) else {
-        return Ok(builder.user_agent("c").build()?);
+    let o = if options.is_null() {
+        client_defaults()
+    } else {
+        // SAFETY: non-NULL by the check above; the caller's contract on the layout.
+        match unsafe { version_of(options) } {
+            ENJO_OPTIONS_VERSION => unsafe { options.read() },
+            1 => unsafe {
+                read_versioned(
+                    options,
+                    client_defaults(),
+                    offset_of!(enjo_options, deadline_secs),
+                )
+            },
+            other => {
+                return Err(CError::invalid(format!(
+                    "options.version is {other}, expected {ENJO_OPTIONS_VERSION} (or 1): \
+                     initialise the options with enjo_options_init before setting fields"
+                )));
+            }
+        }
     };
-    if o.version != ENJO_OPTIONS_VERSION {
+    // SAFETY (all string reads): documented as NULL or NUL-terminated strings.
+    let language = unsafe { opt_str(o.language, "options.language") }?;
+    let language_version = unsafe { opt_str(o.language_version, "options.language_version") }?;
+    let language = match (language, language_version) {
+        (None, _) => ("c", env!("CARGO_PKG_VERSION")),
+        (Some(name), Some(version)) => (name, version),
+        (Some(_), None) => {
+            return Err(CError::invalid(
+                "options.language_version is NULL; set it with options.language",
+            ));
+        }
+    };
+    let host = host(o.option_names, "options.", Some(language))?;
+    let values = ClientOptions {
+        token: unsafe { owned(o.token, "options.token") }?,
+        base_url: unsafe { owned(o.base_url, "options.base_url") }?,
+        timeout: Some(o.timeout_secs),
+        connect_timeout: Some(o.connect_timeout_secs),
+        max_retries: Some(f64::from(o.max_retries)),
+        retry_policy: Some(policy_name(o.retry_policy, host.name("retry_policy"))?),
+        rate_limit: Some(unsafe { rate_limit(&o, &host) }?),
+        // Negative or infinite: no bound (the C default); NaN goes on to be refused.
+        rate_limit_max_wait: (!(o.rate_limit_max_wait_secs < 0.0
+            || o.rate_limit_max_wait_secs == f64::INFINITY))
+            .then_some(o.rate_limit_max_wait_secs),
+        deadline: (o.deadline_secs != 0.0).then_some(o.deadline_secs),
+        user_agent: unsafe { owned(o.user_agent, "options.user_agent") }?,
+        proxy: unsafe { owned(o.proxy, "options.proxy") }?,
+        root_certificate_pem: unsafe {
+            owned(o.root_certificate_pem, "options.root_certificate_pem")
+        }?,
+        allow_insecure_http: Some(o.allow_insecure_http),
+        max_response_bytes: (o.max_response_bytes > 0).then_some(o.max_response_bytes as f64),
+    };
+    Ok(values.apply(&host, Client::builder())?.build()?)
+}
+
+/// The rate-limit fields (`rate_limit`, the quota array and its count) as core's value.
+///
+/// # Safety
+/// `o.rate_limit_quotas` is NULL or has `o.rate_limit_quota_count` readable entries.
+unsafe fn rate_limit(o: &enjo_options, host: &Host) -> Result<RateLimitValue, CError> {
+    let name = host.name("rate_limit");
+    let (quotas, count) = (o.rate_limit_quotas, o.rate_limit_quota_count);
+    if !o.rate_limit {
+        return Ok(RateLimitValue::Off);
+    }
+    if quotas.is_null() && count == 0 {
+        return Ok(RateLimitValue::On);
+    }
+    if quotas.is_null() {
         return Err(CError::invalid(format!(
-            "options.version is {}, expected {ENJO_OPTIONS_VERSION}: initialise the options with \
-             enjo_options_init before setting fields",
-            o.version
+            "{name} is NULL but its count ({count}) is not 0"
         )));
     }
-    // SAFETY (all `opt_str` calls): documented as NULL or NUL-terminated strings.
-    if let Some(token) = unsafe { opt_str(o.token, "options.token") }? {
-        builder = builder.token(token);
+    if count == 0 {
+        // Almost certainly a forgotten count: silently using the documented limits would
+        // hide the caller's quotas.
+        return Err(CError::invalid(format!(
+            "rate_limit_quota_count is 0 but {name} is not NULL; set the count, or leave \
+             {name} NULL for Enjo's documented limits"
+        )));
     }
-    if let Some(url) = unsafe { opt_str(o.base_url, "options.base_url") }? {
-        builder = builder.base_url(url);
+    if count > ENJO_MAX_QUOTAS {
+        return Err(CError::invalid(format!(
+            "{name}: {count} quotas given (rate_limit_quota_count); at most {ENJO_MAX_QUOTAS}"
+        )));
     }
-    builder = builder
-        .timeout(seconds("options.timeout_secs", o.timeout_secs, false)?)
-        .connect_timeout(seconds(
-            "options.connect_timeout_secs",
-            o.connect_timeout_secs,
-            false,
-        )?)
-        .max_retries(o.max_retries)
-        .retry_policy(retry_policy(o.retry_policy, "options.retry_policy")?);
-    let rate_limit = if !o.rate_limit {
-        RateLimit::Off
-    } else if o.rate_limit_quotas.is_null() && o.rate_limit_quota_count == 0 {
-        RateLimit::Documented
-    } else {
-        if o.rate_limit_quotas.is_null() {
-            return Err(CError::invalid(
-                "options.rate_limit_quotas is NULL but options.rate_limit_quota_count is not 0",
-            ));
-        }
-        if o.rate_limit_quota_count == 0 {
-            // Almost certainly a forgotten count: silently using the documented limits would
-            // hide the caller's quotas.
-            return Err(CError::invalid(
-                "options.rate_limit_quota_count is 0 but options.rate_limit_quotas is not NULL; \
-                 set the count, or leave rate_limit_quotas NULL for Enjo's documented limits",
-            ));
-        }
-        if o.rate_limit_quota_count > ENJO_MAX_QUOTAS {
-            return Err(CError::invalid(format!(
-                "options.rate_limit_quota_count is {}; at most {ENJO_MAX_QUOTAS} quotas",
-                o.rate_limit_quota_count
-            )));
-        }
-        // SAFETY: non-NULL, and the caller promises `count` readable entries.
-        let quotas =
-            unsafe { std::slice::from_raw_parts(o.rate_limit_quotas, o.rate_limit_quota_count) };
-        let quotas = quotas
+    // SAFETY: non-NULL, and the caller promises `count` readable entries.
+    let quotas = unsafe { std::slice::from_raw_parts(quotas, count) };
+    Ok(RateLimitValue::Quotas(
+        quotas
             .iter()
-            .enumerate()
-            .map(|(i, q)| {
-                let name = format!("options.rate_limit_quotas[{i}]");
-                let window = seconds(&format!("{name}.window_secs"), q.window_secs, false)?;
-                if q.requests == 0 {
-                    return Err(CError::invalid(format!(
-                        "{name}.requests is 0; a quota allows at least 1 request"
-                    )));
-                }
-                Ok(Quota::from_count(
-                    &format!("{name}.requests"),
-                    f64::from(q.requests),
-                    window,
-                )?)
+            .map(|q| QuotaValue {
+                requests: f64::from(q.requests),
+                window: q.window_secs,
             })
-            .collect::<Result<Vec<_>, _>>()?;
-        RateLimit::Custom(quotas)
-    };
-    builder = builder.rate_limit(rate_limit);
-    let max_wait = o.rate_limit_max_wait_secs;
-    if max_wait.is_nan() {
-        return Err(CError::invalid(
-            "options.rate_limit_max_wait_secs is NaN; use a negative value for no bound",
-        ));
-    }
-    // Negative or infinite: no bound (documented); otherwise at most a year, like every
-    // duration.
-    if (0.0..f64::INFINITY).contains(&max_wait) {
-        builder = builder.rate_limit_max_wait(seconds(
-            "options.rate_limit_max_wait_secs",
-            max_wait,
-            true,
-        )?);
-    }
-    let user_agent = unsafe { opt_str(o.user_agent, "options.user_agent") }?;
-    builder = builder.user_agent(user_agent.unwrap_or("c"));
-    if let Some(proxy) = unsafe { opt_str(o.proxy, "options.proxy") }? {
-        builder = builder.proxy(proxy);
-    }
-    if let Some(pem) = unsafe { opt_str(o.root_certificate_pem, "options.root_certificate_pem") }? {
-        builder = builder.add_root_certificate_pem(pem.as_bytes().to_vec());
-    }
-    builder = builder.allow_insecure_http(o.allow_insecure_http);
-    if o.max_response_bytes > 0 {
-        builder = builder.max_response_bytes(o.max_response_bytes);
-    }
-    Ok(builder.build()?)
+            .collect(),
+    ))
 }
 
 /// The caller's interrupt check: a C function and its `user_data`.
@@ -351,74 +473,100 @@ impl Interrupt {
 /// Per-call options as the core and this binding use them.
 pub(crate) struct CallOptions {
     pub(crate) send: SendOptions,
-    pub(crate) conversation_id_given: bool,
     pub(crate) interrupt: Option<Interrupt>,
 }
 
-/// Reads per-call overrides (NULL: none), of either layout version.
+/// Reads per-call overrides (NULL: none), of any accepted layout version.
 ///
 /// # Safety
 /// `options` is NULL or points to an `enjo_send_options` following its documentation (of the
-/// version its `version` field says: a version-1 struct is shorter).
+/// version its `version` field says: an older struct is shorter).
 pub(crate) unsafe fn send_options(
     options: *const enjo_send_options,
 ) -> Result<CallOptions, CError> {
-    let mut call = CallOptions {
-        send: SendOptions::new(),
-        conversation_id_given: false,
-        interrupt: None,
-    };
     if options.is_null() {
-        return Ok(call);
+        return Ok(CallOptions {
+            send: SendOptions::new(),
+            interrupt: None,
+        });
     }
-    // SAFETY: non-NULL; every layout starts with the `u32` version (and is aligned for it).
-    let version = unsafe { options.cast::<u32>().read() };
-    let o = match version {
-        // SAFETY: the caller's contract: a full struct of the version it says.
+    // SAFETY (the reads): non-NULL; the caller's contract: a struct of the version it says.
+    let o = match unsafe { version_of(options) } {
         ENJO_SEND_OPTIONS_VERSION => unsafe { options.read() },
-        1 => {
-            // SAFETY: as above; a version-1 struct ends after `retry_policy`.
-            let v1 = unsafe { options.cast::<SendOptionsV1>().read() };
-            enjo_send_options {
-                version: v1.version,
-                conversation_id: v1.conversation_id,
-                timeout_secs: v1.timeout_secs,
-                max_retries: v1.max_retries,
-                retry_policy: v1.retry_policy,
-                interrupt_check: None,
-                interrupt_user_data: std::ptr::null_mut(),
-            }
-        }
+        1 => unsafe {
+            read_versioned(
+                options,
+                send_defaults(),
+                offset_of!(enjo_send_options, interrupt_check),
+            )
+        },
+        2 => unsafe {
+            read_versioned(
+                options,
+                send_defaults(),
+                offset_of!(enjo_send_options, deadline_secs),
+            )
+        },
         other => {
             return Err(CError::invalid(format!(
-                "send_options.version is {other}, expected {ENJO_SEND_OPTIONS_VERSION} (or 1): \
-                 initialise them with enjo_send_options_init"
+                "send_options.version is {other}, expected {ENJO_SEND_OPTIONS_VERSION} (or 1 \
+                 or 2): initialise them with enjo_send_options_init"
             )));
         }
     };
-    // SAFETY: documented as NULL or a NUL-terminated string.
-    if let Some(id) = unsafe { opt_str(o.conversation_id, "send_options.conversation_id") }? {
-        call.send = call.send.conversation_id(id);
-        call.conversation_id_given = true;
+    let host = host(o.option_names, "send_options.", None)?;
+    let values = HostCall {
+        // SAFETY: documented as NULL or a NUL-terminated string.
+        conversation_id: unsafe { owned(o.conversation_id, "send_options.conversation_id") }?,
+        timeout: (o.timeout_secs != 0.0).then_some(o.timeout_secs),
+        max_retries: (o.max_retries >= 0).then_some(f64::from(o.max_retries)),
+        retry_policy: if o.retry_policy >= 0 {
+            Some(policy_name(o.retry_policy, host.name("retry_policy"))?)
+        } else {
+            None
+        },
+        deadline: (o.deadline_secs != 0.0).then_some(o.deadline_secs),
+        // SAFETY: the caller's contract on `headers` and `header_count`.
+        headers: unsafe { headers(&o, &host) }?,
+    };
+    Ok(CallOptions {
+        send: values.send_options(&host)?,
+        interrupt: o.interrupt_check.map(|check| Interrupt {
+            check,
+            user_data: o.interrupt_user_data,
+        }),
+    })
+}
+
+/// The extra headers of a call, copied.
+///
+/// # Safety
+/// `o.headers` is NULL or has `o.header_count` entries whose strings are NUL-terminated.
+unsafe fn headers(o: &enjo_send_options, host: &Host) -> Result<Vec<(String, String)>, CError> {
+    let name = host.name("headers");
+    let (list, count) = (o.headers, o.header_count);
+    if list.is_null() {
+        if count != 0 {
+            return Err(CError::invalid(format!(
+                "{name} is NULL but header_count is {count}"
+            )));
+        }
+        return Ok(Vec::new());
     }
-    if o.timeout_secs != 0.0 {
-        call.send = call
-            .send
-            .timeout(seconds("send_options.timeout_secs", o.timeout_secs, false)?);
+    if count > ENJO_MAX_HEADERS {
+        return Err(CError::invalid(format!(
+            "{name}: {count} headers given (header_count); at most {ENJO_MAX_HEADERS}"
+        )));
     }
-    if o.max_retries >= 0 {
-        let retries =
-            enjo_core::validate::count_int("send_options.max_retries", i64::from(o.max_retries))?;
-        call.send = call.send.max_retries(retries);
-    }
-    if o.retry_policy >= 0 {
-        call.send = call
-            .send
-            .retry_policy(retry_policy(o.retry_policy, "send_options.retry_policy")?);
-    }
-    call.interrupt = o.interrupt_check.map(|check| Interrupt {
-        check,
-        user_data: o.interrupt_user_data,
-    });
-    Ok(call)
+    // SAFETY: non-NULL, and the caller promises `count` readable entries.
+    let list = unsafe { std::slice::from_raw_parts(list, count) };
+    list.iter()
+        .enumerate()
+        .map(|(i, h)| {
+            // SAFETY: the caller's contract on each entry's strings.
+            let key = unsafe { arg_str(h.name, &format!("{name}[{i}].name")) }?;
+            let value = unsafe { arg_str(h.value, &format!("{name}[{i}].value")) }?;
+            Ok((key.to_owned(), value.to_owned()))
+        })
+        .collect()
 }

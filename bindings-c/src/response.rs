@@ -38,6 +38,7 @@ pub struct enjo_response {
     answers: Option<CString>,
     conversation_id: Option<CString>,
     request_id: Option<CString>,
+    server_request_id: Option<CString>,
     sources: Vec<CSource>,
     ticket: Option<CTicket>,
     reply: MessageResponse,
@@ -72,6 +73,7 @@ impl enjo_response {
             answers: opt_c_string(reply.answers.as_deref()),
             conversation_id: opt_c_string(reply.conversation_id.as_deref()),
             request_id: opt_c_string(reply.request_id.as_deref()),
+            server_request_id: opt_c_string(reply.server_request_id.as_deref()),
             sources,
             ticket,
             reply,
@@ -155,6 +157,18 @@ pub unsafe extern "C" fn enjo_response_conversation_id(
 pub unsafe extern "C" fn enjo_response_request_id(response: *const enjo_response) -> *const c_char {
     // SAFETY: forwarded contract.
     unsafe { with(response, std::ptr::null(), |r| ptr_of(&r.request_id)) }
+}
+
+/// The server's own request id (its `x-request-id`, `request-id` or `x-amzn-requestid` reply
+/// header), or NULL when the reply had none.
+///
+/// Ownership: borrowed; valid until `enjo_response_free(response)`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn enjo_response_server_request_id(
+    response: *const enjo_response,
+) -> *const c_char {
+    // SAFETY: forwarded contract.
+    unsafe { with(response, std::ptr::null(), |r| ptr_of(&r.server_request_id)) }
 }
 
 /// The whole response body as compact JSON, unknown fields included. Never NULL for a

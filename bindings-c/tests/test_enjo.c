@@ -1126,7 +1126,7 @@ static void test_interrupt_stops_a_slow_call(void) {
     enjo_send_options so;
     struct interrupt_probe probe;
     interruptible(&so, &probe, 3);
-    CHECK(so.version == ENJO_SEND_OPTIONS_VERSION && ENJO_SEND_OPTIONS_VERSION == 2);
+    CHECK(so.version == ENJO_SEND_OPTIONS_VERSION && ENJO_SEND_OPTIONS_VERSION == 3);
     enjo_response *resp = (enjo_response *)0x1;
     enjo_error *err = NULL;
     enjo_status st = enjo_send_message_with(client, "faq-bot", unique("interrupted"), &so, &resp,
@@ -1281,14 +1281,14 @@ static void test_send_options_version_1_still_accepted(void) {
     enjo_response_free(resp);
     enjo_error_free(err);
     /* An unknown version is refused. */
-    old->version = 3;
+    old->version = 4;
     err = NULL;
     resp = NULL;
     CHECK_STATUS(enjo_send_message_with(client, "echo-bot", "x",
                                         (const enjo_send_options *)(const void *)old, &resp,
                                         &err),
                  ENJO_ERR_INVALID_ARGUMENT);
-    CHECK_CONTAINS(enjo_error_message(err), "send_options.version is 3");
+    CHECK_CONTAINS(enjo_error_message(err), "send_options.version is 4");
     enjo_error_free(err);
     free(old);
     enjo_client_free(client);
@@ -1458,6 +1458,307 @@ static void test_client_survives_fork(void) {
     enjo_client_free(client);
 }
 
+/* ---------------------------------------------------------------- issue 15: parity */
+
+/* enjo_options as enjo.h of libenjo 0.1.0 declared it (version 1, no deadline/naming). */
+struct options_v1 {
+    uint32_t version;
+    const char *token;
+    const char *base_url;
+    double timeout_secs;
+    double connect_timeout_secs;
+    uint32_t max_retries;
+    int32_t retry_policy;
+    bool rate_limit;
+    const enjo_quota *rate_limit_quotas;
+    size_t rate_limit_quota_count;
+    double rate_limit_max_wait_secs;
+    const char *user_agent;
+    const char *proxy;
+    const char *root_certificate_pem;
+    bool allow_insecure_http;
+    size_t max_response_bytes;
+};
+
+static void test_options_version_1_still_accepted(void) {
+    CHECK(ENJO_OPTIONS_VERSION == 2);
+    /* A heap block of exactly the old size: ASan and valgrind catch any read past it. */
+    struct options_v1 *old = malloc(sizeof *old);
+    CHECK(old != NULL);
+    if (!old) return;
+    *old = (struct options_v1){1,    MOCK_TOKEN, g_mock.base_url, 30.0, 10.0, 0, 0, false, NULL,
+                               0,    -1.0,       "c-v1/1.0",      NULL, NULL, false, 0};
+    enjo_client *client = NULL;
+    enjo_error *err = NULL;
+    CHECK_STATUS(enjo_client_new((const enjo_options *)(const void *)old, &client, &err), ENJO_OK);
+    enjo_error_free(err);
+    enjo_response *resp = NULL;
+    const char *text = unique("v1-options");
+    CHECK_STATUS(enjo_send_message(client, "echo-bot", text, NULL, &resp, NULL), ENJO_OK);
+    CHECK_STR(enjo_response_answers(resp), text);
+    CHECK(logged_request_has(&g_mock, "echo-bot", text, "c-v1/1.0"));
+    enjo_response_free(resp);
+    enjo_client_free(client);
+    /* The old struct's values are still checked. */
+    old->timeout_secs = -1;
+    err = NULL;
+    client = NULL;
+    CHECK_STATUS(enjo_client_new((const enjo_options *)(const void *)old, &client, &err),
+                 ENJO_ERR_INVALID_ARGUMENT);
+    CHECK_CONTAINS(enjo_error_message(err), "options.timeout_secs");
+    enjo_error_free(err);
+    old->timeout_secs = 30.0;
+    old->version = 3;
+    err = NULL;
+    CHECK_STATUS(enjo_client_new((const enjo_options *)(const void *)old, &client, &err),
+                 ENJO_ERR_INVALID_ARGUMENT);
+    CHECK_CONTAINS(enjo_error_message(err), "options.version is 3");
+    enjo_error_free(err);
+    free(old);
+}
+
+static void deadline_300ms(enjo_options *opts) { opts->deadline_secs = 0.3; }
+
+static void test_client_deadline(void) {
+    enjo_options opts;
+    enjo_options_init(&opts);
+    CHECK(opts.deadline_secs == 0.0); /* no bound by default */
+    /* The reply would come after 20 s; the client's 30 s timeout would wait for it, the
+     * deadline does not. */
+    enjo_client *client = client_for(&g_mock, deadline_300ms);
+    CHECK(mock_fault(&g_mock, "faq-bot", "delay=20000", 1) == 0);
+    enjo_error *err = send_expect(client, "faq-bot", unique("deadline"), ENJO_ERR_TIMEOUT);
+    CHECK_CONTAINS(enjo_error_message(err), "deadline");
+    enjo_error_free(err);
+    enjo_client_free(client);
+
+    base_options(&opts);
+    opts.deadline_secs = -1.0;
+    expect_bad_options(&opts, "options.deadline_secs");
+}
+
+static void test_send_options_deadline(void) {
+    enjo_client *client = default_client(); /* 30 s timeout, no deadline */
+    CHECK(mock_fault(&g_mock, "faq-bot", "delay=20000", 1) == 0);
+    enjo_send_options so;
+    enjo_send_options_init(&so);
+    CHECK(so.deadline_secs == 0.0 && so.headers == NULL && so.header_count == 0 &&
+          so.option_names == ENJO_OPTION_NAMES_C);
+    so.deadline_secs = 0.3;
+    enjo_response *resp = NULL;
+    enjo_error *err = NULL;
+    CHECK_STATUS(enjo_send_message_with(client, "faq-bot", unique("call-deadline"), &so, &resp,
+                                        &err),
+                 ENJO_ERR_TIMEOUT);
+    CHECK(resp == NULL);
+    CHECK_CONTAINS(enjo_error_message(err), "deadline");
+    enjo_error_free(err);
+    so.deadline_secs = NAN;
+    err = NULL;
+    CHECK_STATUS(enjo_send_message_with(client, "faq-bot", "x", &so, &resp, &err),
+                 ENJO_ERR_INVALID_ARGUMENT);
+    CHECK_CONTAINS(enjo_error_message(err), "send_options.deadline_secs");
+    enjo_error_free(err);
+    enjo_client_free(client);
+}
+
+static void test_send_options_headers(void) {
+    enjo_client *client = default_client();
+    enjo_header headers[] = {{"X-Tenant", "acme"}, {"X-Trace", "t-1"}};
+    enjo_send_options so;
+    enjo_send_options_init(&so);
+    so.headers = headers;
+    so.header_count = 2;
+    enjo_response *resp = NULL;
+    const char *text = unique("headers");
+    CHECK_STATUS(enjo_send_message_with(client, "echo-bot", text, &so, &resp, NULL), ENJO_OK);
+    CHECK(logged_request_has(&g_mock, "echo-bot", text, "\"x-tenant\":\"acme\""));
+    CHECK(logged_request_has(&g_mock, "echo-bot", text, "\"x-trace\":\"t-1\""));
+    enjo_response_free(resp);
+
+    /* In a conversation too. */
+    enjo_conversation *conv = NULL;
+    CHECK_STATUS(enjo_conversation_new(client, "echo-bot", NULL, &conv, NULL), ENJO_OK);
+    text = unique("conv-headers");
+    resp = NULL;
+    CHECK_STATUS(enjo_conversation_send_with(conv, text, &so, &resp, NULL), ENJO_OK);
+    CHECK(logged_request_has(&g_mock, "echo-bot", text, "\"x-tenant\":\"acme\""));
+    enjo_response_free(resp);
+    enjo_conversation_free(conv);
+
+    /* Refused before sending: a reserved name (core's rule), a NULL name, a NULL array with a
+     * count. */
+    struct {
+        enjo_header header;
+        size_t count;
+        int null_array;
+        const char *part;
+    } bad[] = {
+        {{"Authorization", "Bearer x"}, 1, 0, "Authorization"},
+        {{NULL, "v"}, 1, 0, "send_options.headers[0].name is NULL"},
+        {{"X-Ok", NULL}, 1, 0, "send_options.headers[0].value is NULL"},
+        {{"X-Ok", "v"}, 1, 1, "send_options.headers is NULL"},
+        {{"X-Ok", "v"}, ENJO_MAX_HEADERS + 1, 1, "header_count"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        enjo_send_options_init(&so);
+        so.headers = bad[i].null_array ? NULL : &bad[i].header;
+        so.header_count = bad[i].count;
+        if (bad[i].count > ENJO_MAX_HEADERS) so.headers = headers; /* refused before reading */
+        enjo_error *err = NULL;
+        text = unique("bad-header");
+        CHECK_STATUS(enjo_send_message_with(client, "echo-bot", text, &so, &resp, &err),
+                     ENJO_ERR_INVALID_ARGUMENT);
+        CHECK_CONTAINS(enjo_error_message(err), bad[i].part);
+        CHECK(!enjo_error_may_have_been_sent(err));
+        CHECK(requests_with(&g_mock, text) == 0);
+        enjo_error_free(err);
+    }
+    enjo_client_free(client);
+}
+
+/* enjo_send_options as enjo.h declared it before headers and deadline (version 2). */
+struct send_options_v2 {
+    uint32_t version;
+    const char *conversation_id;
+    double timeout_secs;
+    int32_t max_retries;
+    int32_t retry_policy;
+    enjo_interrupt_check interrupt_check;
+    void *interrupt_user_data;
+};
+
+static void test_send_options_version_2_still_accepted(void) {
+    enjo_client *client = default_client(); /* no retries */
+    struct send_options_v2 *old = malloc(sizeof *old);
+    CHECK(old != NULL);
+    if (!old) return;
+    *old = (struct send_options_v2){2, NULL, 0.0, 1, -1, NULL, NULL};
+    CHECK(mock_fault(&g_mock, "echo-bot", "429;retry-after-ms=1", 1) == 0);
+    enjo_response *resp = NULL;
+    CHECK_STATUS(enjo_send_message_with(client, "echo-bot", "v2 layout",
+                                        (const enjo_send_options *)(const void *)old, &resp,
+                                        NULL),
+                 ENJO_OK); /* the per-call retry was honoured */
+    CHECK_STR(enjo_response_answers(resp), "v2 layout");
+    enjo_response_free(resp);
+    free(old);
+    enjo_client_free(client);
+}
+
+static void plain_names(enjo_options *opts) { opts->option_names = ENJO_OPTION_NAMES_PLAIN; }
+
+static void test_option_names_plain(void) {
+    /* For a binding built on libenjo (R): messages name the options without prefix/suffix. */
+    enjo_options opts;
+    base_options(&opts);
+    opts.option_names = ENJO_OPTION_NAMES_PLAIN;
+    opts.rate_limit_max_wait_secs = 1e12;
+    enjo_error *err = NULL;
+    CHECK_STATUS(try_client(&opts, &err), ENJO_ERR_INVALID_ARGUMENT);
+    CHECK(strncmp(enjo_error_message(err), "rate_limit_max_wait must be", 27) == 0);
+    enjo_error_free(err);
+    enjo_quota zero[] = {{5, 0.0}};
+    base_options(&opts);
+    opts.option_names = ENJO_OPTION_NAMES_PLAIN;
+    opts.rate_limit_quotas = zero;
+    opts.rate_limit_quota_count = 1;
+    err = NULL;
+    CHECK_STATUS(try_client(&opts, &err), ENJO_ERR_INVALID_ARGUMENT);
+    CHECK(strncmp(enjo_error_message(err), "rate_limit[0].window must be", 28) == 0);
+    enjo_error_free(err);
+    base_options(&opts);
+    opts.option_names = 7;
+    expect_bad_options(&opts, "options.option_names is 7");
+
+    enjo_client *client = client_for(&g_mock, plain_names);
+    enjo_send_options so;
+    enjo_send_options_init(&so);
+    so.option_names = ENJO_OPTION_NAMES_PLAIN;
+    so.timeout_secs = -1;
+    enjo_response *resp = NULL;
+    err = NULL;
+    CHECK_STATUS(enjo_send_message_with(client, "echo-bot", "x", &so, &resp, &err),
+                 ENJO_ERR_INVALID_ARGUMENT);
+    CHECK(strncmp(enjo_error_message(err), "timeout must be", 15) == 0);
+    enjo_error_free(err);
+    enjo_client_free(client);
+}
+
+static void r_language(enjo_options *opts) {
+    opts->language = "r";
+    opts->language_version = "4.2.2";
+    opts->user_agent = "my-app/3";
+}
+
+static void test_user_agent_language(void) {
+    /* Default: libenjo announces itself as c/<libenjo version>. */
+    char c_token[64];
+    snprintf(c_token, sizeof c_token, "c/%s", enjo_version());
+    enjo_client *client = default_client();
+    enjo_response *resp = NULL;
+    const char *text = unique("ua-c");
+    CHECK_STATUS(enjo_send_message(client, "echo-bot", text, NULL, &resp, NULL), ENJO_OK);
+    CHECK(logged_request_has(&g_mock, "echo-bot", text, c_token));
+    enjo_response_free(resp);
+    enjo_client_free(client);
+    /* A binding built on libenjo gives its own language; the user's text comes last. */
+    client = client_for(&g_mock, r_language);
+    text = unique("ua-r");
+    resp = NULL;
+    CHECK_STATUS(enjo_send_message(client, "echo-bot", text, NULL, &resp, NULL), ENJO_OK);
+    CHECK(logged_request_has(&g_mock, "echo-bot", text, " r/4.2.2 my-app/3"));
+    CHECK(!logged_request_has(&g_mock, "echo-bot", text, c_token));
+    enjo_response_free(resp);
+    enjo_client_free(client);
+    enjo_options opts;
+    base_options(&opts);
+    opts.language = "r";
+    expect_bad_options(&opts, "options.language_version is NULL");
+}
+
+static void test_client_close(void) {
+    enjo_client *client = default_client();
+    enjo_conversation *conv = NULL;
+    CHECK_STATUS(enjo_conversation_new(client, "echo-bot", NULL, &conv, NULL), ENJO_OK);
+    CHECK(!enjo_client_is_closed(client));
+    enjo_client_close(client);
+    enjo_client_close(client); /* twice is fine */
+    enjo_client_close(NULL);
+    CHECK(enjo_client_is_closed(client));
+    CHECK(!enjo_client_is_closed(NULL));
+    const char *text = unique("after-close");
+    enjo_error *err = send_expect(client, "echo-bot", text, ENJO_ERR_INVALID_ARGUMENT);
+    CHECK_CONTAINS(enjo_error_message(err), "closed");
+    CHECK(!enjo_error_may_have_been_sent(err));
+    enjo_error_free(err);
+    /* The conversation sees it too, even once the client is freed. */
+    enjo_client_free(client);
+    enjo_response *resp = NULL;
+    err = NULL;
+    CHECK_STATUS(enjo_conversation_send(conv, text, &resp, &err), ENJO_ERR_INVALID_ARGUMENT);
+    CHECK(resp == NULL);
+    CHECK_CONTAINS(enjo_error_message(err), "closed");
+    enjo_error_free(err);
+    CHECK(requests_with(&g_mock, text) == 0); /* nothing was sent */
+    enjo_conversation_free(conv);
+}
+
+static void test_response_server_request_id(void) {
+    enjo_client *client = default_client();
+    enjo_response *resp = NULL;
+    CHECK_STATUS(enjo_send_message(client, "echo-bot", unique("srv-id"), NULL, &resp, NULL),
+                 ENJO_OK);
+    /* The mock echoes the call's X-Request-Id as its own x-request-id. */
+    CHECK(enjo_response_server_request_id(resp) != NULL);
+    CHECK(enjo_response_request_id(resp) != NULL);
+    if (enjo_response_server_request_id(resp) && enjo_response_request_id(resp))
+        CHECK_STR(enjo_response_server_request_id(resp), enjo_response_request_id(resp));
+    CHECK(enjo_response_server_request_id(NULL) == NULL);
+    enjo_response_free(resp);
+    enjo_client_free(client);
+}
+
 /* ---------------------------------------------------------------- main */
 
 int main(int argc, char **argv) {
@@ -1511,6 +1812,16 @@ int main(int argc, char **argv) {
     run("interrupt_a_conversation", test_interrupt_a_conversation, filter);
     run("send_options_version_1_still_accepted", test_send_options_version_1_still_accepted,
         filter);
+    run("options_version_1_still_accepted", test_options_version_1_still_accepted, filter);
+    run("client_deadline", test_client_deadline, filter);
+    run("send_options_deadline", test_send_options_deadline, filter);
+    run("send_options_headers", test_send_options_headers, filter);
+    run("send_options_version_2_still_accepted", test_send_options_version_2_still_accepted,
+        filter);
+    run("option_names_plain", test_option_names_plain, filter);
+    run("user_agent_language", test_user_agent_language, filter);
+    run("client_close", test_client_close, filter);
+    run("response_server_request_id", test_response_server_request_id, filter);
     run("rate_limit_custom_quotas_avoid_429", test_rate_limit_custom_quotas_avoid_429, filter);
     run("rate_limit_server_429_without_limiter", test_rate_limit_server_429_without_limiter,
         filter);

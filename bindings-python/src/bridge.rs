@@ -32,13 +32,13 @@ use crate::logging::Record;
 use crate::models::MessageResponse;
 
 /// How a request ended.
-pub enum Outcome {
+enum Outcome {
     Reply(Box<enjo::MessageResponse>),
     Failed(enjo::Error),
 }
 
 impl Outcome {
-    pub fn from_result(result: enjo::Result<enjo::MessageResponse>) -> Outcome {
+    fn from_result(result: enjo::Result<enjo::MessageResponse>) -> Outcome {
         match result {
             Ok(reply) => Outcome::Reply(Box::new(reply)),
             Err(err) => Outcome::Failed(err),
@@ -289,31 +289,21 @@ impl Task {
     }
 }
 
-/// Runs `request` on the core's runtime; its outcome settles `future` through `completions`.
+/// Runs `request` on the core's runtime ([`enjo::process::spawn`]: a panic becomes an
+/// `InternalError`); its outcome settles `future` through `completions`.
 pub fn spawn<F>(completions: &Completions, future: Py<PyAny>, request: F) -> Task
 where
-    F: Future<Output = Outcome> + Send + 'static,
+    F: Future<Output = enjo::Result<enjo::MessageResponse>> + Send + 'static,
 {
     let shared = completions.shared.clone();
-    let runtime = match enjo::runtime() {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            shared.push(Item::Done {
-                future,
-                outcome: Outcome::Failed(err),
-            });
-            return Task { abort: None };
-        }
-    };
     let in_flight = InFlight::new();
-    let handle = runtime.spawn(async move {
+    let request = async move {
         let _in_flight = in_flight;
-        let outcome = enjo::unwind::catch_unwind_future(request)
-            .await
-            .unwrap_or_else(Outcome::Failed);
+        request.await
+    };
+    let abort = enjo::process::spawn(request, move |result| {
+        let outcome = Outcome::from_result(result.and_then(|reply| reply));
         shared.push(Item::Done { future, outcome });
     });
-    Task {
-        abort: Some(handle.abort_handle()),
-    }
+    Task { abort }
 }

@@ -29,13 +29,10 @@ use enjo::blocking::Interruptible;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use crate::bridge::{Completions, Outcome, Task};
+use crate::bridge::{Completions, Task};
 use crate::errors::{guard, to_pyerr};
 use crate::logging::{CallLog, Logged, Sink};
 use crate::models::{MessageResponse, Source, Ticket};
-
-/// Python spells names in snake_case (`at_least_once`).
-const SNAKE: enjo::Spelling = enjo::Spelling::Snake;
 
 /// How often a blocking call on the main thread checks for signals (Ctrl-C).
 const SIGNAL_CHECK: Duration = Duration::from_millis(100);
@@ -118,7 +115,9 @@ impl Client {
     #[new]
     #[pyo3(signature = (
         *, token=None, base_url=None, timeout=None, connect_timeout=None, max_retries=None,
-        retry_policy=None, rate_limit=None, rate_limit_max_wait=None, user_agent=None
+        retry_policy=None, rate_limit=None, rate_limit_max_wait=None, deadline=None,
+        user_agent=None, proxy=None, root_certificate_pem=None, allow_insecure_http=None,
+        max_response_bytes=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -131,50 +130,56 @@ impl Client {
         retry_policy: Option<String>,
         rate_limit: Option<Bound<'_, PyAny>>,
         rate_limit_max_wait: Option<f64>,
+        deadline: Option<f64>,
         user_agent: Option<String>,
+        proxy: Option<String>,
+        root_certificate_pem: Option<String>,
+        allow_insecure_http: Option<bool>,
+        max_response_bytes: Option<i64>,
     ) -> PyResult<Client> {
         guard(py, || {
-            let limit = match rate_limit {
-                Some(value) => Some(options::rate_limit(&value)?),
-                None => None,
-            };
-            let built = (|| {
-                use enjo::validate::{count_int, seconds};
-                let mut b = enjo::Client::builder().observer(logging::observe);
-                if let Some(token) = token {
-                    b = b.token(token);
+            let host = options::host(py)?;
+            let rate_limit = rate_limit.map(|v| options::rate_limit(&v)).transpose()?;
+            let built = rate_limit.transpose().and_then(|rate_limit| {
+                enjo::options::ClientOptions {
+                    token,
+                    base_url,
+                    timeout,
+                    connect_timeout,
+                    max_retries: max_retries.map(|n| n as f64),
+                    retry_policy,
+                    rate_limit,
+                    rate_limit_max_wait,
+                    deadline,
+                    user_agent,
+                    proxy,
+                    root_certificate_pem,
+                    allow_insecure_http,
+                    max_response_bytes: max_response_bytes.map(|n| n as f64),
                 }
-                if let Some(url) = base_url {
-                    b = b.base_url(url);
-                }
-                if let Some(secs) = timeout {
-                    b = b.timeout(seconds("timeout", secs, false)?);
-                }
-                if let Some(secs) = connect_timeout {
-                    b = b.connect_timeout(seconds("connect_timeout", secs, false)?);
-                }
-                if let Some(n) = max_retries {
-                    b = b.max_retries(count_int("max_retries", n)?);
-                }
-                if let Some(policy) = retry_policy {
-                    b = b.retry_policy(enjo::RetryPolicy::parse(&policy, SNAKE, "retry_policy")?);
-                }
-                if let Some(limit) = limit {
-                    b = b.rate_limit(limit?);
-                }
-                if let Some(secs) = rate_limit_max_wait {
-                    b = b.rate_limit_max_wait(seconds("rate_limit_max_wait", secs, true)?);
-                }
-                if let Some(suffix) = user_agent {
-                    b = b.user_agent(suffix);
-                }
-                b.build()
-            })();
+                .apply(host, enjo::Client::builder().observer(logging::observe))?
+                .build()
+            });
             match built {
                 Ok(inner) => Ok(Client { inner }),
                 Err(err) => Err(to_pyerr(py, &err)),
             }
         })
+    }
+
+    /// Closes the client: every handle and conversation of it; idle connections are released,
+    /// running calls finish, later calls raise. Idempotent.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        guard(py, || {
+            self.inner.close();
+            Ok(())
+        })
+    }
+
+    /// Whether `close()` was called.
+    #[getter]
+    fn closed(&self, py: Python<'_>) -> PyResult<bool> {
+        guard(py, || Ok(self.inner.is_closed()))
     }
 
     /// The base URL requests go to (normalised, no trailing slash).
@@ -194,7 +199,7 @@ impl Client {
             d.set_item("timeout", s.timeout().as_secs_f64())?;
             d.set_item("connect_timeout", s.connect_timeout().as_secs_f64())?;
             d.set_item("max_retries", s.max_retries())?;
-            d.set_item("retry_policy", s.retry_policy().name(SNAKE))?;
+            d.set_item("retry_policy", s.retry_policy().name(enjo::Spelling::Snake))?;
             match s.rate_limit() {
                 enjo::RateLimit::Off => d.set_item("rate_limit", false)?,
                 enjo::RateLimit::Custom(quotas) => {
@@ -222,35 +227,27 @@ impl Client {
 
     /// Sends `text` to `bot_id` and waits for the reply, with the GIL released. `log` is the
     /// `enjo` logger's threshold (0: off; `logging.INFO`; `logging.DEBUG`).
-    #[pyo3(signature = (bot_id, text, conversation_id=None, timeout=None, max_retries=None, log=0))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (bot_id, text, options=None, log=0))]
     fn send(
         &self,
         py: Python<'_>,
         bot_id: String,
         text: String,
-        conversation_id: Option<String>,
-        timeout: Option<f64>,
-        max_retries: Option<i64>,
+        options: Option<&CallOptions>,
         log: i64,
     ) -> PyResult<MessageResponse> {
         guard(py, || {
-            let options = options::send_options(conversation_id, timeout, max_retries)
-                .map_err(|err| to_pyerr(py, &err))?;
-            let client = &self.inner;
+            let options = CallOptions::or_default(options);
             let log = self.call_log(log, &bot_id, Sink::Direct);
-            let reply = block(
-                py,
-                Logged::new(client.send_message_with(&bot_id, &text, &options), log),
-            )?;
-            Ok(MessageResponse::from(reply))
+            let request = self.inner.send_message_with(&bot_id, &text, &options);
+            Ok(MessageResponse::from(block(py, Logged::new(request, log))?))
         })
     }
 
     /// Starts sending `text` to `bot_id` on the SDK's runtime; the outcome settles `future`
     /// (an `asyncio.Future` of the loop that owns `completions`), and log records go through
     /// the same queue to the loop's thread.
-    #[pyo3(signature = (completions, future, bot_id, text, conversation_id=None, timeout=None, max_retries=None, log=0))]
+    #[pyo3(signature = (completions, future, bot_id, text, options=None, log=0))]
     #[allow(clippy::too_many_arguments)]
     fn start(
         &self,
@@ -259,22 +256,15 @@ impl Client {
         future: Py<PyAny>,
         bot_id: String,
         text: String,
-        conversation_id: Option<String>,
-        timeout: Option<f64>,
-        max_retries: Option<i64>,
+        options: Option<&CallOptions>,
         log: i64,
     ) -> PyResult<Task> {
         guard(py, || {
-            let options = options::send_options(conversation_id, timeout, max_retries);
+            let options = CallOptions::or_default(options);
             let client = self.inner.clone();
             let log = self.call_log(log, &bot_id, Sink::Queue(completions.log_queue()));
             Ok(bridge::spawn(completions, future, async move {
-                match options {
-                    Ok(options) => Outcome::from_result(
-                        Logged::new(client.send_message_with(&bot_id, &text, &options), log).await,
-                    ),
-                    Err(err) => Outcome::Failed(err),
-                }
+                Logged::new(client.send_message_with(&bot_id, &text, &options), log).await
             }))
         })
     }
@@ -323,19 +313,18 @@ impl Conversation {
         guard(py, || Ok(self.inner.id()))
     }
 
-    /// Sends `text` in this conversation and waits, with the GIL released.
-    #[pyo3(signature = (text, timeout=None, max_retries=None, log=0))]
+    /// Sends `text` in this conversation and waits, with the GIL released (the core refuses
+    /// options carrying a `conversation_id`).
+    #[pyo3(signature = (text, options=None, log=0))]
     fn send(
         &self,
         py: Python<'_>,
         text: String,
-        timeout: Option<f64>,
-        max_retries: Option<i64>,
+        options: Option<&CallOptions>,
         log: i64,
     ) -> PyResult<MessageResponse> {
         guard(py, || {
-            let options = options::send_options(None, timeout, max_retries)
-                .map_err(|err| to_pyerr(py, &err))?;
+            let options = CallOptions::or_default(options);
             let log = log_for(&self.client, log, self.inner.bot_id(), Sink::Direct);
             let reply = block(py, Logged::new(self.inner.send_with(&text, options), log))?;
             Ok(MessageResponse::from(reply))
@@ -343,31 +332,76 @@ impl Conversation {
     }
 
     /// Starts sending `text` in this conversation (see `Client.start`).
-    #[pyo3(signature = (completions, future, text, timeout=None, max_retries=None, log=0))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (completions, future, text, options=None, log=0))]
     fn start(
         &self,
         py: Python<'_>,
         completions: &Completions,
         future: Py<PyAny>,
         text: String,
-        timeout: Option<f64>,
-        max_retries: Option<i64>,
+        options: Option<&CallOptions>,
         log: i64,
     ) -> PyResult<Task> {
         guard(py, || {
-            let options = options::send_options(None, timeout, max_retries);
+            let options = CallOptions::or_default(options);
             let conversation = self.inner.clone();
             let sink = Sink::Queue(completions.log_queue());
             let log = log_for(&self.client, log, self.inner.bot_id(), sink);
             Ok(bridge::spawn(completions, future, async move {
-                match options {
-                    Ok(options) => Outcome::from_result(
-                        Logged::new(conversation.send_with(&text, options), log).await,
-                    ),
-                    Err(err) => Outcome::Failed(err),
-                }
+                Logged::new(conversation.send_with(&text, options), log).await
             }))
+        })
+    }
+}
+
+/// Per-call overrides, checked by the core when made (`enjo.Enjo.send_message` builds one
+/// when any override is given).
+#[pyclass(frozen, module = "enjo._enjo")]
+struct CallOptions {
+    inner: enjo::SendOptions,
+}
+
+impl CallOptions {
+    /// The overrides of `options`, or none.
+    fn or_default(options: Option<&CallOptions>) -> enjo::SendOptions {
+        options.map(|o| o.inner.clone()).unwrap_or_default()
+    }
+}
+
+#[pymethods]
+impl CallOptions {
+    #[new]
+    #[pyo3(signature = (
+        *, conversation_id=None, timeout=None, max_retries=None, retry_policy=None,
+        deadline=None, headers=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        conversation_id: Option<String>,
+        timeout: Option<f64>,
+        max_retries: Option<i64>,
+        retry_policy: Option<String>,
+        deadline: Option<f64>,
+        headers: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<CallOptions> {
+        guard(py, || {
+            let headers = match headers {
+                Some(h) if !h.is_none() => options::headers(&h)?,
+                _ => Vec::new(),
+            };
+            let call = enjo::options::CallOptions {
+                conversation_id,
+                timeout,
+                max_retries: max_retries.map(|n| n as f64),
+                retry_policy,
+                deadline,
+                headers,
+            };
+            match call.send_options(options::host(py)?) {
+                Ok(inner) => Ok(CallOptions { inner }),
+                Err(err) => Err(to_pyerr(py, &err)),
+            }
         })
     }
 }
@@ -388,7 +422,7 @@ fn _test_panic(
         ("async", Some(completions), Some(future)) => {
             Ok(Some(bridge::spawn(completions, future, async {
                 tokio::task::yield_now().await;
-                Outcome::from_result(boom("async"))
+                boom("async")
             })))
         }
         _ => panic!("test panic (sync)"),
@@ -418,6 +452,7 @@ fn _enjo(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ERROR_KINDS", kinds)?;
     m.add_class::<Client>()?;
     m.add_class::<Conversation>()?;
+    m.add_class::<CallOptions>()?;
     m.add_class::<Completions>()?;
     m.add_class::<Task>()?;
     m.add_class::<MessageResponse>()?;

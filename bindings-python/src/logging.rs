@@ -9,7 +9,9 @@
 //!   not WARNING: Python prints WARNING records to stderr when logging is not configured).
 //!
 //! Each names the request as `POST <path>`, the core's `Client::message_path(bot_id)` (base
-//! URL prefix included, bot id percent-encoded): never the host, never the token.
+//! URL prefix included, bot id percent-encoded): never the host, never the token. An event's
+//! level, kind and text are the core's (`Event::level`, `Event::kind`, its `Display`), the
+//! same in every binding; the `failed` record is this binding's own.
 //!
 //! The Python layer reads the `enjo` logger's threshold on the caller's side (cheap, with the
 //! GIL already held) and passes it with each call: 0 (off), INFO or DEBUG. The request's future
@@ -30,7 +32,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -81,47 +82,38 @@ impl CallLog {
         level >= self.level
     }
 
-    fn deliver(&self, kind: RecordKind) {
-        let record = Record {
-            path: Arc::clone(&self.path),
-            kind,
-        };
+    fn deliver(&self, record: Record) {
         match &self.sink {
             Sink::Direct => Python::attach(|py| emit(py, &record)),
             Sink::Queue(queue) => queue.push(record),
         }
     }
+
+    /// A record of this call (see `enjo._logging.emit` for the fields).
+    fn record(&self, kind: &'static str, level: i64, text: String) -> Record {
+        Record {
+            path: Arc::clone(&self.path),
+            kind,
+            level,
+            text,
+            attempt: 0,
+            status: None,
+            seconds: None,
+            error: None,
+        }
+    }
 }
 
-/// One log record, built without the GIL.
+/// One log record, built without the GIL: its text and the structured `enjo_*` attributes.
 pub struct Record {
     path: Arc<str>,
-    kind: RecordKind,
-}
-
-enum RecordKind {
-    Attempt {
-        attempt: u32,
-        max_attempts: u32,
-        status: Option<u16>,
-        elapsed: Duration,
-        error: Option<&'static str>,
-    },
-    Retry {
-        attempt: u32,
-        delay: Duration,
-        reason: String,
-    },
-    Wait {
-        wait: Duration,
-    },
-    Failed {
-        attempts: u32,
-        status: Option<u16>,
-        class: &'static str,
-        error: &'static str,
-        message: String,
-    },
+    kind: &'static str,
+    level: i64,
+    text: String,
+    attempt: u32,
+    status: Option<u16>,
+    seconds: Option<f64>,
+    error: Option<&'static str>,
 }
 
 /// A future polled with its call's logging current.
@@ -160,13 +152,18 @@ impl<T, F: Future<Output = enjo::Result<T>>> Future for Logged<F> {
         if let Poll::Ready(Err(err)) = &polled
             && log.wants(INFO)
         {
-            log.deliver(RecordKind::Failed {
-                attempts: log.attempts.load(Ordering::Relaxed),
-                status: err.status(),
-                class: err.kind().class_name(),
-                error: err.kind().as_str(),
-                message: err.message().to_owned(),
-            });
+            let attempts = log.attempts.load(Ordering::Relaxed);
+            let what = format!("{}: {}", err.kind().class_name(), err.message());
+            let text = match attempts {
+                0 => format!("failed before sending: {what}"),
+                1 => format!("failed after 1 attempt: {what}"),
+                n => format!("failed after {n} attempts: {what}"),
+            };
+            let mut record = log.record("failed", INFO, text);
+            record.attempt = attempts;
+            record.status = err.status();
+            record.error = Some(err.kind().as_str());
+            log.deliver(record);
         }
         polled
     }
@@ -178,105 +175,55 @@ pub fn observe(event: &enjo::Event) {
     let Some(log) = CURRENT.with(|c| c.borrow().clone()) else {
         return;
     };
-    let kind = match event {
+    if let enjo::Event::AttemptEnded { attempt, .. } = event {
+        log.attempts.store(*attempt, Ordering::Relaxed);
+    }
+    let level = match event.level() {
+        Some(enjo::EventLevel::Debug) => DEBUG,
+        Some(enjo::EventLevel::Info) => INFO,
+        None => return,
+    };
+    if !log.wants(level) {
+        return;
+    }
+    let mut record = log.record(event.kind(), level, event.to_string());
+    match event {
         enjo::Event::AttemptEnded {
             attempt,
-            max_attempts,
             status,
             elapsed,
             error,
+            ..
         } => {
-            log.attempts.store(*attempt, Ordering::Relaxed);
-            if !log.wants(DEBUG) {
-                return;
-            }
-            RecordKind::Attempt {
-                attempt: *attempt,
-                max_attempts: *max_attempts,
-                status: *status,
-                elapsed: *elapsed,
-                error: error.map(enjo::ErrorKind::as_str),
-            }
+            record.attempt = *attempt;
+            record.status = *status;
+            record.seconds = Some(elapsed.as_secs_f64());
+            record.error = error.map(enjo::ErrorKind::as_str);
         }
-        enjo::Event::Retry {
-            attempt,
-            delay,
-            reason,
-        } if log.wants(INFO) => RecordKind::Retry {
-            attempt: *attempt,
-            delay: *delay,
-            reason: reason.clone(),
-        },
-        enjo::Event::RateLimitWait { wait } if log.wants(INFO) => RecordKind::Wait { wait: *wait },
-        _ => return,
-    };
-    log.deliver(kind);
+        enjo::Event::Retry { attempt, delay, .. } => {
+            record.attempt = *attempt;
+            record.seconds = Some(delay.as_secs_f64());
+        }
+        enjo::Event::RateLimitWait { wait } => record.seconds = Some(wait.as_secs_f64()),
+        _ => {}
+    }
+    log.deliver(record);
 }
 
 /// Hands `record` to `enjo._logging.emit` (on a thread holding the GIL).
 pub fn emit(py: Python<'_>, record: &Record) {
-    let path = &*record.path;
-    let none = None::<&str>;
-    let result = EMIT
-        .import(py, "enjo._logging", "emit")
-        .and_then(|emit| match &record.kind {
-            RecordKind::Attempt {
-                attempt,
-                max_attempts,
-                status,
-                elapsed,
-                error,
-            } => emit.call1((
-                "attempt",
-                path,
-                *attempt,
-                *max_attempts,
-                *status,
-                elapsed.as_secs_f64(),
-                *error,
-                none,
-            )),
-            RecordKind::Retry {
-                attempt,
-                delay,
-                reason,
-            } => emit.call1((
-                "retry",
-                path,
-                *attempt,
-                0,
-                None::<u16>,
-                delay.as_secs_f64(),
-                none,
-                reason.as_str(),
-            )),
-            RecordKind::Wait { wait } => emit.call1((
-                "wait",
-                path,
-                0,
-                0,
-                None::<u16>,
-                wait.as_secs_f64(),
-                none,
-                none,
-            )),
-            RecordKind::Failed {
-                attempts,
-                status,
-                class,
-                error,
-                message,
-            } => emit.call1((
-                "failed",
-                path,
-                *attempts,
-                0,
-                *status,
-                None::<f64>,
-                *error,
-                format!("{class}: {message}"),
-            )),
-        });
+    let result = EMIT.import(py, "enjo._logging", "emit").and_then(|emit| {
+        emit.call1((
+            record.kind,
+            record.level,
+            &*record.path,
+            record.text.as_str(),
+            record.attempt,
+            record.status,
+            record.seconds,
+            record.error,
+        ))
+    });
     if let Err(err) = result {
         // A failing handler must not fail the request; Python reports it as unraisable.
         err.write_unraisable(py, None);

@@ -393,6 +393,7 @@ pub struct MessageResponse {
     answers: Option<String>,
     conversation_id: Option<String>,
     request_id: Option<String>,
+    server_request_id: Option<String>,
     status: u16,
     raw_json: Value,
     sources: Vec<enjo::Source>,
@@ -406,6 +407,7 @@ impl From<enjo::MessageResponse> for MessageResponse {
             answers: r.answers,
             conversation_id: r.conversation_id,
             request_id: r.request_id,
+            server_request_id: r.server_request_id,
             status: r.status,
             raw_json: r.raw,
             sources: r.sources,
@@ -433,6 +435,13 @@ impl MessageResponse {
     #[getter]
     fn request_id(&self, py: Python<'_>) -> PyResult<Option<&str>> {
         field(py, &self.request_id)
+    }
+
+    /// The server's own request id (its `x-request-id`, `request-id` or `x-amzn-requestid`
+    /// header), when it sent one.
+    #[getter]
+    fn server_request_id(&self, py: Python<'_>) -> PyResult<Option<&str>> {
+        field(py, &self.server_request_id)
     }
 
     /// The sources the bot used (a new list on each access; empty when none).
@@ -486,6 +495,7 @@ impl MessageResponse {
             };
             d.set_item("ticket", ticket)?;
             d.set_item("request_id", self.request_id.as_deref())?;
+            d.set_item("server_request_id", self.server_request_id.as_deref())?;
             d.set_item("raw", json_to_py(py, &self.raw_json)?)?;
             Ok(d)
         })
@@ -494,17 +504,19 @@ impl MessageResponse {
     /// Rebuilds a reply from its raw body (pickle's constructor; not public API): the core
     /// reads it again, exactly as it read the server's reply.
     #[classmethod]
-    #[pyo3(name = "_from_raw", signature = (raw, status, request_id=None))]
+    #[pyo3(name = "_from_raw", signature = (raw, status, request_id=None, server_request_id=None))]
     fn from_raw(
         _cls: &Bound<'_, PyType>,
         py: Python<'_>,
         raw: &Bound<'_, PyAny>,
         status: u16,
         request_id: Option<String>,
+        server_request_id: Option<String>,
     ) -> PyResult<MessageResponse> {
         guard(py, || {
-            let reply = enjo::MessageResponse::from_json(py_to_json(raw)?, status, request_id)
+            let mut reply = enjo::MessageResponse::from_json(py_to_json(raw)?, status, request_id)
                 .map_err(|err| to_pyerr(py, &err))?;
+            reply.server_request_id = server_request_id;
             Ok(MessageResponse::from(reply))
         })
     }
@@ -516,6 +528,7 @@ impl MessageResponse {
                 json_to_py(py, &self.raw_json)?,
                 self.status,
                 self.request_id.as_deref(),
+                self.server_request_id.as_deref(),
             );
             (rebuild, args).into_pyobject(py)
         })
@@ -551,6 +564,7 @@ impl MessageResponse {
                 o.answers == self.answers
                     && o.conversation_id == self.conversation_id
                     && o.request_id == self.request_id
+                    && o.server_request_id == self.server_request_id
                     && o.status == self.status
                     && o.raw_json == self.raw_json
             }))

@@ -1,24 +1,36 @@
-//! Python option values (seconds as floats, `rate_limit=True|False|[(n, seconds), ...]`,
-//! `retry_policy="safe"|"at_least_once"`) → the core's builder settings.
+//! Python's shapes of option values → the core's host values ([`enjo::options`]), which check
+//! ranges and spell the messages: `rate_limit=True|False|[(n, seconds), ...]` and `headers=`
+//! (a mapping or a list of `(name, value)` pairs).
 //!
-//! The checks themselves are the core's (`enjo::validate`, `enjo::Quota::from_count`), shared by
-//! every binding; this module only spells Python's names and shapes. A value of the wrong
-//! *type* is a `TypeError` (as in the rest of Python); a value of the right type that is out of
-//! range is an `InvalidArgumentError` (a `ValueError`).
+//! A value of the wrong *type* is a `TypeError` (as in the rest of Python); a value of the
+//! right type that is out of range is the core's `InvalidArgumentError` (a `ValueError`).
 
+use enjo::options::{Host, QuotaValue, RateLimitValue, TimeUnit};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyByteArray, PyBytes, PySequence, PyString};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyFloat, PyInt, PyMapping, PySequence, PyString};
 
 use crate::errors::invalid;
 
 /// What `rate_limit=` accepts, for the messages.
 const SHAPE: &str = "rate_limit must be True, False or a list of (requests, window_seconds) pairs";
 
-/// One quota from Python numbers: `requests` a whole number from 1, `window_secs` above 0.
-pub fn quota(requests: f64, window_secs: f64) -> enjo::Result<enjo::Quota> {
-    let window = enjo::validate::seconds("a rate_limit window", window_secs, false)?;
-    enjo::Quota::from_count("a rate_limit quota's requests", requests, window)
+/// What `headers=` accepts, for the messages.
+const HEADERS: &str = "headers must be a mapping or a list of (name, value) pairs of str";
+
+static HOST: PyOnceLock<Host> = PyOnceLock::new();
+
+/// Python's host: snake_case names, seconds, and `python/<platform.python_version()>` in the
+/// `User-Agent`.
+pub fn host(py: Python<'_>) -> PyResult<&Host> {
+    HOST.get_or_try_init(py, || {
+        let version: String = py
+            .import("platform")?
+            .call_method0("python_version")?
+            .extract()?;
+        Ok(Host::new(enjo::Spelling::Snake, TimeUnit::Seconds).with_language("python", &version))
+    })
 }
 
 /// A number for a quota (`int` or `float`, not `bool`); `None` when it is not one.
@@ -27,8 +39,7 @@ fn number(value: &Bound<'_, PyAny>) -> Option<f64> {
         return None;
     }
     // Only real numbers: `float("5")` works on a str, which must stay a type error.
-    let is_number = value.is_instance_of::<pyo3::types::PyInt>()
-        || value.is_instance_of::<pyo3::types::PyFloat>();
+    let is_number = value.is_instance_of::<PyInt>() || value.is_instance_of::<PyFloat>();
     is_number.then(|| value.extract::<f64>().ok()).flatten()
 }
 
@@ -38,42 +49,40 @@ fn is_text(value: &Bound<'_, PyAny>) -> bool {
         || value.is_instance_of::<PyByteArray>()
 }
 
+fn type_name(value: &Bound<'_, PyAny>) -> String {
+    value
+        .get_type()
+        .name()
+        .map_or_else(|_| "?".to_owned(), |n| n.to_string())
+}
+
 /// `True` (documented limits), `False` (off) or a sequence of `(requests, window_seconds)`
 /// pairs, each any 2-item sequence of numbers (`(5, 1.0)`, `[5, 1.0]`). The outer `Err` is a
-/// `TypeError` (wrong shape); the inner one an `InvalidArgumentError` (bad numbers).
-pub fn rate_limit(value: &Bound<'_, PyAny>) -> PyResult<Result<enjo::RateLimit, enjo::Error>> {
+/// `TypeError` (wrong shape); the inner one an `InvalidArgumentError` (a pair of 3 items).
+pub fn rate_limit(value: &Bound<'_, PyAny>) -> PyResult<enjo::Result<RateLimitValue>> {
     if let Ok(flag) = value.cast::<PyBool>() {
         return Ok(Ok(if flag.is_true() {
-            enjo::RateLimit::Documented
+            RateLimitValue::On
         } else {
-            enjo::RateLimit::Off
+            RateLimitValue::Off
         }));
     }
     let type_error = |what: String| PyTypeError::new_err(format!("{SHAPE} ({what})"));
-    let type_name = |v: &Bound<'_, PyAny>| {
-        v.get_type()
-            .name()
-            .map_or_else(|_| "?".to_owned(), |n| n.to_string())
-    };
-    if is_text(value) {
-        return Err(type_error(format!("got {}", type_name(value))));
-    }
-    let Ok(items) = value.cast::<PySequence>() else {
-        return Err(type_error(format!("got {}", type_name(value))));
+    let items = match value.cast::<PySequence>() {
+        Ok(items) if !is_text(value) => items,
+        _ => return Err(type_error(format!("got {}", type_name(value)))),
     };
     let mut quotas = Vec::new();
     for item in items.try_iter()? {
         let item = item?;
-        let pair = if is_text(&item) {
-            None
-        } else {
-            item.cast::<PySequence>().ok()
-        };
-        let Some(pair) = pair else {
-            return Err(type_error(format!(
-                "got a {} in the list",
-                type_name(&item)
-            )));
+        let pair = match item.cast::<PySequence>() {
+            Ok(pair) if !is_text(&item) => pair,
+            _ => {
+                return Err(type_error(format!(
+                    "got a {} in the list",
+                    type_name(&item)
+                )));
+            }
         };
         let len = pair.len()?;
         if len != 2 {
@@ -82,85 +91,60 @@ pub fn rate_limit(value: &Bound<'_, PyAny>) -> PyResult<Result<enjo::RateLimit, 
             ))));
         }
         let (requests, window) = (pair.get_item(0)?, pair.get_item(1)?);
-        let (Some(requests), Some(window)) = (number(&requests), number(&window)) else {
+        let (Some(n), Some(w)) = (number(&requests), number(&window)) else {
             return Err(type_error(format!(
                 "got a pair of {} and {}",
                 type_name(&requests),
                 type_name(&window)
             )));
         };
-        match quota(requests, window) {
-            Ok(q) => quotas.push(q),
-            Err(e) => return Ok(Err(e)),
-        }
+        quotas.push(QuotaValue {
+            requests: n,
+            window: w,
+        });
     }
-    if quotas.is_empty() {
-        return Ok(Err(invalid(
-            "rate_limit needs at least one (requests, window_seconds) pair; use False to turn it off",
-        )));
-    }
-    Ok(Ok(enjo::RateLimit::Custom(quotas)))
+    Ok(Ok(RateLimitValue::Quotas(quotas)))
 }
 
-/// Per-call overrides.
-pub fn send_options(
-    conversation_id: Option<String>,
-    timeout: Option<f64>,
-    max_retries: Option<i64>,
-) -> enjo::Result<enjo::SendOptions> {
-    let mut out = enjo::SendOptions::new();
-    if let Some(id) = conversation_id {
-        out = out.conversation_id(id);
-    }
-    if let Some(secs) = timeout {
-        out = out.timeout(enjo::validate::seconds("timeout", secs, false)?);
-    }
-    if let Some(n) = max_retries {
-        out = out.max_retries(enjo::validate::count_int("max_retries", n)?);
+/// `headers=`: a mapping (`{"X-Tenant": "t"}`) or an iterable of `(name, value)` pairs, each
+/// a `str`; in order. Anything else is a `TypeError`; the core checks names and values.
+pub fn headers(value: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
+    let type_error = |what: String| PyTypeError::new_err(format!("{HEADERS} ({what})"));
+    let pairs = if let Ok(mapping) = value.cast::<PyMapping>() {
+        mapping.items()?.into_any()
+    } else if is_text(value) {
+        return Err(type_error(format!("got {}", type_name(value))));
+    } else {
+        value.clone()
+    };
+    let iter = pairs
+        .try_iter()
+        .map_err(|_| type_error(format!("got {}", type_name(value))))?;
+    let mut out = Vec::new();
+    for item in iter {
+        let item = item?;
+        let pair = match item.cast::<PySequence>() {
+            Ok(pair) if !is_text(&item) && pair.len()? == 2 => pair,
+            _ => {
+                return Err(type_error(format!(
+                    "got a {} in the list",
+                    type_name(&item)
+                )));
+            }
+        };
+        let (name, value) = (pair.get_item(0)?, pair.get_item(1)?);
+        match (name.cast::<PyString>(), value.cast::<PyString>()) {
+            (Ok(name), Ok(value)) => {
+                out.push((name.to_cow()?.into_owned(), value.to_cow()?.into_owned()))
+            }
+            _ => {
+                return Err(type_error(format!(
+                    "got a pair of {} and {}",
+                    type_name(&name),
+                    type_name(&value)
+                )));
+            }
+        }
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::Duration;
-
-    #[test]
-    fn quotas_need_requests_and_a_window() -> enjo::Result<()> {
-        assert_eq!(
-            quota(5.0, 0.2)?,
-            enjo::Quota::new(5, Duration::from_millis(200))
-        );
-        for (n, w) in [
-            (0.0, 1.0),
-            (-3.0, 1.0),
-            (2.5, 1.0),
-            (5.0, 0.0),
-            (5.0, f64::NAN),
-        ] {
-            let Err(err) = quota(n, w) else {
-                panic!("({n}, {w}) was accepted");
-            };
-            assert_eq!(err.kind(), enjo::ErrorKind::InvalidArgument);
-        }
-        let Err(err) = quota(5.0, -1.0) else {
-            panic!("a negative window was accepted");
-        };
-        assert!(err.message().starts_with("a rate_limit window"), "{err}");
-        Ok(())
-    }
-
-    #[test]
-    fn per_call_options_name_the_python_keywords() {
-        let Err(err) = send_options(None, Some(0.0), None) else {
-            panic!("timeout=0 was accepted");
-        };
-        assert!(err.message().starts_with("timeout must be"), "{err}");
-        let Err(err) = send_options(None, None, Some(-1)) else {
-            panic!("max_retries=-1 was accepted");
-        };
-        assert!(err.message().starts_with("max_retries must be"), "{err}");
-        assert!(send_options(Some("c".into()), Some(1.5), Some(0)).is_ok());
-    }
 }

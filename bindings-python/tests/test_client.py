@@ -9,7 +9,6 @@ import pickle
 import subprocess
 import sys
 import threading
-import weakref
 from typing import Any, List
 
 import pytest
@@ -36,8 +35,11 @@ def test_echo_reply_has_attributes_raw_and_to_dict(client: enjo.Enjo, unique: An
         "conversation_id": reply.conversation_id,
         "ticket": None,
         "request_id": reply.request_id,
+        "server_request_id": reply.server_request_id,
         "raw": reply.raw,
     }
+    # enjo-mock echoes the X-Request-Id it received as its own request id.
+    assert reply.server_request_id == reply.request_id
     json.dumps(d)  # plain data
 
 
@@ -317,21 +319,24 @@ def test_bot_id_is_one_path_segment(client: enjo.Enjo, mock: Mock) -> None:
     assert any(r["bot_id"] == "../../_mock/reset" for r in mock.requests())
 
 
-def test_close_releases_the_native_client(mock: Mock, unique: Any) -> None:
+def test_close_reaches_every_handle(mock: Mock, unique: Any) -> None:
     c = enjo.Enjo(token=TOKEN, base_url=mock.url, rate_limit=False)
     other = enjo.Enjo(token=TOKEN, base_url=mock.url, rate_limit=False)
     conv = c.conversation("echo-bot")
     first = conv.send(unique())
-    native, native_conv = weakref.ref(c._native), weakref.ref(conv._native)
     c.close()
-    gc.collect()
-    # Nothing holds the native client (its connection pool) or the conversation any more.
-    assert native() is None and native_conv() is None
+    # The core's close: the native client drops its connection pool, and every handle of it
+    # (this conversation, one made after the close) refuses to send, sending nothing.
+    assert c._native.closed
     assert conv.bot_id == "echo-bot" and conv.conversation_id == first.conversation_id
     with pytest.raises(enjo.InvalidArgumentError, match="closed"):
         conv.send("after close")
-    with pytest.raises(enjo.InvalidArgumentError, match="closed"):
-        c.conversation("echo-bot")
+    late = c.conversation("echo-bot")
+    text = unique()
+    with pytest.raises(enjo.InvalidArgumentError, match="closed") as info:
+        late.send(text)
+    assert info.value.may_have_been_sent is False
+    assert mock.requests_with(text) == []
     # Another client of the same server is not affected.
     text = unique()
     assert other.send_message("echo-bot", text).answers == text

@@ -132,7 +132,7 @@ def test_info_level_builds_no_debug_records(client: enjo.Enjo, mock: Mock, uniqu
                                             logs: pytest.LogCaptureFixture) -> None:
     # The logger would take DEBUG records; told INFO, the native side builds none.
     mock.fault("echo-bot", "429;retry-after-ms=10", times=1)
-    client._native.send("echo-bot", unique(), None, None, None, logging.INFO)
+    client._native.send("echo-bot", unique(), None, logging.INFO)
     assert [(r.levelname, r.enjo_event) for r in mine(logs)] == [  # type: ignore[attr-defined]
         ("INFO", "retry")]
     logs.clear()

@@ -5,9 +5,12 @@ conversation <- function(client, bot_id, conversation_id = NULL) {
   handle <- unwrap(.Call(enjo_r_conversation_new, ptr, bot_id, conversation_id))
   self <- new.env(parent = emptyenv())
   self$bot_id <- bot_id
-  self$send <- function(text) {
+  self$send <- function(text, timeout = NULL, max_retries = NULL, retry_policy = NULL,
+                        deadline = NULL, headers = NULL) {
     text <- check_string(text, "text")
-    as_response(unwrap(.Call(enjo_r_conversation_send, handle, text)))
+    o <- call_overrides(timeout, max_retries, retry_policy, deadline, headers)
+    as_response(unwrap(.Call(enjo_r_conversation_send, handle, text, o$timeout, o$max_retries,
+                             o$retry_policy, o$deadline, o$names, o$values)))
   }
   self$id <- function() .Call(enjo_r_conversation_id, handle)
   class(self) <- "enjo_conversation"

@@ -99,31 +99,27 @@ check_string <- function(x, name, allow_null = FALSE, allow_empty = FALSE) {
   invisible(enc2utf8(x))
 }
 
-# Bounds shared by the options (libenjo takes durations up to a year, counts as C integers).
-.year_secs <- 365 * 24 * 60 * 60
-.max_int <- .Machine$integer.max  # 2147483647
-.max_exact <- 2^53                # the largest whole number a double holds exactly
-
-# A single, non-NA, finite number from `min` (excluded when `above`) to `max`; a whole one when
-# `integer`. Checked here so that the C glue never casts an out-of-range value (it checks again).
-check_number <- function(x, name, allow_null = TRUE, min = 0, max = Inf, integer = FALSE,
-                         above = FALSE) {
+# A single number (its range is libenjo's to check).
+check_number <- function(x, name, allow_null = TRUE) {
   if (is.null(x) && allow_null) return(invisible(NULL))
-  ok <- is.numeric(x) && length(x) == 1 && !is.na(x) && is.finite(x) &&
-    (if (above) x > min else x >= min) && x <= max && (!integer || x == round(x))
-  if (!ok) {
-    kind <- if (integer) "a whole number" else "a number"
-    low <- format(min, scientific = FALSE)
-    range <- if (!is.finite(max)) {
-      sprintf("%s %s", if (above) "above" else ">=", low)
-    } else {
-      sprintf(if (above) "above %s and at most %s" else "from %s to %s", low,
-              format(max, scientific = FALSE))
-    }
-    got <- if (is.numeric(x) && length(x) == 1) format(x) else describe(x)
-    invalid_argument(sprintf("%s must be %s %s, not %s", name, kind, range, got))
+  if (!is.numeric(x) || length(x) != 1 || is.na(x)) {
+    invalid_argument(sprintf("%s must be a single number, not %s", name, describe(x)))
   }
   invisible(x)
+}
+
+# Per-call headers: a named character vector, e.g. c(`X-Tenant` = "acme") (names and values
+# are checked by libenjo).
+check_headers <- function(x) {
+  if (is.null(x)) return(invisible(NULL))
+  if (!is.character(x) || anyNA(x) || is.null(names(x)) || anyNA(names(x)) ||
+      any(!nzchar(names(x)))) {
+    invalid_argument(sprintf(
+      "headers must be a named character vector, e.g. c(`X-Tenant` = \"acme\"), not %s",
+      describe(x)
+    ))
+  }
+  invisible(enc2utf8(x))
 }
 
 # One of `choices` (a single string); the default, the whole `choices` vector, means the first.

@@ -1,17 +1,31 @@
 send_message <- function(client, bot_id, text, conversation_id = NULL, timeout = NULL,
-                         max_retries = NULL) {
+                         max_retries = NULL, retry_policy = NULL, deadline = NULL,
+                         headers = NULL) {
   ptr <- client_ptr(client)
   bot_id <- check_string(bot_id, "bot_id")
   text <- check_string(text, "text")
   conversation_id <- check_string(conversation_id, "conversation_id", allow_null = TRUE)
-  check_number(timeout, "timeout", above = TRUE, max = .year_secs)
-  check_number(max_retries, "max_retries", integer = TRUE, max = .max_int)
-  value <- unwrap(.Call(
-    enjo_r_send, ptr, bot_id, text, conversation_id,
-    if (is.null(timeout)) NULL else as.double(timeout),
-    if (is.null(max_retries)) NULL else as.double(max_retries)
-  ))
+  o <- call_overrides(timeout, max_retries, retry_policy, deadline, headers)
+  value <- unwrap(.Call(enjo_r_send, ptr, bot_id, text, conversation_id, o$timeout,
+                        o$max_retries, o$retry_policy, o$deadline, o$names, o$values))
   as_response(value)
+}
+
+# The per-call overrides as the C glue takes them (after conversation id): timeout,
+# max_retries, retry_policy, deadline, header names, header values.
+call_overrides <- function(timeout, max_retries, retry_policy, deadline, headers) {
+  check_number(timeout, "timeout")
+  check_number(max_retries, "max_retries")
+  check_number(deadline, "deadline")
+  if (!is.null(retry_policy)) {
+    retry_policy <- policy_code(check_choice(retry_policy, "retry_policy",
+                                             c("safe", "at_least_once")))
+  }
+  headers <- check_headers(headers)
+  list(timeout = as_double_or_null(timeout), max_retries = as_double_or_null(max_retries),
+       retry_policy = retry_policy, deadline = as_double_or_null(deadline),
+       names = if (is.null(headers)) NULL else names(headers),
+       values = if (is.null(headers)) NULL else unname(headers))
 }
 
 # The C glue's list -> the documented named list (sources as a data.frame).

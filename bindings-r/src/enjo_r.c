@@ -11,8 +11,11 @@
  *    explicitly as soon as its fields have been copied into R objects;
  *  - errors are never raised from C: an error comes back to R as a list (copied, then the
  *    enjo_error freed) and R code signals the condition;
- *  - numbers were range-checked in R; they are checked again here before every cast (a value
- *    out of range is an invalid-argument error, never undefined behaviour).
+ *  - R checks types and shapes only; libenjo (the Rust core) checks every value's range, with
+ *    messages naming the R argument (ENJO_OPTION_NAMES_PLAIN). The glue refuses only what the
+ *    C options cannot carry: a number outside its C integer type (a cast would be undefined
+ *    behaviour) and a value equal to the field's "unset" sentinel (0 or negative), which libenjo
+ *    would read as "the default" instead of refusing it.
  *
  * Ctrl-C: every blocking call passes libenjo an interrupt check, which libenjo calls about
  * every 100 ms on this (R's main) thread while it waits. The check asks R whether an interrupt
@@ -23,6 +26,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,13 +61,6 @@ static void check_interrupt_fn(void *unused) {
 static int r_interrupt_pending(void *unused) {
     (void)unused;
     return R_ToplevelExec(check_interrupt_fn, NULL) == FALSE;
-}
-
-/* Send options with the interrupt check set (the rest: libenjo's "no override"). */
-static void interruptible_options(enjo_send_options *so) {
-    enjo_send_options_init(so);
-    so->interrupt_check = r_interrupt_pending;
-    so->interrupt_user_data = NULL;
 }
 
 static void free_client(SEXP p) {
@@ -191,6 +188,53 @@ static double real_arg(SEXP x) {
     return (TYPEOF(x) == REALSXP && XLENGTH(x) == 1) ? REAL(x)[0] : NA_REAL;
 }
 
+/* The message for a number the C options cannot carry (see the memory rules above). */
+static const char *uncarried(char *buf, size_t size, const char *name, const char *what, double v) {
+    snprintf(buf, size, "%s must be %s (got %g)", name, what, v);
+    return buf;
+}
+
+/* Per-call options: libenjo's defaults, the interrupt check, plain option names, and the R
+ * arguments that are not NULL. `headers` gets R-allocated entries (freed by R after the .Call).
+ * Returns NULL, or the message of a value the C options cannot carry. */
+static const char *fill_send_options(enjo_send_options *so, SEXP timeout, SEXP max_retries,
+                                     SEXP retry_policy, SEXP deadline, SEXP header_names,
+                                     SEXP header_values, char *buf, size_t size) {
+    enjo_send_options_init(so);
+    so->interrupt_check = r_interrupt_pending;
+    so->interrupt_user_data = NULL;
+    so->option_names = ENJO_OPTION_NAMES_PLAIN;
+    if (!Rf_isNull(timeout)) {
+        double t = real_arg(timeout);
+        if (t == 0) return uncarried(buf, size, "timeout", "a number of seconds above 0", t);
+        so->timeout_secs = t; /* NaN, negative, over a year: refused by libenjo */
+    }
+    if (!Rf_isNull(deadline)) {
+        double d = real_arg(deadline);
+        if (d == 0) return uncarried(buf, size, "deadline", "a number of seconds above 0", d);
+        so->deadline_secs = d;
+    }
+    if (!Rf_isNull(max_retries)) {
+        double r = real_arg(max_retries);
+        if (!whole_in(r, 0, (double)INT32_MAX))
+            return uncarried(buf, size, "max_retries",
+                             "a whole number from 0 to 2147483647 per call", r);
+        so->max_retries = (int32_t)r;
+    }
+    if (!Rf_isNull(retry_policy)) so->retry_policy = Rf_asInteger(retry_policy);
+    R_xlen_t n = Rf_isNull(header_names) ? 0 : XLENGTH(header_names);
+    if (n > 0) {
+        enjo_header *headers = (enjo_header *)R_alloc((size_t)n, sizeof(enjo_header));
+        for (R_xlen_t i = 0; i < n; i++) {
+            headers[i].name = Rf_translateCharUTF8(STRING_ELT(header_names, i));
+            headers[i].value = Rf_translateCharUTF8(STRING_ELT(header_values, i));
+        }
+        so->headers = headers;
+        so->header_count = (size_t)n;
+    }
+    return NULL;
+}
+
 /* The response held by `slot` as an R list; the response is then freed. */
 static SEXP response_value(SEXP slot) {
     const enjo_response *r = (const enjo_response *)R_ExternalPtrAddr(slot);
@@ -238,14 +282,17 @@ static SEXP response_value(SEXP slot) {
         PROTECT(ticket);
     }
 
-    const char *names[] = {"answers", "sources", "conversation_id", "ticket", "raw", "request_id"};
-    SEXP out = PROTECT(named_list(6, names));
+    const char *names[] = {"answers", "sources",    "conversation_id",
+                           "ticket",  "raw",        "request_id",
+                           "server_request_id"};
+    SEXP out = PROTECT(named_list(7, names));
     SET_VECTOR_ELT(out, 0, mk_string_or_null(enjo_response_answers(r)));
     SET_VECTOR_ELT(out, 1, sources);
     SET_VECTOR_ELT(out, 2, mk_string_or_null(enjo_response_conversation_id(r)));
     SET_VECTOR_ELT(out, 3, ticket);
     SET_VECTOR_ELT(out, 4, mk_string_or_null(enjo_response_json(r)));
     SET_VECTOR_ELT(out, 5, mk_string_or_null(enjo_response_request_id(r)));
+    SET_VECTOR_ELT(out, 6, mk_string_or_null(enjo_response_server_request_id(r)));
     free_response(slot);
     UNPROTECT(3);
     return out;
@@ -262,44 +309,58 @@ SEXP enjo_r_version(void) { return Rf_mkString(enjo_version()); }
 
 SEXP enjo_r_client_new(SEXP token, SEXP base_url, SEXP timeout, SEXP connect_timeout,
                        SEXP max_retries, SEXP retry_policy, SEXP rate_limit, SEXP quota_requests,
-                       SEXP quota_windows, SEXP rate_limit_max_wait, SEXP user_agent, SEXP proxy,
-                       SEXP allow_insecure_http, SEXP max_response_bytes) {
-    /* Conversions and checks first (they may allocate), then one call into libenjo. */
+                       SEXP quota_windows, SEXP rate_limit_max_wait, SEXP deadline,
+                       SEXP user_agent, SEXP proxy, SEXP allow_insecure_http,
+                       SEXP max_response_bytes, SEXP r_version) {
+    /* Conversions first (they may allocate), then one call into libenjo. */
+    char buf[256];
     enjo_options opts;
     enjo_options_init(&opts);
+    opts.option_names = ENJO_OPTION_NAMES_PLAIN;
+    opts.language = "r";
+    opts.language_version = utf8_arg(r_version);
     opts.token = utf8_arg(token);
     opts.base_url = utf8_arg(base_url);
-    opts.timeout_secs = real_arg(timeout);           /* NaN: refused by libenjo */
+    opts.timeout_secs = real_arg(timeout); /* every range: checked by libenjo */
     opts.connect_timeout_secs = real_arg(connect_timeout);
     double retries = real_arg(max_retries);
     if (!whole_in(retries, 0, (double)UINT32_MAX))
-        return glue_invalid("max_retries must be a whole number from 0 to 4294967295");
+        return glue_invalid(uncarried(buf, sizeof buf, "max_retries",
+                                      "a whole number from 0 to 4294967295", retries));
     opts.max_retries = (uint32_t)retries;
     opts.retry_policy = Rf_asInteger(retry_policy); /* NA: refused by libenjo */
     opts.rate_limit = Rf_asLogical(rate_limit) == 1;
     R_xlen_t nq = Rf_isNull(quota_requests) ? 0 : XLENGTH(quota_requests);
     if (nq > 0 && (TYPEOF(quota_requests) != REALSXP || TYPEOF(quota_windows) != REALSXP ||
-                   XLENGTH(quota_windows) != nq || nq > ENJO_MAX_QUOTAS))
-        return glue_invalid("rate_limit: at most 64 quotas of c(requests, window_seconds)");
+                   XLENGTH(quota_windows) != nq))
+        return glue_invalid("rate_limit: quotas of c(requests, window_seconds)");
     enjo_quota *quotas = NULL;
     if (nq > 0) {
         quotas = (enjo_quota *)R_alloc((size_t)nq, sizeof(enjo_quota)); /* freed by R */
         for (R_xlen_t i = 0; i < nq; i++) {
             double requests = REAL(quota_requests)[i];
-            if (!whole_in(requests, 1, (double)UINT32_MAX))
-                return glue_invalid("rate_limit: requests must be whole numbers from 1 to 4294967295");
-            quotas[i].requests = (uint32_t)requests;
-            quotas[i].window_secs = REAL(quota_windows)[i]; /* checked by libenjo */
+            if (!whole_in(requests, 0, (double)UINT32_MAX))
+                return glue_invalid(uncarried(buf, sizeof buf, "rate_limit requests",
+                                              "whole numbers from 1 to 4294967295", requests));
+            quotas[i].requests = (uint32_t)requests; /* 0: refused by libenjo */
+            quotas[i].window_secs = REAL(quota_windows)[i];
         }
     }
     opts.rate_limit_quotas = quotas;
-    opts.rate_limit_quota_count = (size_t)nq;
+    opts.rate_limit_quota_count = (size_t)nq; /* over ENJO_MAX_QUOTAS: refused by libenjo */
     if (!Rf_isNull(rate_limit_max_wait)) {
         double wait = real_arg(rate_limit_max_wait);
-        /* Negative would mean "no bound" to libenjo: not what a caller of R's option meant. */
-        if (ISNAN(wait) || wait < 0)
-            return glue_invalid("rate_limit_max_wait must be a number of seconds >= 0");
-        opts.rate_limit_max_wait_secs = wait;
+        if (wait < 0 || isinf(wait))
+            return glue_invalid(uncarried(buf, sizeof buf, "rate_limit_max_wait",
+                                          "a number of seconds from 0 to a year", wait));
+        opts.rate_limit_max_wait_secs = wait; /* NaN: refused by libenjo */
+    }
+    if (!Rf_isNull(deadline)) {
+        double d = real_arg(deadline);
+        if (d == 0)
+            return glue_invalid(
+                uncarried(buf, sizeof buf, "deadline", "a number of seconds above 0", d));
+        opts.deadline_secs = d;
     }
     opts.user_agent = utf8_arg(user_agent);
     opts.proxy = utf8_arg(proxy);
@@ -309,7 +370,8 @@ SEXP enjo_r_client_new(SEXP token, SEXP base_url, SEXP timeout, SEXP connect_tim
         double limit = 9007199254740992.0; /* 2^53: exact in a double */
         if ((double)SIZE_MAX < limit) limit = (double)SIZE_MAX;
         if (!whole_in(max, 1, limit))
-            return glue_invalid("max_response_bytes must be a whole number from 1 to 2^53");
+            return glue_invalid(uncarried(buf, sizeof buf, "max_response_bytes",
+                                          "a whole number of bytes from 1 to 2^53", max));
         opts.max_response_bytes = (size_t)max;
     }
 
@@ -333,28 +395,21 @@ SEXP enjo_r_client_base_url(SEXP client) {
 SEXP enjo_r_client_valid(SEXP client) { return Rf_ScalarLogical(client_of(client) != NULL); }
 
 SEXP enjo_r_client_close(SEXP client) {
+    /* Closed first: conversations made from the client see it too. */
+    if (TYPEOF(client) == EXTPTRSXP) enjo_client_close(client_of(client));
     if (TYPEOF(client) == EXTPTRSXP) free_client(client);
     return R_NilValue;
 }
 
 SEXP enjo_r_send(SEXP client, SEXP bot_id, SEXP text, SEXP conversation_id, SEXP timeout,
-                 SEXP max_retries) {
+                 SEXP max_retries, SEXP retry_policy, SEXP deadline, SEXP header_names,
+                 SEXP header_values) {
+    char buf[256];
     enjo_send_options so;
-    interruptible_options(&so);
+    const char *bad = fill_send_options(&so, timeout, max_retries, retry_policy, deadline,
+                                        header_names, header_values, buf, sizeof buf);
+    if (bad) return glue_invalid(bad);
     so.conversation_id = utf8_arg(conversation_id);
-    if (!Rf_isNull(timeout)) {
-        double t = real_arg(timeout);
-        /* 0 would mean "the client's" to libenjo: refuse it rather than ignore it. */
-        if (ISNAN(t) || t <= 0) return glue_invalid("timeout must be a number of seconds above 0");
-        so.timeout_secs = t; /* at most a year: checked by libenjo */
-    }
-    if (!Rf_isNull(max_retries)) {
-        double r = real_arg(max_retries);
-        /* Negative would mean "the client's" to libenjo. */
-        if (!whole_in(r, 0, (double)INT32_MAX))
-            return glue_invalid("max_retries must be a whole number from 0 to 2147483647");
-        so.max_retries = (int32_t)r;
-    }
     const char *bot = utf8_arg(bot_id);
     const char *txt = utf8_arg(text);
     SEXP response_slot = PROTECT(new_slot(free_response));
@@ -390,14 +445,19 @@ static enjo_conversation *conversation_of(SEXP ptr) {
     return (enjo_conversation *)R_ExternalPtrAddr(ptr);
 }
 
-SEXP enjo_r_conversation_send(SEXP conversation, SEXP text) {
+SEXP enjo_r_conversation_send(SEXP conversation, SEXP text, SEXP timeout, SEXP max_retries,
+                              SEXP retry_policy, SEXP deadline, SEXP header_names,
+                              SEXP header_values) {
+    char buf[256];
+    enjo_send_options so;
+    const char *bad = fill_send_options(&so, timeout, max_retries, retry_policy, deadline,
+                                        header_names, header_values, buf, sizeof buf);
+    if (bad) return glue_invalid(bad);
     const char *txt = utf8_arg(text);
     SEXP response_slot = PROTECT(new_slot(free_response));
     SEXP error_slot = PROTECT(new_slot(free_error));
     enjo_response *response = NULL;
     enjo_error *error = NULL;
-    enjo_send_options so;
-    interruptible_options(&so);
     enjo_status st = enjo_conversation_send_with(conversation_of(conversation), txt, &so,
                                                  &response, &error);
     R_SetExternalPtrAddr(response_slot, response);
@@ -432,13 +492,13 @@ SEXP enjo_r_conversation_id(SEXP conversation) {
 
 static const R_CallMethodDef call_methods[] = {
     {"enjo_r_version", (DL_FUNC)&enjo_r_version, 0},
-    {"enjo_r_client_new", (DL_FUNC)&enjo_r_client_new, 14},
+    {"enjo_r_client_new", (DL_FUNC)&enjo_r_client_new, 16},
     {"enjo_r_client_base_url", (DL_FUNC)&enjo_r_client_base_url, 1},
     {"enjo_r_client_valid", (DL_FUNC)&enjo_r_client_valid, 1},
     {"enjo_r_client_close", (DL_FUNC)&enjo_r_client_close, 1},
-    {"enjo_r_send", (DL_FUNC)&enjo_r_send, 6},
+    {"enjo_r_send", (DL_FUNC)&enjo_r_send, 10},
     {"enjo_r_conversation_new", (DL_FUNC)&enjo_r_conversation_new, 3},
-    {"enjo_r_conversation_send", (DL_FUNC)&enjo_r_conversation_send, 2},
+    {"enjo_r_conversation_send", (DL_FUNC)&enjo_r_conversation_send, 8},
     {"enjo_r_conversation_id", (DL_FUNC)&enjo_r_conversation_id, 1},
     {NULL, NULL, 0}};
 

@@ -15,14 +15,19 @@ for (i in 1:20) {
   try(send_message(client, "no-such-bot", "x"), silent = TRUE)   # error from the server
   try(send_message(client, "", "x"), silent = TRUE)              # error before libenjo
   try(send_message(client, "a\nb", "x"), silent = TRUE)          # error from libenjo
-  try(.Call(enjo:::enjo_r_send, client, "echo-bot", "x", NULL, NULL, 3e9), silent = TRUE) # glue
+  try(.Call(enjo:::enjo_r_send, client, "echo-bot", "x", NULL, NULL, 3e9, NULL, NULL, NULL,
+            NULL), silent = TRUE)                                # glue
+  try(send_message(client, "echo-bot", "x", timeout = -1), silent = TRUE) # libenjo's range
+  try(send_message(client, "echo-bot", "x", headers = c(Host = "h")), silent = TRUE) # header
+  invisible(send_message(client, "echo-bot", "h", headers = c(`X-Tenant` = "acme")))
   try(enjo_client(token = mock_token, base_url = "ftp://x"), silent = TRUE) # client from libenjo
   try(.Call(enjo:::enjo_r_client_new, mock_token, m$url, 60, 10, 2, 0L, TRUE, 1e10, 1, NULL,
-            "r", NULL, FALSE, NULL), silent = TRUE)              # client refused by the glue
+            NULL, "r", NULL, FALSE, NULL, "4.2.2"), silent = TRUE) # client refused by the glue
+  try(enjo_client(token = mock_token, base_url = m$url, deadline = -1), silent = TRUE)
   r <- send_message(client, "support-bot", "please open a ticket")
 }
 chat <- conversation(client, "support-bot")
-invisible(chat$send("hello"))
+invisible(chat$send("hello", headers = c(`X-Tenant` = "acme"), deadline = 30))
 invisible(chat$id())
 try(chat$send(""), silent = TRUE)
 

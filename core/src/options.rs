@@ -45,7 +45,8 @@ pub struct Host {
     /// `None`: the Rust core's own token only.
     pub language: Option<String>,
     /// Options the host names differently from core, as `(core's name, host's name)` (C:
-    /// `("rate_limit", "rate_limit_quotas")` for the quota array's messages).
+    /// `("rate_limit", "rate_limit_quotas")` for the quota array's messages). A core name that
+    /// starts with `.` renames an item's field (Node: `(".window", ".window_ms")`).
     pub aliases: &'static [(&'static str, &'static str)],
 }
 
@@ -98,6 +99,15 @@ impl Host {
             (rest.is_empty() || rest.starts_with('[')).then(|| format!("{host}{rest}"))
         });
         let snake_name = aliased.as_deref().unwrap_or(snake_name);
+        // A field alias (core's name starting with `.`) renames the last field of an item:
+        // Node's `rateLimit[0].windowMs`.
+        let field = self.aliases.iter().find_map(|(core, host)| {
+            let head = snake_name
+                .strip_suffix(core)
+                .filter(|_| core.starts_with('.'))?;
+            Some(format!("{head}{host}"))
+        });
+        let snake_name = field.as_deref().unwrap_or(snake_name);
         let spelled = match self.spelling {
             Spelling::Snake => snake_name.to_owned(),
             Spelling::Camel => camel_case(snake_name),
@@ -198,7 +208,15 @@ impl RateLimitValue {
             .map(|(i, q)| {
                 let item = format!("{snake_name}[{i}]");
                 let window = host.duration(&format!("{item}.window"), q.window, false)?;
-                Quota::from_count(&host.name(&format!("{item}.requests")), q.requests, window)
+                let requests = host.name(&format!("{item}.requests"));
+                if q.requests == 0.0 {
+                    // Named here: the quota's own check would only say it is empty.
+                    return Err(Error::invalid_argument(format!(
+                        "{requests} must be a whole number from 1 (got 0): a quota allows at \
+                         least 1 request"
+                    )));
+                }
+                Quota::from_count(&requests, q.requests, window)
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(RateLimit::Custom(quotas))
@@ -434,6 +452,27 @@ mod tests {
                 .starts_with("options.rate_limit_quotas[0].window_secs")
         );
         assert!(message(limit(&python(), Vec::new())).contains("at least one quota"));
+    }
+
+    #[test]
+    fn a_field_alias_renames_an_items_last_field() {
+        let host = node().with_aliases(&[(".window", ".window_ms")]);
+        assert_eq!(host.name("rate_limit[2].window"), "rateLimit[2].windowMs");
+        assert_eq!(host.name("rate_limit[2].requests"), "rateLimit[2].requests");
+        assert_eq!(host.name("timeout"), "timeout");
+    }
+
+    #[test]
+    fn a_quota_of_zero_requests_is_named() {
+        let zero = vec![QuotaValue {
+            requests: 0.0,
+            window: 1.0,
+        }];
+        let text = message(RateLimitValue::Quotas(zero).resolve(&c(), "rate_limit"));
+        assert!(
+            text.starts_with("options.rate_limit_quotas[0].requests must be"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -35,6 +35,11 @@ const options: ClientOptions = {
   rateLimit: quotas,
   rateLimitMaxWait: 5_000,
   userAgent: 'typing-test/1.0',
+  deadline: 30_000,
+  proxy: 'http://127.0.0.1:3128',
+  rootCertificatePem: '-----BEGIN CERTIFICATE-----',
+  allowInsecureHttp: false,
+  maxResponseBytes: 1 << 20,
 }
 const client: Enjo = new NamedEnjo(options)
 new Enjo()
@@ -59,6 +64,8 @@ async function use(): Promise<void> {
   const type: string | undefined = first?.type
   const conversationId: string | undefined = reply.conversationId
   const requestId: string | undefined = reply.requestId
+  const serverRequestId: string | undefined = reply.serverRequestId
+  void serverRequestId
   const httpStatus: number = reply.status
   const raw: Record<string, any> = reply.raw
   const ticket: Ticket | undefined = reply.ticket
@@ -127,3 +134,15 @@ made.status = 500
 
 const version: string = VERSION
 void use, handle, version, base, cause, plain, bare
+
+// close() and disposal; per-call deadline and headers.
+async function closing(): Promise<void> {
+  const c = new Enjo()
+  await c.sendMessage('b', 't', { deadline: 5_000, headers: { 'X-Tenant': 'acme' } })
+  c[Symbol.dispose]()
+  await c[Symbol.asyncDispose]()
+  c.close()
+  const closed: boolean = c.closed
+  void closed
+}
+void closing

@@ -21,7 +21,7 @@ from ._exceptions import (
     ResponseDecodeError,
     ServerError,
 )
-from ._client import AsyncConversation, AsyncEnjo, Conversation, Enjo, RateLimit
+from ._client import AsyncConversation, AsyncEnjo, Conversation, Enjo, Headers, RateLimit
 from ._logging import setup_from_env as _setup_logging
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "Source",
     "Ticket",
     "RateLimit",
+    "Headers",
     "EnjoError",
     "InvalidArgumentError",
     "APIError",

@@ -9,86 +9,31 @@ from __future__ import annotations
 
 import asyncio
 import os
-import platform
-import threading
 import weakref
 from types import TracebackType
-from typing import Any, Optional, Sequence, Tuple, Type, TypeVar, Union
+from typing import Any, Callable, Mapping, Optional, Sequence, Tuple, Type, Union
 
 from . import _enjo
-from ._enjo import Completions, MessageResponse
-from ._exceptions import InvalidArgumentError
+from ._enjo import CallOptions, Completions, MessageResponse, Task
 from ._logging import level as _log_level
 
-__all__ = ["Enjo", "AsyncEnjo", "Conversation", "AsyncConversation", "RateLimit"]
+__all__ = ["Enjo", "AsyncEnjo", "Conversation", "AsyncConversation", "RateLimit", "Headers"]
 
 #: ``True`` (Enjo's documented limits, the default), ``False`` (off), or your own quotas as
 #: ``(requests, window_seconds)`` pairs (tuples, lists: any 2-item sequence of numbers), all
 #: enforced at once.
 RateLimit = Union[bool, Sequence[Sequence[float]]]
 
-_PYTHON = f"python/{platform.python_version()}"
-
-_C = TypeVar("_C", bound="_ConversationBase")
-
-
-def _user_agent(suffix: Optional[str]) -> str:
-    return f"{_PYTHON} {suffix}" if suffix else _PYTHON
+#: Extra headers of one call: a mapping of names to values, or ``(name, value)`` pairs (in
+#: order; a name may repeat).
+Headers = Union[Mapping[str, str], Sequence[Tuple[str, str]]]
 
 
-def _raise_closed(*_args: Any, **_kwargs: Any) -> Any:
-    # A ValueError, as Python's own "I/O operation on closed file" is.
-    raise InvalidArgumentError("this enjo client is closed; create a new one")
-
-
-class _Closed:
-    """Stands in for the native client once ``close()`` was called (the native client, and
-    with it the connection pool, is then released)."""
-
-    send = start = conversation = staticmethod(_raise_closed)
-
-
-_CLOSED = _Closed()
-
-
-class _ClosedConversation:
-    """Stands in for a native conversation once its client was closed: its state stays
-    readable, sending raises."""
-
-    send = start = staticmethod(_raise_closed)
-
-    def __init__(self, bot_id: str, conversation_id: Optional[str]) -> None:
-        self.bot_id = bot_id
-        self.conversation_id = conversation_id
-
-
-def _native_client(
-    token: Optional[str],
-    base_url: Optional[str],
-    timeout: Optional[float],
-    connect_timeout: Optional[float],
-    max_retries: Optional[int],
-    retry_policy: str,
-    rate_limit: RateLimit,
-    rate_limit_max_wait: Optional[float],
-    user_agent: Optional[str],
-) -> Any:
-    if not isinstance(retry_policy, str):
-        raise TypeError(
-            'retry_policy must be "safe" or "at_least_once" '
-            f"(got a {type(retry_policy).__name__})"
-        )
-    return _enjo.Client(
-        token=token,
-        base_url=base_url,
-        timeout=timeout,
-        connect_timeout=connect_timeout,
-        max_retries=max_retries,
-        retry_policy=retry_policy,
-        rate_limit=rate_limit,
-        rate_limit_max_wait=rate_limit_max_wait,
-        user_agent=_user_agent(user_agent),
-    )
+def _overrides(**options: Any) -> Optional[CallOptions]:
+    """The per-call options given, checked by the core (``None`` when none was given)."""
+    if all(value is None for value in options.values()):
+        return None
+    return CallOptions(**options)
 
 
 class _Base:
@@ -101,8 +46,6 @@ class _Base:
     :class:`InvalidArgumentError` (also a ``ValueError``).
     """
 
-    _native: Any
-
     def __init__(
         self,
         *,
@@ -114,18 +57,28 @@ class _Base:
         retry_policy: str = "safe",
         rate_limit: RateLimit = True,
         rate_limit_max_wait: Optional[float] = None,
+        deadline: Optional[float] = None,
         user_agent: Optional[str] = None,
+        proxy: Optional[str] = None,
+        root_certificate_pem: Optional[str] = None,
+        allow_insecure_http: bool = False,
+        max_response_bytes: Optional[int] = None,
     ) -> None:
-        self._native = _native_client(
-            token,
-            base_url,
-            timeout,
-            connect_timeout,
-            max_retries,
-            retry_policy,
-            rate_limit,
-            rate_limit_max_wait,
-            user_agent,
+        self._native = _enjo.Client(
+            token=token,
+            base_url=base_url,
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            rate_limit=rate_limit,
+            rate_limit_max_wait=rate_limit_max_wait,
+            deadline=deadline,
+            user_agent=user_agent,
+            proxy=proxy,
+            root_certificate_pem=root_certificate_pem,
+            allow_insecure_http=allow_insecure_http,
+            max_response_bytes=max_response_bytes,
         )
         self._base_url: str = self._native.base_url
         # The settings as the native client was built with them (the core's defaults for what
@@ -135,8 +88,6 @@ class _Base:
             f"{name}={settings[name]!r}"
             for name in ("timeout", "connect_timeout", "max_retries", "retry_policy", "rate_limit")
         )
-        self._conversations: "weakref.WeakSet[_ConversationBase]" = weakref.WeakSet()
-        self._lock = threading.Lock()
 
     @property
     def base_url(self) -> str:
@@ -146,25 +97,7 @@ class _Base:
     @property
     def closed(self) -> bool:
         """Whether ``close()`` was called."""
-        return self._native is _CLOSED
-
-    def _close(self) -> None:
-        # Drops every reference to the native client (this object's and its conversations'),
-        # which releases it and its connection pool once requests already running end. Later
-        # calls raise.
-        with self._lock:
-            self._native = _CLOSED
-            conversations = list(self._conversations)
-        for conversation in conversations:
-            conversation._detach()
-
-    def _track(self, conversation: _C) -> _C:
-        with self._lock:
-            self._conversations.add(conversation)
-            closed = self.closed  # closed meanwhile, by another thread
-        if closed:
-            conversation._detach()
-        return conversation
+        return self._native.closed
 
     def __repr__(self) -> str:
         state = ", closed" if self.closed else ""
@@ -179,7 +112,11 @@ class Enjo(_Base):
     ``ENJO_API_TOKEN``, the base URL from ``ENJO_BASE_URL`` (else ``https://api.enjo.ai``),
     ``timeout`` 60 s per attempt, ``connect_timeout`` 10 s, ``max_retries`` 2 (of what is safe
     to retry: see ``retry_policy``), and Enjo's documented rate limits, shared by every client
-    of the process that talks to the same host.
+    of the process that talks to the same host. ``deadline`` (seconds) bounds each whole call,
+    retries and waits included (none by default); ``proxy`` is a proxy URL for every request;
+    ``root_certificate_pem`` adds trusted root certificates (PEM text);
+    ``allow_insecure_http=True`` permits a plain-http base URL that is not loopback;
+    ``max_response_bytes`` caps a reply's body.
 
     >>> client = Enjo()                                   # doctest: +SKIP
     >>> client.send_message("support-bot", "How do I reset my password?").answers  # doctest: +SKIP
@@ -193,28 +130,34 @@ class Enjo(_Base):
         conversation_id: Optional[str] = None,
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
+        retry_policy: Optional[str] = None,
+        deadline: Optional[float] = None,
+        headers: Optional[Headers] = None,
     ) -> MessageResponse:
         """Sends ``text`` to the bot ``bot_id`` and returns its reply.
 
         Waits for the client-side rate limiter, retries what is safe to retry, and raises an
         :class:`enjo.EnjoError` subclass on failure. ``conversation_id`` continues a
-        conversation; ``timeout`` (seconds) and ``max_retries`` override the client's for
-        this call.
+        conversation; ``timeout`` (seconds, per attempt), ``max_retries``, ``retry_policy``
+        and ``deadline`` (seconds, the whole call) override the client's for this call;
+        ``headers`` are sent with every attempt of it.
         """
-        return self._native.send(  # type: ignore[no-any-return]
-            bot_id, text, conversation_id, timeout, max_retries, _log_level()
+        options = _overrides(
+            conversation_id=conversation_id, timeout=timeout, max_retries=max_retries,
+            retry_policy=retry_policy, deadline=deadline, headers=headers,
         )
+        return self._native.send(bot_id, text, options, _log_level())
 
     def conversation(self, bot_id: str, *, conversation_id: Optional[str] = None) -> Conversation:
         """A conversation with ``bot_id``: each ``send`` continues it (pass
         ``conversation_id`` to resume an earlier one)."""
-        return self._track(Conversation(self, self._native.conversation(bot_id, conversation_id)))
+        return Conversation(self._native.conversation(bot_id, conversation_id))
 
     def close(self) -> None:
         """Closes the client and releases its connections (once requests already running
         end); later calls, on it or its conversations, raise ``InvalidArgumentError``.
         Idempotent."""
-        self._close()
+        self._native.close()
 
     def __enter__(self) -> Enjo:
         return self
@@ -231,25 +174,18 @@ class Enjo(_Base):
 class _ConversationBase:
     """What both conversation classes share: the native handle and its read-only state."""
 
-    def __init__(self, client: _Base, native: Any) -> None:
-        self._client = client
+    def __init__(self, native: _enjo.Conversation) -> None:
         self._native = native
 
     @property
     def bot_id(self) -> str:
         """The bot this conversation talks to."""
-        return self._native.bot_id  # type: ignore[no-any-return]
+        return self._native.bot_id
 
     @property
     def conversation_id(self) -> Optional[str]:
         """The conversation id, once a reply has given one (or when resumed)."""
-        return self._native.conversation_id  # type: ignore[no-any-return]
-
-    def _detach(self) -> None:
-        # The client was closed: let go of the native conversation (and its client).
-        native = self._native
-        if not isinstance(native, _ClosedConversation):
-            self._native = _ClosedConversation(native.bot_id, native.conversation_id)
+        return self._native.conversation_id
 
     def __repr__(self) -> str:
         return (
@@ -263,12 +199,22 @@ class Conversation(_ConversationBase):
     conversation id of the previous reply, so the bot keeps the context."""
 
     def send(
-        self, text: str, *, timeout: Optional[float] = None, max_retries: Optional[int] = None
+        self,
+        text: str,
+        *,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        retry_policy: Optional[str] = None,
+        deadline: Optional[float] = None,
+        headers: Optional[Headers] = None,
     ) -> MessageResponse:
-        """Sends ``text`` in this conversation and returns the reply."""
-        return self._native.send(  # type: ignore[no-any-return]
-            text, timeout, max_retries, _log_level()
+        """Sends ``text`` in this conversation and returns the reply (the per-call options
+        are those of :meth:`Enjo.send_message`)."""
+        options = _overrides(
+            timeout=timeout, max_retries=max_retries, retry_policy=retry_policy,
+            deadline=deadline, headers=headers,
         )
+        return self._native.send(text, options, _log_level())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -320,12 +266,12 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_queues)
 
 
-async def _await(start: Any, *args: Any) -> MessageResponse:
+async def _await(start: Callable[..., Task], *args: Any) -> MessageResponse:
     loop = asyncio.get_running_loop()
-    future = loop.create_future()
+    future: asyncio.Future[MessageResponse] = loop.create_future()
     task = start(_completions(loop), future, *args)
     try:
-        return await future  # type: ignore[no-any-return]
+        return await future
     except BaseException:
         # Cancelled (or interrupted): abort the request; its connection closes, or it leaves
         # the rate limiter's queue. A no-op when it has already failed.
@@ -347,26 +293,29 @@ class AsyncEnjo(_Base):
         conversation_id: Optional[str] = None,
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
+        retry_policy: Optional[str] = None,
+        deadline: Optional[float] = None,
+        headers: Optional[Headers] = None,
     ) -> MessageResponse:
         """Sends ``text`` to the bot ``bot_id`` and returns its reply (see
         :meth:`Enjo.send_message`)."""
-        return await _await(
-            self._native.start, bot_id, text, conversation_id, timeout, max_retries, _log_level()
+        options = _overrides(
+            conversation_id=conversation_id, timeout=timeout, max_retries=max_retries,
+            retry_policy=retry_policy, deadline=deadline, headers=headers,
         )
+        return await _await(self._native.start, bot_id, text, options, _log_level())
 
     def conversation(
         self, bot_id: str, *, conversation_id: Optional[str] = None
     ) -> AsyncConversation:
         """A conversation with ``bot_id``; ``await conversation.send(text)`` continues it."""
-        return self._track(
-            AsyncConversation(self, self._native.conversation(bot_id, conversation_id))
-        )
+        return AsyncConversation(self._native.conversation(bot_id, conversation_id))
 
     async def close(self) -> None:
         """Closes the client and releases its connections (once requests already running
         end); later calls, on it or its conversations, raise ``InvalidArgumentError``.
         Idempotent."""
-        self._close()
+        self._native.close()
 
     async def __aenter__(self) -> AsyncEnjo:
         return self
@@ -384,7 +333,19 @@ class AsyncConversation(_ConversationBase):
     """A conversation with one bot (from ``AsyncEnjo.conversation``)."""
 
     async def send(
-        self, text: str, *, timeout: Optional[float] = None, max_retries: Optional[int] = None
+        self,
+        text: str,
+        *,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        retry_policy: Optional[str] = None,
+        deadline: Optional[float] = None,
+        headers: Optional[Headers] = None,
     ) -> MessageResponse:
-        """Sends ``text`` in this conversation and returns the reply."""
-        return await _await(self._native.start, text, timeout, max_retries, _log_level())
+        """Sends ``text`` in this conversation and returns the reply (see
+        :meth:`Conversation.send`)."""
+        options = _overrides(
+            timeout=timeout, max_retries=max_retries, retry_policy=retry_policy,
+            deadline=deadline, headers=headers,
+        )
+        return await _await(self._native.start, text, options, _log_level())

@@ -1,7 +1,22 @@
 # Type stubs of the native module (src/lib.rs). The public classes are re-exported by `enjo`.
 # Replies are immutable: `raw`, `sources` and `to_dict()` give new objects on each access, and
 # they pickle (a multiprocessing worker can return them).
-from typing import Any, Callable, Dict, List, Optional, Tuple, final
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union, final
+
+__all__ = [
+    "__version__",
+    "ERROR_KINDS",
+    "Client",
+    "Conversation",
+    "CallOptions",
+    "Completions",
+    "Task",
+    "MessageResponse",
+    "Source",
+    "Ticket",
+    "_test_panic",
+    "_in_flight",
+]
 
 __version__: str
 #: The core's error kinds: (class name, kind, whether it comes from an HTTP response).
@@ -77,6 +92,9 @@ class MessageResponse:
     def request_id(self) -> Optional[str]:
         """The call's request id (sent as ``X-Request-Id`` on each attempt)."""
     @property
+    def server_request_id(self) -> Optional[str]:
+        """The server's own request id, when its reply carried one."""
+    @property
     def raw(self) -> Dict[str, Any]:
         """The whole response body, unknown fields included (a new dict on each access)."""
     def to_dict(self) -> Dict[str, Any]:
@@ -89,9 +107,24 @@ class Task:
 
 @final
 class Completions:
-    def __init__(self, loop_ref: Optional[Callable[[], Any]] = None) -> None: ...
+    def __new__(cls, loop_ref: Optional[Callable[[], Any]] = None) -> Completions: ...
     def fileno(self) -> int: ...
     def drain(self) -> None: ...
+
+@final
+class CallOptions:
+    """Per-call overrides, checked when made."""
+
+    def __new__(
+        cls,
+        *,
+        conversation_id: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        retry_policy: Optional[str] = None,
+        deadline: Optional[float] = None,
+        headers: Union[Mapping[str, str], Sequence[Tuple[str, str]], None] = None,
+    ) -> CallOptions: ...
 
 @final
 class Conversation:
@@ -100,26 +133,21 @@ class Conversation:
     @property
     def conversation_id(self) -> Optional[str]: ...
     def send(
-        self,
-        text: str,
-        timeout: Optional[float] = None,
-        max_retries: Optional[int] = None,
-        log: int = 0,
+        self, text: str, options: Optional[CallOptions] = None, log: int = 0
     ) -> MessageResponse: ...
     def start(
         self,
         completions: Completions,
         future: Any,
         text: str,
-        timeout: Optional[float] = None,
-        max_retries: Optional[int] = None,
+        options: Optional[CallOptions] = None,
         log: int = 0,
     ) -> Task: ...
 
 @final
 class Client:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         token: Optional[str] = None,
         base_url: Optional[str] = None,
@@ -129,21 +157,23 @@ class Client:
         retry_policy: Optional[str] = None,
         rate_limit: Any = None,
         rate_limit_max_wait: Optional[float] = None,
+        deadline: Optional[float] = None,
         user_agent: Optional[str] = None,
-    ) -> None: ...
+        proxy: Optional[str] = None,
+        root_certificate_pem: Optional[str] = None,
+        allow_insecure_http: Optional[bool] = None,
+        max_response_bytes: Optional[int] = None,
+    ) -> Client: ...
     @property
     def base_url(self) -> str: ...
     @property
+    def closed(self) -> bool: ...
+    @property
     def settings(self) -> Dict[str, Any]: ...
+    def close(self) -> None: ...
     def describe(self) -> str: ...
     def send(
-        self,
-        bot_id: str,
-        text: str,
-        conversation_id: Optional[str] = None,
-        timeout: Optional[float] = None,
-        max_retries: Optional[int] = None,
-        log: int = 0,
+        self, bot_id: str, text: str, options: Optional[CallOptions] = None, log: int = 0
     ) -> MessageResponse: ...
     def start(
         self,
@@ -151,9 +181,7 @@ class Client:
         future: Any,
         bot_id: str,
         text: str,
-        conversation_id: Optional[str] = None,
-        timeout: Optional[float] = None,
-        max_retries: Optional[int] = None,
+        options: Optional[CallOptions] = None,
         log: int = 0,
     ) -> Task: ...
     def conversation(self, bot_id: str, conversation_id: Optional[str] = None) -> Conversation: ...

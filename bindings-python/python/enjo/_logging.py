@@ -47,16 +47,17 @@ def level() -> int:
 
 def emit(
     kind: str,
+    level: int,
     path: str,
+    text: str,
     attempt: int,
-    max_attempts: int,
     status: Optional[int],
     seconds: Optional[float],
     error: Optional[str],
-    detail: Optional[str],
 ) -> None:
     """Called by the native module for each record of a call made with logging on: on the
-    caller's thread for blocking calls, on the event loop's thread for async ones.
+    caller's thread for blocking calls, on the event loop's thread for async ones. ``text`` is
+    the core's log line of the event (the same in every binding).
 
     Every record carries ``enjo_event`` (``attempt``, ``retry``, ``wait`` or ``failed``),
     ``enjo_path``, ``enjo_attempt``, ``enjo_status``, ``enjo_seconds`` and ``enjo_error`` (the
@@ -70,32 +71,4 @@ def emit(
         "enjo_seconds": seconds,
         "enjo_error": error,
     }
-    if kind == "attempt":
-        outcome = "no reply" if status is None else f"HTTP {status}"
-        ms = (seconds or 0.0) * 1000.0
-        if error is None:
-            logger.debug(
-                "POST %s: attempt %d of %d: %s in %.1f ms",
-                path, attempt, max_attempts, outcome, ms, extra=extra,
-            )
-        else:
-            logger.debug(
-                "POST %s: attempt %d of %d: %s (%s) after %.1f ms",
-                path, attempt, max_attempts, outcome, error, ms, extra=extra,
-            )
-    elif kind == "retry":
-        logger.info(
-            "POST %s: attempt %d failed (%s); retrying in %.3fs",
-            path, attempt, detail, seconds or 0.0, extra=extra,
-        )
-    elif kind == "wait":
-        logger.info(
-            "POST %s: client-side rate limit, waiting %.3fs", path, seconds or 0.0, extra=extra
-        )
-    elif kind == "failed" and attempt == 0:
-        logger.info("POST %s: failed before sending: %s", path, detail, extra=extra)
-    elif kind == "failed":
-        logger.info(
-            "POST %s: failed after %d attempt%s: %s",
-            path, attempt, "" if attempt == 1 else "s", detail, extra=extra,
-        )
+    logger.log(level, "POST %s: %s", path, text, extra=extra)

@@ -66,6 +66,35 @@ def sync_usage() -> None:
     reply.answers = "x"  # type: ignore[misc]
 
 
+def parity_options() -> None:
+    client = enjo.Enjo(
+        deadline=30.0,
+        proxy="http://127.0.0.1:3128",
+        root_certificate_pem="-----BEGIN CERTIFICATE-----...",
+        allow_insecure_http=True,
+        max_response_bytes=1 << 20,
+    )
+    headers: enjo.Headers = {"X-Tenant": "t"}
+    reply = client.send_message(
+        "bot", "hi", retry_policy="at_least_once", deadline=5.0, headers=headers
+    )
+    server_id: Optional[str] = reply.server_request_id
+    again = client.conversation("bot").send(
+        "more", retry_policy="safe", deadline=2, headers=[("X-Tenant", "t")]
+    )
+    print(server_id, again)
+    client.send_message("bot", "hi", headers="X: y")  # type: ignore[arg-type]
+    client.conversation("bot").send("x", conversation_id="c")  # type: ignore[call-arg]
+
+
+async def parity_options_async() -> None:
+    client = enjo.AsyncEnjo(deadline=30.0, max_response_bytes=4096)
+    reply = await client.send_message("bot", "hi", deadline=1.0, headers={"X-A": "b"})
+    more = await client.conversation("bot").send("x", retry_policy="at_least_once",
+                                                  headers=[("X-A", "b")], deadline=1.0)
+    print(reply.server_request_id, more)
+
+
 async def async_usage() -> None:
     async with enjo.AsyncEnjo(rate_limit=False) as client:
         reply: enjo.MessageResponse = await client.send_message("bot", "hi")
@@ -102,6 +131,9 @@ def errors() -> None:
         message: str = e.message
         kind: str = e.kind
         request_id: Optional[str] = e.request_id
+        server_request_id: Optional[str] = e.server_request_id
+        may_have_been_sent: bool = e.may_have_been_sent
+        print(server_request_id, may_have_been_sent)
         copy = pickle.loads(pickle.dumps(e))
         print(message, kind, request_id, copy)
     err: enjo.EnjoError = enjo.ServerError("boom", status=500)

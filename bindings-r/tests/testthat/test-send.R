@@ -1,7 +1,8 @@
 test_that("send_message returns the documented named list", {
   client <- test_client()
   reply <- send_message(client, "faq-bot", "How do I reset my VPN password?")
-  expect_named(reply, c("answers", "sources", "conversation_id", "ticket", "raw", "request_id"),
+  expect_named(reply, c("answers", "sources", "conversation_id", "ticket", "raw", "request_id",
+                       "server_request_id"),
                ignore.order = TRUE)
   expect_type(reply$answers, "character")
   expect_length(reply$answers, 1)
