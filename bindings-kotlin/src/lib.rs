@@ -82,6 +82,14 @@ pub struct NativeOptions {
     pub deadline_secs: Option<f64>,
     /// The caller's `User-Agent` suffix.
     pub user_agent: Option<String>,
+    /// Proxy URL for every request.
+    pub proxy: Option<String>,
+    /// An extra trusted root certificate, PEM.
+    pub root_certificate_pem: Option<String>,
+    /// Allow a plain-http base URL that is not loopback.
+    pub allow_insecure_http: Option<bool>,
+    /// Largest accepted response body, in bytes.
+    pub max_response_bytes: Option<f64>,
     /// The Kotlin version, for the `User-Agent` (`kotlin/<version>`).
     pub kotlin_version: String,
 }
@@ -99,6 +107,17 @@ pub struct NativeSendOptions {
     pub retry_policy: Option<String>,
     /// Whole-call deadline, in seconds.
     pub deadline_secs: Option<f64>,
+    /// Extra headers for every attempt of this call, in order, as `(name, value)` pairs.
+    pub headers: Vec<NativeHeader>,
+}
+
+/// One extra request header.
+#[derive(uniffi::Record)]
+pub struct NativeHeader {
+    /// The header's name.
+    pub name: String,
+    /// Its value.
+    pub value: String,
 }
 
 /// Kotlin's spelling and unit: camelCase names, durations in seconds (`kotlin.time.Duration`
@@ -133,7 +152,10 @@ fn build_client(options: NativeOptions) -> enjo::Result<enjo::Client> {
         rate_limit_max_wait: options.rate_limit_max_wait_secs,
         deadline: options.deadline_secs,
         user_agent: options.user_agent,
-        ..ClientOptions::default()
+        proxy: options.proxy,
+        root_certificate_pem: options.root_certificate_pem,
+        allow_insecure_http: options.allow_insecure_http,
+        max_response_bytes: options.max_response_bytes,
     }
     .builder(&host)?
     .build()
@@ -146,7 +168,11 @@ fn send_options(options: NativeSendOptions) -> enjo::Result<enjo::SendOptions> {
         max_retries: options.max_retries,
         retry_policy: options.retry_policy,
         deadline: options.deadline_secs,
-        ..CallOptions::default()
+        headers: options
+            .headers
+            .into_iter()
+            .map(|h| (h.name, h.value))
+            .collect(),
     }
     .send_options(&host())
 }

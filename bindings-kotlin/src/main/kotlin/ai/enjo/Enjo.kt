@@ -2,6 +2,7 @@ package ai.enjo
 
 import ai.enjo.ffi.NativeClient
 import ai.enjo.ffi.NativeConversation
+import ai.enjo.ffi.NativeHeader
 import ai.enjo.ffi.NativeOptions
 import ai.enjo.ffi.NativeQuota
 import ai.enjo.ffi.NativeRateLimit
@@ -28,6 +29,10 @@ import kotlin.time.toKotlinDuration
  * @param rateLimitMaxWait longest wait for the limiter before a [RateLimitException] without sending (default: no bound).
  * @param deadline for a whole call: limiter wait, every attempt and backoff (default: none).
  * @param userAgent text appended to the `User-Agent` header.
+ * @param proxy send every request through this proxy (`http://`, `https://` or `socks5://`).
+ * @param rootCertificatePem an extra trusted root certificate (PEM), e.g. a corporate CA.
+ * @param allowInsecureHttp allow a plain-http base URL that is not loopback (the token travels in clear).
+ * @param maxResponseBytes largest accepted response body; a bigger one is a [ResponseDecodeException].
  */
 class Enjo(
     token: String? = null,
@@ -40,6 +45,10 @@ class Enjo(
     rateLimitMaxWait: Duration? = null,
     deadline: Duration? = null,
     userAgent: String? = null,
+    proxy: String? = null,
+    rootCertificatePem: String? = null,
+    allowInsecureHttp: Boolean? = null,
+    maxResponseBytes: Long? = null,
 ) : AutoCloseable {
     private val native: NativeClient = mapErrors {
         NativeClient(
@@ -54,6 +63,10 @@ class Enjo(
                 rateLimitMaxWaitSecs = rateLimitMaxWait?.seconds(),
                 deadlineSecs = deadline?.seconds(),
                 userAgent = userAgent,
+                proxy = proxy,
+                rootCertificatePem = rootCertificatePem,
+                allowInsecureHttp = allowInsecureHttp,
+                maxResponseBytes = maxResponseBytes?.toDouble(),
                 kotlinVersion = KotlinVersion.CURRENT.toString(),
             ),
         )
@@ -69,7 +82,8 @@ class Enjo(
      * Sends [text] to the bot [botId], continuing [conversationId] when given, and returns the
      * bot's reply. Waits for the rate limiter, retries what is safe to retry. Cancelling the
      * coroutine cancels the request (and gives up its place in the limiter's queue).
-     * The other parameters override the client's options for this call.
+     * The other parameters override the client's options for this call; [headers] are sent
+     * with every attempt of it.
      */
     suspend fun sendMessage(
         botId: String,
@@ -79,8 +93,9 @@ class Enjo(
         maxRetries: Int? = null,
         retryPolicy: RetryPolicy? = null,
         deadline: Duration? = null,
+        headers: Map<String, String> = emptyMap(),
     ): MessageResponse {
-        val options = sendOptions(conversationId, timeout, maxRetries, retryPolicy, deadline)
+        val options = sendOptions(conversationId, timeout, maxRetries, retryPolicy, deadline, headers)
         return mapErrors { native.sendMessage(botId, text, options) }.toResponse()
     }
 
@@ -119,6 +134,10 @@ class Enjo(
         private var rateLimitMaxWait: Duration? = null
         private var deadline: Duration? = null
         private var userAgent: String? = null
+        private var proxy: String? = null
+        private var rootCertificatePem: String? = null
+        private var allowInsecureHttp: Boolean? = null
+        private var maxResponseBytes: Long? = null
 
         /** See [Enjo]'s `token`. */
         fun token(value: String) = apply { token = value }
@@ -150,10 +169,23 @@ class Enjo(
         /** See [Enjo]'s `userAgent`. */
         fun userAgent(value: String) = apply { userAgent = value }
 
+        /** See [Enjo]'s `proxy`. */
+        fun proxy(value: String) = apply { proxy = value }
+
+        /** See [Enjo]'s `rootCertificatePem`. */
+        fun rootCertificatePem(value: String) = apply { rootCertificatePem = value }
+
+        /** See [Enjo]'s `allowInsecureHttp`. */
+        fun allowInsecureHttp(value: Boolean) = apply { allowInsecureHttp = value }
+
+        /** See [Enjo]'s `maxResponseBytes`. */
+        fun maxResponseBytes(value: Long) = apply { maxResponseBytes = value }
+
         /** The client; throws [InvalidArgumentException] for a bad option. */
         fun build(): Enjo = Enjo(
             token, baseUrl, timeout, connectTimeout, maxRetries, retryPolicy, rateLimit,
-            rateLimitMaxWait, deadline, userAgent,
+            rateLimitMaxWait, deadline, userAgent, proxy, rootCertificatePem, allowInsecureHttp,
+            maxResponseBytes,
         )
 
         /** The settings, without the token. */
@@ -187,8 +219,9 @@ class Conversation internal constructor(private val native: NativeConversation) 
         maxRetries: Int? = null,
         retryPolicy: RetryPolicy? = null,
         deadline: Duration? = null,
+        headers: Map<String, String> = emptyMap(),
     ): MessageResponse {
-        val options = sendOptions(null, timeout, maxRetries, retryPolicy, deadline)
+        val options = sendOptions(null, timeout, maxRetries, retryPolicy, deadline, headers)
         return mapErrors { native.send(text, options) }.toResponse()
     }
 
@@ -215,10 +248,12 @@ private fun sendOptions(
     maxRetries: Int?,
     retryPolicy: RetryPolicy?,
     deadline: Duration?,
+    headers: Map<String, String>,
 ) = NativeSendOptions(
     conversationId = conversationId,
     timeoutSecs = timeout?.seconds(),
     maxRetries = maxRetries?.toDouble(),
     retryPolicy = retryPolicy?.coreName,
     deadlineSecs = deadline?.seconds(),
+    headers = headers.map { (name, value) -> NativeHeader(name, value) },
 )

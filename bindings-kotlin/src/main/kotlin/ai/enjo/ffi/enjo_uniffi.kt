@@ -2071,6 +2071,53 @@ public object FfiConverterTypeErrorInfo: FfiConverterRustBuffer<ErrorInfo> {
 
 
 /**
+ * One extra request header.
+ */
+data class NativeHeader (
+    /**
+     * The header's name.
+     */
+    val `name`: kotlin.String
+    , 
+    /**
+     * Its value.
+     */
+    val `value`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeNativeHeader: FfiConverterRustBuffer<NativeHeader> {
+    override fun read(buf: ByteBuffer): NativeHeader {
+        return NativeHeader(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: NativeHeader) = (
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterString.allocationSize(value.`value`)
+    )
+
+    override fun write(value: NativeHeader, buf: ByteBuffer) {
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterString.write(value.`value`, buf)
+    }
+}
+
+
+
+/**
  * Options of a client, as the Kotlin layer passes them (durations in seconds, counts as
  * numbers, the retry policy in camelCase): `None` keeps core's default. Core's
  * [`enjo::options`] checks them, naming each option as Kotlin spells it.
@@ -2127,6 +2174,26 @@ data class NativeOptions (
     val `userAgent`: kotlin.String?
     , 
     /**
+     * Proxy URL for every request.
+     */
+    val `proxy`: kotlin.String?
+    , 
+    /**
+     * An extra trusted root certificate, PEM.
+     */
+    val `rootCertificatePem`: kotlin.String?
+    , 
+    /**
+     * Allow a plain-http base URL that is not loopback.
+     */
+    val `allowInsecureHttp`: kotlin.Boolean?
+    , 
+    /**
+     * Largest accepted response body, in bytes.
+     */
+    val `maxResponseBytes`: kotlin.Double?
+    , 
+    /**
      * The Kotlin version, for the `User-Agent` (`kotlin/<version>`).
      */
     val `kotlinVersion`: kotlin.String
@@ -2156,6 +2223,10 @@ public object FfiConverterTypeNativeOptions: FfiConverterRustBuffer<NativeOption
             FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalBoolean.read(buf),
+            FfiConverterOptionalDouble.read(buf),
             FfiConverterString.read(buf),
         )
     }
@@ -2171,6 +2242,10 @@ public object FfiConverterTypeNativeOptions: FfiConverterRustBuffer<NativeOption
             FfiConverterOptionalDouble.allocationSize(value.`rateLimitMaxWaitSecs`) +
             FfiConverterOptionalDouble.allocationSize(value.`deadlineSecs`) +
             FfiConverterOptionalString.allocationSize(value.`userAgent`) +
+            FfiConverterOptionalString.allocationSize(value.`proxy`) +
+            FfiConverterOptionalString.allocationSize(value.`rootCertificatePem`) +
+            FfiConverterOptionalBoolean.allocationSize(value.`allowInsecureHttp`) +
+            FfiConverterOptionalDouble.allocationSize(value.`maxResponseBytes`) +
             FfiConverterString.allocationSize(value.`kotlinVersion`)
     )
 
@@ -2185,6 +2260,10 @@ public object FfiConverterTypeNativeOptions: FfiConverterRustBuffer<NativeOption
             FfiConverterOptionalDouble.write(value.`rateLimitMaxWaitSecs`, buf)
             FfiConverterOptionalDouble.write(value.`deadlineSecs`, buf)
             FfiConverterOptionalString.write(value.`userAgent`, buf)
+            FfiConverterOptionalString.write(value.`proxy`, buf)
+            FfiConverterOptionalString.write(value.`rootCertificatePem`, buf)
+            FfiConverterOptionalBoolean.write(value.`allowInsecureHttp`, buf)
+            FfiConverterOptionalDouble.write(value.`maxResponseBytes`, buf)
             FfiConverterString.write(value.`kotlinVersion`, buf)
     }
 }
@@ -2361,6 +2440,11 @@ data class NativeSendOptions (
      * Whole-call deadline, in seconds.
      */
     val `deadlineSecs`: kotlin.Double?
+    , 
+    /**
+     * Extra headers for every attempt of this call, in order, as `(name, value)` pairs.
+     */
+    val `headers`: List<NativeHeader>
     
 ){
     
@@ -2382,6 +2466,7 @@ public object FfiConverterTypeNativeSendOptions: FfiConverterRustBuffer<NativeSe
             FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalDouble.read(buf),
+            FfiConverterSequenceTypeNativeHeader.read(buf),
         )
     }
 
@@ -2390,7 +2475,8 @@ public object FfiConverterTypeNativeSendOptions: FfiConverterRustBuffer<NativeSe
             FfiConverterOptionalDouble.allocationSize(value.`timeoutSecs`) +
             FfiConverterOptionalDouble.allocationSize(value.`maxRetries`) +
             FfiConverterOptionalString.allocationSize(value.`retryPolicy`) +
-            FfiConverterOptionalDouble.allocationSize(value.`deadlineSecs`)
+            FfiConverterOptionalDouble.allocationSize(value.`deadlineSecs`) +
+            FfiConverterSequenceTypeNativeHeader.allocationSize(value.`headers`)
     )
 
     override fun write(value: NativeSendOptions, buf: ByteBuffer) {
@@ -2399,6 +2485,7 @@ public object FfiConverterTypeNativeSendOptions: FfiConverterRustBuffer<NativeSe
             FfiConverterOptionalDouble.write(value.`maxRetries`, buf)
             FfiConverterOptionalString.write(value.`retryPolicy`, buf)
             FfiConverterOptionalDouble.write(value.`deadlineSecs`, buf)
+            FfiConverterSequenceTypeNativeHeader.write(value.`headers`, buf)
     }
 }
 
@@ -2819,6 +2906,38 @@ public object FfiConverterOptionalDouble: FfiConverterRustBuffer<kotlin.Double?>
 /**
  * @suppress
  */
+public object FfiConverterOptionalBoolean: FfiConverterRustBuffer<kotlin.Boolean?> {
+    override fun read(buf: ByteBuffer): kotlin.Boolean? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterBoolean.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.Boolean?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterBoolean.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.Boolean?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterBoolean.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?> {
     override fun read(buf: ByteBuffer): kotlin.String? {
         if (buf.get().toInt() == 0) {
@@ -2933,6 +3052,34 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterString.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeNativeHeader: FfiConverterRustBuffer<List<NativeHeader>> {
+    override fun read(buf: ByteBuffer): List<NativeHeader> {
+        val len = buf.getInt()
+        return List<NativeHeader>(len) {
+            FfiConverterTypeNativeHeader.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<NativeHeader>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeNativeHeader.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<NativeHeader>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeNativeHeader.write(it, buf)
         }
     }
 }
