@@ -45,12 +45,15 @@ fuzz_target!(|data: &[u8]| {
             assert!(b <= a, "delay grew from {a:?} to {b:?} as time passed");
         }
     }
-    // Seconds as sent (when no retry-after-ms takes precedence).
+    // Seconds as sent (when no retry-after-ms takes precedence). Only for ASCII: a header
+    // value's other bytes are RFC 9110's obs-text, not text (`8` and two U+00A0 is no delay).
     let value = std::str::from_utf8(retry_after)
         .map(str::trim)
         .unwrap_or("");
     if let (true, Ok(secs)) = (
-        map.get("retry-after-ms").is_none() && map.contains_key("retry-after"),
+        retry_after.is_ascii()
+            && map.get("retry-after-ms").is_none()
+            && map.contains_key("retry-after"),
         value.parse::<f64>(),
     ) {
         assert_eq!(first, Duration::try_from_secs_f64(secs).ok(), "{value:?}");

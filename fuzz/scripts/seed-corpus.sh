@@ -5,7 +5,7 @@
 # built-in bot (tickets in Salesforce, Jira and ServiceNow casing) and every fault's body.
 # Needs a built mock: ENJO_MOCK_BIN, else target/release/enjo-mock. The targets fed by
 # `arbitrary` (client_options, c_api) have no hand-made seeds: their committed corpus is what
-# fuzzing found (minimised with `cargo fuzz cmin`).
+# fuzzing found (merged in with libFuzzer -merge=1: only inputs adding coverage).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")/.." && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
