@@ -6,12 +6,16 @@
 CARGO ?= cargo
 SUITES := $(wildcard spec/run-tests.sh bindings-python/run-tests.sh bindings-node/run-tests.sh bindings-c/run-tests.sh bindings-r/run-tests.sh bindings-kotlin/run-tests.sh)
 
-.PHONY: demo test lint test-rust test-bindings mock-bin bench help
+.PHONY: demo test lint test-rust test-bindings mock-bin bench help fuzz fuzz-smoke sanitize miri
 
 help:
 	@echo "make demo   run the demo against a local enjo mock"
 	@echo "make test   run every test suite"
 	@echo "make bench  run the benchmarks (not part of make test)"
+	@echo "make fuzz   run every fuzz target FUZZ_SECONDS (default 300) each (nightly, cargo-fuzz)"
+	@echo "make fuzz-smoke  every fuzz target on its corpus, then <= 30 s each (what CI runs)"
+	@echo "make sanitize    the C suite against a libenjo built with -Zsanitizer=address (nightly)"
+	@echo "make miri   the rate limiter's unit tests under Miri (nightly, component miri)"
 
 demo:
 	@scripts/demo.sh
@@ -38,3 +42,21 @@ test-bindings: mock-bin
 
 bench: mock-bin
 	@set -e; for b in $(wildcard benchmarks/*/bench.sh); do echo "==> $$b"; bash $$b; done
+
+# Fuzzing (nightly + cargo-fuzz; the product itself stays on stable). See docs/testing.md.
+FUZZ_SECONDS ?= 300
+FUZZ_SMOKE_SECONDS ?= 20
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash fuzz/run.sh
+
+fuzz-smoke:
+	FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) bash fuzz/run.sh --smoke
+
+# The C suite with AddressSanitizer inside libenjo's Rust code too (nightly); see the script.
+sanitize:
+	bash scripts/sanitize-c.sh
+
+# The rate limiter's logic (the sliding log, quotas, the shared registry) under Miri: undefined
+# behaviour, data races and leaks in its unsafe-free but concurrency-heavy code.
+miri:
+	cargo +nightly miri test -p enjo --lib --locked ratelimit::

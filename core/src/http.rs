@@ -200,7 +200,7 @@ pub(crate) async fn send_once(
 }
 
 /// The server's own request id.
-fn server_request_id(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn server_request_id(headers: &HeaderMap) -> Option<String> {
     // `HeaderName` constants, not `&str` keys (see `parse_retry_after`).
     const NAMES: [HeaderName; 3] = [
         HeaderName::from_static("x-request-id"),
@@ -244,19 +244,6 @@ async fn read_body(mut response: reqwest::Response, max: usize) -> Result<Vec<u8
 /// Reads a non-2xx reply into an API error. Never fails: a body that cannot be read or parsed
 /// still gives an error with the status.
 async fn error_response(mut response: reqwest::Response, server_id: Option<String>) -> Error {
-    let status = response.status();
-    let retry_after = parse_retry_after(response.headers(), SystemTime::now());
-    let location = response
-        .headers()
-        .get(LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .filter(|_| status.is_redirection())
-        .map(str::to_owned);
-    let is_html = response
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.contains("html"));
     let mut body = Vec::new();
     // Keep what arrived even if the connection breaks mid-body.
     while let Ok(Some(chunk)) = response.chunk().await {
@@ -265,9 +252,37 @@ async fn error_response(mut response: reqwest::Response, server_id: Option<Strin
             break;
         }
     }
-    let text = String::from_utf8_lossy(&body).into_owned();
+    error_from_parts(
+        response.status(),
+        response.headers(),
+        &body,
+        SystemTime::now(),
+    )
+    .with_server_request_id(server_id)
+}
+
+/// A non-2xx reply's status, headers and (possibly cut) body as an API error: the documented
+/// error shapes, anything else (HTML from a proxy, empty, truncated) as a snippet. Pure, so the
+/// fuzz targets reach it (`enjo::fuzzing`).
+pub(crate) fn error_from_parts(
+    status: reqwest::StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    now: SystemTime,
+) -> Error {
+    let retry_after = parse_retry_after(headers, now);
+    let location = headers
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .filter(|_| status.is_redirection())
+        .map(str::to_owned);
+    let is_html = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.contains("html"));
+    let text = String::from_utf8_lossy(body).into_owned();
     let reason = status.canonical_reason().unwrap_or("error");
-    let parsed = serde_json::from_slice::<Value>(&body).ok();
+    let parsed = serde_json::from_slice::<Value>(body).ok();
     let (code, message) = parsed
         .as_ref()
         .and_then(Value::as_object)
@@ -282,7 +297,6 @@ async fn error_response(mut response: reqwest::Response, server_id: Option<Strin
         None => format!("{reason}: {}", snippet(&text)),
     };
     Error::from_response(status.as_u16(), code, message, text, retry_after, None)
-        .with_server_request_id(server_id)
         .with_location(location)
 }
 

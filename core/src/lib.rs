@@ -38,6 +38,9 @@ mod config;
 mod conversation;
 mod deadline;
 mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod headers;
 mod http;
 mod models;
