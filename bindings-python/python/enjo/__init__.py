@@ -18,6 +18,7 @@ from ._exceptions import (
     InvalidRequestError,
     NotFoundError,
     RateLimitError,
+    RateLimitStoreError,
     ResponseDecodeError,
     ServerError,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "APIConnectionError",
     "ResponseDecodeError",
     "InternalError",
+    "RateLimitStoreError",
     "__version__",
 ]
 
