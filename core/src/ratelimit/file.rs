@@ -17,10 +17,26 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 
 use super::shared::{
-    Reservation, SharedStore, StoreFuture, earliest, horizon, quota_conflict, quotas_key,
+    LEASE, Reservation, SharedStore, StoreFuture, earliest, horizon, quota_conflict, quotas_key,
 };
 use super::{Quota, SlotId};
 use crate::error::{Error, Result};
+
+/// An entry's state: sent and answered, in flight until a lease end, or reserved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Done,
+    Live(i64),
+    Waiting,
+}
+
+/// One entry: id, stamp in wall-clock µs, state.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Entry {
+    id: u64,
+    stamp: i64,
+    kind: Kind,
+}
 
 /// The state file's contents.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -28,8 +44,47 @@ struct State {
     quotas: String,
     seq: u64,
     blocked: i64,
-    /// (id, stamp in wall-clock µs)
-    entries: Vec<(u64, i64)>,
+    entries: Vec<Entry>,
+}
+
+impl State {
+    /// The stamps that count at `now` (see the [rule](super::shared)).
+    fn stamps(&self, skip: Option<u64>, with_waiting: bool, now: i64) -> Vec<i64> {
+        self.entries
+            .iter()
+            .filter(|e| Some(e.id) != skip && (with_waiting || e.kind != Kind::Waiting))
+            .map(|e| match e.kind {
+                Kind::Live(lease) if lease > now => e.stamp.max(now),
+                _ => e.stamp,
+            })
+            .collect()
+    }
+
+    /// Admits entry `id` at `now` when `at <= now` (returns true), else moves it to `at`.
+    fn admit(&mut self, id: u64, at: i64, now: i64) -> bool {
+        let Some(entry) = self.entries.iter_mut().find(|e| e.id == id) else {
+            return false;
+        };
+        if at <= now {
+            entry.stamp = entry.stamp.max(now);
+            entry.kind = Kind::Live(now.saturating_add(micros(LEASE)));
+            true
+        } else {
+            entry.stamp = at;
+            entry.kind = Kind::Waiting;
+            false
+        }
+    }
+
+    fn prune(&mut self, now: i64, horizon: i64) {
+        let keep_after = now.saturating_sub(horizon);
+        self.entries.retain(|e| e.stamp > keep_after);
+        for e in &mut self.entries {
+            if matches!(e.kind, Kind::Live(lease) if lease <= now) {
+                e.kind = Kind::Done;
+            }
+        }
+    }
 }
 
 impl State {
@@ -39,7 +94,11 @@ impl State {
             "quotas": self.quotas,
             "seq": self.seq,
             "blocked": self.blocked,
-            "entries": self.entries.iter().map(|(id, t)| json!([id, t])).collect::<Vec<_>>(),
+            "entries": self.entries.iter().map(|e| match e.kind {
+                Kind::Done => json!([e.id, e.stamp, 0, 0]),
+                Kind::Live(lease) => json!([e.id, e.stamp, 1, lease]),
+                Kind::Waiting => json!([e.id, e.stamp, 2, 0]),
+            }).collect::<Vec<_>>(),
         })
     }
 
@@ -52,7 +111,19 @@ impl State {
             .get("entries")?
             .as_array()?
             .iter()
-            .map(|e| Some((e.get(0)?.as_u64()?, e.get(1)?.as_i64()?)))
+            .map(|e| {
+                let kind = match e.get(2)?.as_u64()? {
+                    0 => Kind::Done,
+                    1 => Kind::Live(e.get(3)?.as_i64()?),
+                    2 => Kind::Waiting,
+                    _ => return None,
+                };
+                Some(Entry {
+                    id: e.get(0)?.as_u64()?,
+                    stamp: e.get(1)?.as_i64()?,
+                    kind,
+                })
+            })
             .collect::<Option<Vec<_>>>()?;
         Some(State {
             quotas: v.get("quotas")?.as_str()?.to_owned(),
@@ -154,7 +225,9 @@ impl FileStore {
     pub fn snapshot(&self) -> Result<Vec<(u64, i64)>> {
         let (state, _) = read_state(&self.inner.state)
             .map_err(|e| Error::rate_limit_store(&self.describe(), e.to_string()))?;
-        Ok(state.entries)
+        let mut entries: Vec<(u64, i64)> = state.entries.iter().map(|e| (e.id, e.stamp)).collect();
+        entries.sort_by_key(|&(_, t)| t);
+        Ok(entries)
     }
 }
 
@@ -210,6 +283,19 @@ fn locked<R>(
     Ok(result)
 }
 
+/// A store's answer (id, µs until the instant, admitted) as a [`Reservation`] on the local
+/// clock.
+fn reservation(answer: Option<(u64, i64, bool)>, now: Instant) -> Result<Reservation> {
+    let (id, delay, confirmed) =
+        answer.ok_or_else(|| Error::internal("file store: a new reservation vanished"))?;
+    let delay = Duration::from_micros(u64::try_from(delay).unwrap_or(0));
+    Ok(Reservation {
+        slot: SlotId(id),
+        at: now.checked_add(delay).unwrap_or(now),
+        confirmed,
+    })
+}
+
 impl SharedStore for FileStore {
     fn describe(&self) -> String {
         FileStore::describe_path(&self.inner.state)
@@ -225,32 +311,60 @@ impl SharedStore for FileStore {
         let margin = self.inner.margin;
         let shown = self.describe();
         let run = self.run(move |state, wall| {
-            let keep_after = wall.saturating_sub(micros(horizon(&quotas, margin)));
-            state.entries.retain(|&(_, t)| t > keep_after);
+            state.prune(wall, micros(horizon(&quotas, margin)));
             if state.entries.is_empty() || state.quotas.is_empty() {
                 state.quotas = key.clone();
             } else if state.quotas != key {
                 return Err(quota_conflict(&shown, &state.quotas, &key));
             }
-            let stamps: Vec<i64> = state.entries.iter().map(|&(_, t)| t).collect();
+            let stamps = state.stamps(None, true, wall);
             let at = earliest(&stamps, &quotas, wall, state.blocked, micros(margin));
             state.seq += 1;
-            state.entries.push((state.seq, at));
-            Ok((state.seq, at - wall))
+            let id = state.seq;
+            state.entries.push(Entry {
+                id,
+                stamp: at,
+                kind: Kind::Waiting,
+            });
+            let confirmed = state.admit(id, at, wall);
+            Ok(Some((id, at - wall, confirmed)))
+        });
+        Box::pin(async move { reservation(run.await?, now) })
+    }
+
+    fn confirm<'a>(
+        &'a self,
+        slot: SlotId,
+        quotas: &'a [Quota],
+        now: Instant,
+    ) -> StoreFuture<'a, Result<Reservation>> {
+        let list = quotas.to_vec();
+        let margin = self.inner.margin;
+        let run = self.run(move |state, wall| {
+            if !state
+                .entries
+                .iter()
+                .any(|e| e.id == slot.0 && e.kind == Kind::Waiting)
+            {
+                return Ok(None);
+            }
+            let stamps = state.stamps(Some(slot.0), false, wall);
+            let at = earliest(&stamps, &list, wall, state.blocked, micros(margin));
+            let confirmed = state.admit(slot.0, at, wall);
+            Ok(Some((slot.0, at - wall, confirmed)))
         });
         Box::pin(async move {
-            let (id, delay) = run.await?;
-            let delay = Duration::from_micros(u64::try_from(delay).unwrap_or(0));
-            Ok(Reservation {
-                slot: SlotId(id),
-                at: now.checked_add(delay).unwrap_or(now),
-            })
+            match run.await? {
+                Some(answer) => reservation(Some(answer), now),
+                // The entry is gone (the file was reset): take a new one.
+                None => self.reserve(quotas, now).await,
+            }
         })
     }
 
     fn release(&self, slot: SlotId) -> StoreFuture<'static, Result<()>> {
         self.run(move |state, _| {
-            state.entries.retain(|&(id, _)| id != slot.0);
+            state.entries.retain(|e| e.id != slot.0);
             Ok(())
         })
     }
@@ -258,9 +372,10 @@ impl SharedStore for FileStore {
     fn complete(&self, slot: SlotId, after: Duration) -> StoreFuture<'static, Result<()>> {
         self.run(move |state, wall| {
             let done = wall.saturating_add(micros(after));
-            for (id, t) in &mut state.entries {
-                if *id == slot.0 {
-                    *t = (*t).max(done);
+            for e in &mut state.entries {
+                if e.id == slot.0 {
+                    e.stamp = e.stamp.max(done);
+                    e.kind = Kind::Done;
                 }
             }
             Ok(())

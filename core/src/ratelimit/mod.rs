@@ -83,8 +83,8 @@ use tokio::sync::Notify;
 use crate::error::{Error, Result};
 use crate::process::PerProcess;
 
-pub use log::{MIN_HISTORY, SlidingLog};
 pub use file::FileStore;
+pub use log::{MIN_HISTORY, SlidingLog};
 pub use memory::MemoryStore;
 pub use redis::{RedisStore, SCRIPT as REDIS_SCRIPT};
 pub use shared::{DEFAULT_MARGIN, Reservation, SharedStore, StoreFuture};
@@ -556,6 +556,16 @@ impl RateLimiter {
         .await;
     }
 
+    /// [`RateLimiter::settle`] for code outside any tokio runtime (the CLI before it exits).
+    pub fn settle_blocking(max: Duration) {
+        if PENDING.load(Ordering::SeqCst) == 0 || tokio::runtime::Handle::try_current().is_ok() {
+            return;
+        }
+        if let Ok(runtime) = crate::process::runtime() {
+            runtime.block_on(RateLimiter::settle(max));
+        }
+    }
+
     /// The limiter's clock.
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
@@ -606,10 +616,7 @@ impl RateLimiter {
         quotas.iter().try_for_each(Quota::validate)?;
         if let Some(shared) = &self.shared {
             match self.acquire_shared(shared, ticket, quotas, max_wait).await {
-                Err(err)
-                    if shared.fallback
-                        && err.kind() == crate::ErrorKind::RateLimitStore =>
-                {
+                Err(err) if shared.fallback && err.kind() == crate::ErrorKind::RateLimitStore => {
                     if !shared.warned.swap(true, Ordering::Relaxed) {
                         tracing::warn!(
                             target: "enjo::ratelimit",
@@ -684,23 +691,29 @@ impl RateLimiter {
             self.clock.sleep_until(until).await;
         }
         let now = self.clock.now();
-        let reservation = shared.store.reserve(quotas, now).await?;
+        let mut reservation = shared.store.reserve(quotas, now).await?;
         drop(place);
-        let guard = Reserved {
+        let mut guard = Reserved {
             store: Some(shared.store.clone()),
             slot: reservation.slot,
         };
-        if deadline.is_some_and(|d| reservation.at > d) {
-            // The guard releases the reservation.
-            return Err(too_long(reservation.at, now));
-        }
-        if reservation.at > now {
+        while !reservation.confirmed {
+            let now = self.clock.now();
+            if deadline.is_some_and(|d| reservation.at > d) {
+                // The guard releases the reservation.
+                return Err(too_long(reservation.at, now));
+            }
             tracing::debug!(
                 target: "enjo::ratelimit",
                 wait_ms = reservation.at.saturating_duration_since(now).as_millis() as u64,
                 "rate limit: reserved a slot in the shared store; waiting for it"
             );
             self.clock.sleep_until(reservation.at).await;
+            reservation = shared
+                .store
+                .confirm(reservation.slot, quotas, self.clock.now())
+                .await?;
+            guard.slot = reservation.slot;
         }
         let store = guard.disarm();
         Ok(Permit {
@@ -886,13 +899,18 @@ static SETTLED: Notify = Notify::const_new();
 /// tokio runtime; a failure is logged, never raised (the entry still leaves the log with
 /// time).
 fn spawn_store_update(update: StoreFuture<'static, Result<()>>, what: &'static str) {
-    let Ok(handle) = tokio::runtime::Handle::try_current() else {
-        tracing::debug!(
-            target: "enjo::ratelimit",
-            what,
-            "rate limit: no runtime to update the shared store on; the entry ages out instead"
-        );
-        return;
+    // On the process-wide runtime: a blocking call's own runtime stops when the call returns.
+    let handle = match crate::process::runtime() {
+        Ok(runtime) => runtime.handle().clone(),
+        Err(err) => {
+            tracing::debug!(
+                target: "enjo::ratelimit",
+                what,
+                error = %err,
+                "rate limit: no runtime to update the shared store on; the entry ages out instead"
+            );
+            return;
+        }
     };
     PENDING.fetch_add(1, Ordering::SeqCst);
     handle.spawn(async move {

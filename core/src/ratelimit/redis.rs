@@ -20,30 +20,94 @@ use std::time::{Duration, Instant};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use super::shared::{
-    Reservation, SharedStore, StoreFuture, horizon, quota_conflict, quotas_key,
+    LEASE, Reservation, SharedStore, StoreFuture, horizon, quota_conflict, quotas_key,
 };
 use super::spec::RedisUrl;
 use super::{Quota, SlotId};
 use crate::error::{Error, Result};
 
-/// The one script: `ARGV[1]` is the operation (`reserve`, `release`, `complete`, `block`).
+/// The one script: `ARGV[1]` is the operation (`reserve`, `confirm`, `release`, `complete`,
+/// `block`). Keys: the log (id → stamp, µs), the metadata hash (quotas `q`, blocked-until `b`,
+/// id sequence `seq`), the requests in flight (id → lease end) and the reservations not yet
+/// confirmed (id → stamp).
 ///
-/// `reserve` ARGV: quotas (`N:Wµs;…`), margin µs, horizon µs, seeded (`0`/`1`), then seed
-/// stamps. Returns `{id, now, at, ""}`; `{-1, now, 0, stored quotas}` when the log holds other
-/// quotas; `{-2, now, 0, ""}` when the store is empty and not yet seeded.
+/// `reserve` ARGV: quotas (`N:Wµs;…`), margin µs, horizon µs, lease µs, seeded (`0`/`1`), then
+/// seed stamps. `confirm` ARGV: id, quotas, margin, lease. Both return `{id, now, at, flag}`:
+/// flag `ok` when the caller may send now (its entry is then in flight), else wait until `at`
+/// and confirm. `{-1, now, 0, stored quotas}`: the log holds other quotas; `{-2, …}`: the
+/// store is empty and not yet seeded; `{-3, …}`: the reservation is gone (reserve again).
 pub const SCRIPT: &str = r#"
 local function s(x) return string.format('%d', x) end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local log, meta = KEYS[1], KEYS[2]
+local log, meta, live, wait = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local op = ARGV[1]
+
+-- The stamps that count at `now`: a request in flight counts as completing now; a
+-- reservation not yet confirmed counts only when `with_waiting`.
+local function stamps(skip, with_waiting)
+  local inflight = {}
+  local l = redis.call('ZRANGE', live, 0, -1)
+  for i = 1, #l do inflight[l[i]] = true end
+  local waiting = {}
+  local w = redis.call('ZRANGE', wait, 0, -1)
+  for i = 1, #w do waiting[w[i]] = true end
+  local out = {}
+  local e = redis.call('ZRANGE', log, 0, -1, 'WITHSCORES')
+  for i = 1, #e, 2 do
+    local id, stamp = e[i], tonumber(e[i + 1])
+    if id ~= skip and (with_waiting or not waiting[id]) then
+      if inflight[id] and stamp < now then stamp = now end
+      out[#out + 1] = stamp
+    end
+  end
+  table.sort(out, function(a, b) return a > b end)
+  return out
+end
+
+-- The earliest instant >= now at which every quota has room over `list`.
+local function earliest(list, quotas, margin)
+  local at = now
+  local blocked = tonumber(redis.call('HGET', meta, 'b') or '0')
+  if blocked > at then at = blocked end
+  for n, w in string.gmatch(quotas, '(%d+):(%d+)') do
+    local nth = list[tonumber(n)]
+    if nth then
+      local edge = nth + tonumber(w) + margin
+      if edge > at then at = edge end
+    end
+  end
+  return at
+end
+
+local function expire(ms)
+  for _, k in ipairs({log, meta, live, wait}) do
+    if redis.call('PTTL', k) < ms then redis.call('PEXPIRE', k, ms) end
+  end
+end
+
+local function admit(id, at, lease)
+  if at <= now then
+    redis.call('ZREM', wait, id)
+    local old = tonumber(redis.call('ZSCORE', log, id) or '0')
+    redis.call('ZADD', log, s(math.max(old, now)), id)
+    redis.call('ZADD', live, s(now + lease), id)
+    return 'ok'
+  end
+  redis.call('ZADD', log, s(at), id)
+  redis.call('ZADD', wait, s(at), id)
+  return ''
+end
+
 if op == 'reserve' then
-  local quotas, margin, horizon = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+  local quotas, margin, horizon, lease = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
   redis.call('ZREMRANGEBYSCORE', log, '-inf', s(now - horizon))
+  redis.call('ZREMRANGEBYSCORE', live, '-inf', s(now))
+  redis.call('ZREMRANGEBYSCORE', wait, '-inf', s(now - horizon))
   local stored = redis.call('HGET', meta, 'q')
   if not stored then
-    if ARGV[5] == '0' then return {-2, now, 0, ''} end
-    for i = 6, #ARGV do
+    if ARGV[6] == '0' then return {-2, now, 0, ''} end
+    for i = 7, #ARGV do
       redis.call('ZADD', log, 'NX', ARGV[i], 'seed:' .. i .. ':' .. ARGV[i])
     end
     redis.call('HSET', meta, 'q', quotas)
@@ -51,38 +115,33 @@ if op == 'reserve' then
     if redis.call('ZCARD', log) > 0 then return {-1, now, 0, stored} end
     redis.call('HSET', meta, 'q', quotas)
   end
-  local at = now
-  local blocked = tonumber(redis.call('HGET', meta, 'b') or '0')
-  if blocked > at then at = blocked end
-  for n, w in string.gmatch(quotas, '(%d+):(%d+)') do
-    n = tonumber(n)
-    local nth = redis.call('ZREVRANGE', log, n - 1, n - 1, 'WITHSCORES')
-    if nth[2] then
-      local edge = tonumber(nth[2]) + tonumber(w) + margin
-      if edge > at then at = edge end
-    end
-  end
+  local at = earliest(stamps(nil, true), quotas, margin)
   local id = redis.call('HINCRBY', meta, 'seq', 1)
-  redis.call('ZADD', log, s(at), id)
-  local ttl = math.floor((at - now + horizon) / 1000) + 1000
-  redis.call('PEXPIRE', log, ttl)
-  redis.call('PEXPIRE', meta, ttl)
-  return {id, now, at, ''}
+  local flag = admit(tostring(id), at, lease)
+  expire(math.floor((at - now + horizon + lease) / 1000) + 1000)
+  return {id, now, at, flag}
+elseif op == 'confirm' then
+  local id, quotas, margin, lease = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+  if not redis.call('ZSCORE', wait, id) then return {-3, now, 0, ''} end
+  redis.call('ZREMRANGEBYSCORE', live, '-inf', s(now))
+  local at = earliest(stamps(id, false), quotas, margin)
+  return {tonumber(id), now, at, admit(id, at, lease)}
 elseif op == 'release' then
   redis.call('ZREM', log, ARGV[2])
+  redis.call('ZREM', live, ARGV[2])
+  redis.call('ZREM', wait, ARGV[2])
   return {0, now, 0, ''}
 elseif op == 'complete' then
   local score = redis.call('ZSCORE', log, ARGV[2])
   local done = now + tonumber(ARGV[3])
   if score and done > tonumber(score) then redis.call('ZADD', log, 'XX', s(done), ARGV[2]) end
+  redis.call('ZREM', live, ARGV[2])
   return {0, now, 0, ''}
 elseif op == 'block' then
   local until_ = now + tonumber(ARGV[2])
   local b = tonumber(redis.call('HGET', meta, 'b') or '0')
   if until_ > b then redis.call('HSET', meta, 'b', s(until_)) end
-  local ttl = redis.call('PTTL', meta)
-  local need = math.floor(tonumber(ARGV[2]) / 1000) + 1000
-  if ttl < need then redis.call('PEXPIRE', meta, need) end
+  expire(math.floor(tonumber(ARGV[2]) / 1000) + 1000)
   return {0, now, 0, ''}
 end
 return redis.error_reply('enjo: unknown operation')
@@ -95,6 +154,25 @@ fn micros(d: Duration) -> i64 {
     i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
 }
 
+/// The script's answer as a [`Reservation`] on the local clock: Redis's `now` is taken about
+/// half-way through the round trip that started at `now`.
+fn reservation(
+    id: i64,
+    redis_now: i64,
+    at: i64,
+    flag: &str,
+    now: Instant,
+    rtt: Duration,
+) -> Reservation {
+    let delay = Duration::from_micros(u64::try_from(at - redis_now).unwrap_or(0));
+    let local_now = now.checked_add(rtt / 2).unwrap_or(now);
+    Reservation {
+        slot: SlotId(u64::try_from(id).unwrap_or(0)),
+        at: local_now.checked_add(delay).unwrap_or(local_now),
+        confirmed: flag == "ok",
+    }
+}
+
 /// A store shared through Redis (see the [module docs](self)).
 #[derive(Clone)]
 pub struct RedisStore {
@@ -104,7 +182,7 @@ pub struct RedisStore {
 struct Inner {
     client: redis::Client,
     shown: String,
-    keys: [String; 2],
+    keys: [String; 4],
     margin: Duration,
     script: redis::Script,
     /// The connection of the current process: (pid, connection).
@@ -128,13 +206,16 @@ impl RedisStore {
     pub fn new(url: &RedisUrl, key: &str, margin: Duration) -> Result<RedisStore> {
         let shown = url.redacted().to_owned();
         let client = redis::Client::open(url.secret_url()).map_err(|_| {
-            Error::invalid_argument(format!("rate_limit_store: {shown} is not a valid Redis URL"))
+            Error::invalid_argument(format!(
+                "rate_limit_store: {shown} is not a valid Redis URL"
+            ))
         })?;
         Ok(RedisStore {
             inner: Arc::new(Inner {
                 client,
                 shown,
-                keys: [format!("enjo:rl:{{{key}}}:log"), format!("enjo:rl:{{{key}}}:meta")],
+                keys: ["log", "meta", "live", "wait"]
+                    .map(|part| format!("enjo:rl:{{{key}}}:{part}")),
                 margin,
                 script: redis::Script::new(SCRIPT),
                 conn: tokio::sync::Mutex::new(None),
@@ -143,8 +224,8 @@ impl RedisStore {
         })
     }
 
-    /// The Redis keys of the log and of its metadata.
-    pub fn keys(&self) -> &[String; 2] {
+    /// The Redis keys: the log, its metadata, the requests in flight, the reservations.
+    pub fn keys(&self) -> &[String; 4] {
         &self.inner.keys
     }
 }
@@ -178,14 +259,29 @@ impl Inner {
             .set_response_timeout(Some(TIMEOUT))
             .set_number_of_retries(1)
             .set_max_delay(Duration::from_millis(200));
-        let conn = self.client.get_connection_manager_with_config(config).await?;
+        let conn = self
+            .client
+            .get_connection_manager_with_config(config)
+            .await?;
         *slot = Some((pid, conn.clone()));
         Ok(conn)
     }
 
-    /// Runs the script once; a failure drops the cached connection (its runtime may be gone)
-    /// and tries once more on a new one.
-    async fn call(&self, args: &[String]) -> Result<(i64, i64, i64, String)> {
+    /// Runs the script on the SDK's process-wide runtime, where the connection lives: a
+    /// blocking call's own runtime only runs while that call does, so a connection made there
+    /// would stall every other thread.
+    async fn call(self: &Arc<Self>, args: &[String]) -> Result<(i64, i64, i64, String)> {
+        let this = self.clone();
+        let args = args.to_vec();
+        crate::process::runtime()?
+            .spawn(async move { this.call_here(&args).await })
+            .await
+            .map_err(|e| Error::internal(format_args!("redis store task: {e}")))?
+    }
+
+    /// Runs the script once; a failure drops the cached connection and tries once more on a
+    /// new one.
+    async fn call_here(&self, args: &[String]) -> Result<(i64, i64, i64, String)> {
         let mut last = None;
         for _ in 0..2 {
             let mut conn = match self.connection().await {
@@ -196,7 +292,9 @@ impl Inner {
                 }
             };
             let mut invocation = self.script.prepare_invoke();
-            invocation.key(&self.keys[0]).key(&self.keys[1]);
+            for key in &self.keys {
+                invocation.key(key);
+            }
             for arg in args {
                 invocation.arg(arg);
             }
@@ -233,7 +331,7 @@ impl SharedStore for RedisStore {
         now: Instant,
     ) -> StoreFuture<'a, Result<Reservation>> {
         Box::pin(async move {
-            let inner = &*self.inner;
+            let inner = &self.inner;
             let key = quotas_key(quotas);
             let horizon = micros(horizon(quotas, inner.margin));
             let mut args = vec![
@@ -241,20 +339,26 @@ impl SharedStore for RedisStore {
                 key.clone(),
                 micros(inner.margin).to_string(),
                 horizon.to_string(),
+                micros(LEASE).to_string(),
                 "0".to_owned(),
             ];
             let started = Instant::now();
             let mut reply = inner.call(&args).await?;
             if reply.0 == -2 {
                 // An empty Redis: refill it with what this process sent lately.
-                args[4] = "1".to_owned();
+                args[5] = "1".to_owned();
                 let history = inner
                     .history
                     .lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner())
                     .clone();
                 let fresh_after = reply.1 - horizon;
-                args.extend(history.iter().filter(|&&t| t > fresh_after).map(i64::to_string));
+                args.extend(
+                    history
+                        .iter()
+                        .filter(|&&t| t > fresh_after)
+                        .map(i64::to_string),
+                );
                 if !history.is_empty() {
                     tracing::warn!(
                         target: "enjo::ratelimit",
@@ -266,8 +370,9 @@ impl SharedStore for RedisStore {
                 reply = inner.call(&args).await?;
             }
             let rtt = started.elapsed();
-            let (id, redis_now, at, stored) = reply;
+            let (id, redis_now, at, flag) = reply;
             if id == -1 {
+                let stored = flag;
                 return Err(quota_conflict(&inner.shown, &stored, &key));
             }
             if id < 0 {
@@ -286,13 +391,39 @@ impl SharedStore for RedisStore {
                     history.pop_front();
                 }
             }
-            // Redis's `now` is taken about half-way through the round trip.
-            let delay = Duration::from_micros(u64::try_from(at - redis_now).unwrap_or(0));
-            let local_now = now.checked_add(rtt / 2).unwrap_or(now);
-            Ok(Reservation {
-                slot: SlotId(u64::try_from(id).unwrap_or(0)),
-                at: local_now.checked_add(delay).unwrap_or(local_now),
-            })
+            Ok(reservation(id, redis_now, at, &flag, now, rtt))
+        })
+    }
+
+    fn confirm<'a>(
+        &'a self,
+        slot: SlotId,
+        quotas: &'a [Quota],
+        now: Instant,
+    ) -> StoreFuture<'a, Result<Reservation>> {
+        Box::pin(async move {
+            let inner = &self.inner;
+            let args = [
+                "confirm".to_owned(),
+                slot.0.to_string(),
+                quotas_key(quotas),
+                micros(inner.margin).to_string(),
+                micros(LEASE).to_string(),
+            ];
+            let started = Instant::now();
+            let (id, redis_now, at, flag) = inner.call(&args).await?;
+            if id < 0 {
+                // The reservation is gone (an empty Redis, or it aged out): take a new one.
+                return self.reserve(quotas, now).await;
+            }
+            Ok(reservation(
+                id,
+                redis_now,
+                at,
+                &flag,
+                now,
+                started.elapsed(),
+            ))
         })
     }
 

@@ -2,13 +2,23 @@
 //! reservation rule both backends apply.
 //!
 //! A shared store does not poll: a caller *reserves* the earliest instant `t*` at which every
-//! quota has room, the reservation is an entry of the log from then on (stamped `t*`), and the
-//! caller sleeps until `t*`, then sends. When its response arrives the entry's stamp moves to
-//! that instant (it counts until the response arrived); a caller cancelled before `t*` removes
-//! its entry. The rule, for quotas of `N` per `W` and a margin `m`:
+//! quota has room (one call; it is admitted at once when `t* = now`), the reservation is an
+//! entry of the log from then on (stamped `t*`, so the next callers queue behind it, first come
+//! first served across the fleet), and the caller sleeps until `t*`, then *confirms*: the store
+//! checks the quotas again against the requests actually sent, and either admits it (its entry
+//! is then in flight) or moves it to a later `t*` (when requests completed later than planned).
+//! A request in flight counts as completing "now" until its response arrives (then its stamp
+//! becomes that instant) or its [`LEASE`] ends (its process died); a caller cancelled before
+//! sending removes its entry.
+//!
+//! The rule, for quotas of `N` per `W` and a margin `m`:
 //! `t* = max(now, blocked_until, max over quotas of s_N + W + m)`, where `s_N` is the `N`-th
-//! latest stamp of the log (no constraint with fewer than `N` entries). At `t*`, at most
-//! `N - 1` entries have a stamp within `W + m` before it, for every quota at once.
+//! latest stamp (no constraint with fewer than `N` entries). At a confirmation only the
+//! requests sent count (not the other reservations), which makes the shared log as exact as
+//! the in-process one: the server sees request `i` at `a_i`, between its confirmation and its
+//! response; take a server window and the request `j` of it confirmed last: every other one
+//! was in flight (counted as now) or completed after `a_j - W` when `j` was confirmed, so at
+//! most `N - 1` others were counted.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -25,13 +35,21 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// `W` (0.4 % of 10 per 5 s).
 pub const DEFAULT_MARGIN: Duration = Duration::from_millis(20);
 
-/// A reserved entry: send at `at` (on the limiter's clock), then complete `slot`.
+/// How long a request counts as in flight at most: past it, a request whose process died
+/// before completing it counts from its stamp only. Two minutes: more than the default
+/// timeout (60 s) plus [`CANCEL_GRACE`](super::CANCEL_GRACE).
+pub const LEASE: Duration = Duration::from_secs(120);
+
+/// A reserved entry: when `confirmed`, send now; else [confirm](SharedStore::confirm) it at
+/// `at` (on the limiter's clock).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reservation {
     /// The entry in the store's log.
     pub slot: SlotId,
-    /// When the caller may send.
+    /// When the caller may send (after confirming).
     pub at: Instant,
+    /// Admitted: the entry is in flight, send now.
+    pub confirmed: bool,
 }
 
 /// A request log shared by processes (a file) or hosts (Redis). Every method may fail (the
@@ -45,6 +63,15 @@ pub trait SharedStore: Send + Sync + 'static {
     /// `quotas` at once (all or nothing). `now` is the limiter's clock, read just before.
     fn reserve<'a>(
         &'a self,
+        quotas: &'a [Quota],
+        now: Instant,
+    ) -> StoreFuture<'a, Result<Reservation>>;
+    /// At the reserved instant: admits the reservation `slot` (confirmed: send now), or moves
+    /// it to a later instant (confirm again then). A reservation the store lost (an emptied
+    /// Redis) is replaced by a new one.
+    fn confirm<'a>(
+        &'a self,
+        slot: SlotId,
         quotas: &'a [Quota],
         now: Instant,
     ) -> StoreFuture<'a, Result<Reservation>>;
@@ -107,7 +134,13 @@ pub(crate) fn horizon(quotas: &[Quota], margin: Duration) -> Duration {
 
 /// The reservation rule on stamps in microseconds: the earliest instant `>= now` and
 /// `>= blocked` at which every quota has room. `stamps` need not be sorted.
-pub(crate) fn earliest(stamps: &[i64], quotas: &[Quota], now: i64, blocked: i64, margin: i64) -> i64 {
+pub(crate) fn earliest(
+    stamps: &[i64],
+    quotas: &[Quota],
+    now: i64,
+    blocked: i64,
+    margin: i64,
+) -> i64 {
     let mut sorted = stamps.to_vec();
     sorted.sort_unstable_by(|a, b| b.cmp(a));
     let mut at = now.max(blocked);
@@ -129,7 +162,10 @@ mod tests {
 
     #[test]
     fn all_quotas_at_once_and_window_edges() {
-        let q = [Quota::new(2, Duration::from_secs(1)), Quota::new(3, Duration::from_secs(10))];
+        let q = [
+            Quota::new(2, Duration::from_secs(1)),
+            Quota::new(3, Duration::from_secs(10)),
+        ];
         // Empty log: now.
         assert_eq!(earliest(&[], &q, 5 * S, 0, 0), 5 * S);
         // One entry: room in both.

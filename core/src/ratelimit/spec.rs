@@ -68,11 +68,10 @@ impl StoreSpec {
             return Ok(StoreSpec::Memory);
         }
         let lower = value.to_ascii_lowercase();
-        if let Some(path) = value.strip_prefix("file:").or_else(|| {
-            std::path::Path::new(value)
-                .is_absolute()
-                .then_some(value)
-        }) {
+        if let Some(path) = value
+            .strip_prefix("file:")
+            .or_else(|| std::path::Path::new(value).is_absolute().then_some(value))
+        {
             // `file:///abs` and `file:/abs` both name `/abs`.
             let path = path.strip_prefix("//").unwrap_or(path);
             let path = PathBuf::from(path);
@@ -101,7 +100,9 @@ impl StoreSpec {
             // Let the driver check what it will use (database number, parameters).
             if let Err(err) = redis::Client::open(value) {
                 let _ = err; // its text may repeat the URL: never show it
-                return Err(bad(&format!("{shown} is not a Redis URL the driver accepts")));
+                return Err(bad(&format!(
+                    "{shown} is not a Redis URL the driver accepts"
+                )));
             }
             return Ok(StoreSpec::Redis(RedisUrl {
                 url: value.to_owned(),
@@ -157,7 +158,9 @@ fn redact(value: &str) -> Option<String> {
             let query: Vec<String> = query
                 .split('&')
                 .map(|pair| match pair.split_once('=') {
-                    Some((k, _)) if k.eq_ignore_ascii_case("password") || k.eq_ignore_ascii_case("pass") => {
+                    Some((k, _))
+                        if k.eq_ignore_ascii_case("password") || k.eq_ignore_ascii_case("pass") =>
+                    {
                         format!("{k}=***")
                     }
                     _ => pair.to_owned(),
@@ -179,13 +182,31 @@ mod tests {
         let p = |v: &str| StoreSpec::parse("rate_limit_store", v);
         assert_eq!(p("memory")?, StoreSpec::Memory);
         assert_eq!(p("")?, StoreSpec::Memory);
-        assert_eq!(p("file:/tmp/enjo.state")?, StoreSpec::File("/tmp/enjo.state".into()));
-        assert_eq!(p("/tmp/enjo.state")?, StoreSpec::File("/tmp/enjo.state".into()));
+        assert_eq!(
+            p("file:/tmp/enjo.state")?,
+            StoreSpec::File("/tmp/enjo.state".into())
+        );
+        assert_eq!(
+            p("/tmp/enjo.state")?,
+            StoreSpec::File("/tmp/enjo.state".into())
+        );
         assert_eq!(p("file:///tmp/x")?, StoreSpec::File("/tmp/x".into()));
-        assert!(matches!(p("redis://127.0.0.1:6379/0")?, StoreSpec::Redis(_)));
+        assert!(matches!(
+            p("redis://127.0.0.1:6379/0")?,
+            StoreSpec::Redis(_)
+        ));
         assert!(matches!(p("rediss://h:6380")?, StoreSpec::Redis(_)));
-        assert!(matches!(p("redis+unix:///tmp/r.sock")?, StoreSpec::Redis(_)));
-        for bad in ["file:relative", "relative/path", "mysql://h", "redis://", "file:/"] {
+        assert!(matches!(
+            p("redis+unix:///tmp/r.sock")?,
+            StoreSpec::Redis(_)
+        ));
+        for bad in [
+            "file:relative",
+            "relative/path",
+            "mysql://h",
+            "redis://",
+            "file:/",
+        ] {
             let err = p(bad).err().ok_or_else(|| Error::invalid_argument(bad))?;
             assert!(err.to_string().contains("rate_limit_store"), "{err}");
         }

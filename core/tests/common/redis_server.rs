@@ -125,7 +125,8 @@ impl RedisServer {
             .unwrap_or_default();
         let request = format!("{auth}PING\r\n");
         let mut reply = [0u8; 64];
-        let answered = |n: usize, reply: &[u8]| String::from_utf8_lossy(&reply[..n]).contains("PONG");
+        let answered =
+            |n: usize, reply: &[u8]| String::from_utf8_lossy(&reply[..n]).contains("PONG");
         match &self.listen {
             Listen::Tcp(port) => TcpStream::connect(("127.0.0.1", *port))
                 .and_then(|mut s| {
