@@ -380,7 +380,7 @@ async fn redis_down_fails_or_falls_back_and_comes_back_without_a_new_client() {
         mock.client()
             .rate_limit(RateLimit::Custom(vec![Quota::new(
                 50,
-                Duration::from_secs(1),
+                Duration::from_secs(60),
             )]))
             .rate_limit_store(server.url())
             .rate_limit_key(format!("down-{fallback}"))
@@ -494,4 +494,66 @@ async fn env_default_and_explicit_option_wins() {
         .rate_limit_store("memory")
         .build()
         .expect("the explicit option wins");
+}
+
+/// The confirmation at the reserved instant counts a request in flight as ending now, and a
+/// completed one from its completion: a request answered later than planned pushes the next.
+#[tokio::test]
+async fn a_request_in_flight_counts_until_its_response_arrives() {
+    for redis_backed in [true, false] {
+        let server = RedisServer::tcp();
+        let dir = fresh_dir();
+        let store: Box<dyn SharedStore> = if redis_backed {
+            Box::new(redis_store(&server, "flight", Duration::ZERO))
+        } else {
+            Box::new(FileStore::new(dir.join("flight"), Duration::ZERO))
+        };
+        let stamps = || async {
+            if redis_backed {
+                entries(&server, "flight")
+                    .await
+                    .into_iter()
+                    .map(|(_, s)| s)
+                    .collect::<Vec<_>>()
+            } else {
+                FileStore::new(dir.join("flight"), Duration::ZERO)
+                    .snapshot()
+                    .expect("state")
+                    .into_iter()
+                    .map(|(_, t)| t)
+                    .collect()
+            }
+        };
+        let quotas = [Quota::new(1, Duration::from_secs(1))];
+        let a = store.reserve(&quotas, Instant::now()).await.expect("a");
+        assert!(a.confirmed);
+        let b = store.reserve(&quotas, Instant::now()).await.expect("b");
+        assert!(!b.confirmed);
+        // `a` is still in flight: confirming `b` moves it a window past "now", again.
+        let moved = store
+            .confirm(b.slot, &quotas, Instant::now())
+            .await
+            .expect("confirm");
+        assert!(!moved.confirmed);
+        assert_eq!(moved.slot, b.slot);
+        let a_stamp = stamps().await[0];
+        assert!(stamps().await[1] > a_stamp + S, "{:?}", stamps().await);
+        // Once `a` is answered, `b` is due exactly one window after that answer.
+        store
+            .complete(a.slot, Duration::ZERO)
+            .await
+            .expect("complete");
+        let answered = stamps().await[0];
+        assert!(answered > a_stamp);
+        let due = store
+            .confirm(b.slot, &quotas, Instant::now())
+            .await
+            .expect("confirm");
+        assert!(!due.confirmed);
+        assert_eq!(
+            stamps().await,
+            vec![answered, answered + S],
+            "redis: {redis_backed}"
+        );
+    }
 }

@@ -43,26 +43,37 @@ local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local log, meta, live, wait = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local op = ARGV[1]
 
--- The stamps that count at `now`: a request in flight counts as completing now; a
--- reservation not yet confirmed counts only when `with_waiting`.
-local function stamps(skip, with_waiting)
-  local inflight = {}
-  local l = redis.call('ZRANGE', live, 0, -1)
-  for i = 1, #l do inflight[l[i]] = true end
+-- The stamps that count at `now`, latest first: a request in flight counts as completing now;
+-- a reservation not yet confirmed counts only when `with_waiting`. Only the latest `maxn`
+-- stamps, the requests in flight and the reservations can matter: nothing else is read.
+local function stamps(skip, with_waiting, maxn)
   local waiting = {}
   local w = redis.call('ZRANGE', wait, 0, -1)
   for i = 1, #w do waiting[w[i]] = true end
-  local out = {}
-  local e = redis.call('ZRANGE', log, 0, -1, 'WITHSCORES')
-  for i = 1, #e, 2 do
-    local id, stamp = e[i], tonumber(e[i + 1])
-    if id ~= skip and (with_waiting or not waiting[id]) then
-      if inflight[id] and stamp < now then stamp = now end
-      out[#out + 1] = stamp
-    end
+  local seen, out = {}, {}
+  local function add(id, stamp, inflight)
+    if seen[id] or id == skip or (waiting[id] and not with_waiting) then return end
+    seen[id] = true
+    if inflight and stamp < now then stamp = now end
+    out[#out + 1] = stamp
   end
+  local l = redis.call('ZRANGE', live, 0, -1)
+  for i = 1, #l do
+    local stamp = redis.call('ZSCORE', log, l[i])
+    if stamp then add(l[i], tonumber(stamp), true) end
+  end
+  local top = redis.call('ZREVRANGE', log, 0, maxn + #w, 'WITHSCORES')
+  for i = 1, #top, 2 do add(top[i], tonumber(top[i + 1]), false) end
   table.sort(out, function(a, b) return a > b end)
   return out
+end
+
+local function max_requests(quotas)
+  local m = 0
+  for n in string.gmatch(quotas, '(%d+):%d+') do
+    if tonumber(n) > m then m = tonumber(n) end
+  end
+  return m
 end
 
 -- The earliest instant >= now at which every quota has room over `list`.
@@ -115,7 +126,7 @@ if op == 'reserve' then
     if redis.call('ZCARD', log) > 0 then return {-1, now, 0, stored} end
     redis.call('HSET', meta, 'q', quotas)
   end
-  local at = earliest(stamps(nil, true), quotas, margin)
+  local at = earliest(stamps(nil, true, max_requests(quotas)), quotas, margin)
   local id = redis.call('HINCRBY', meta, 'seq', 1)
   local flag = admit(tostring(id), at, lease)
   expire(math.floor((at - now + horizon + lease) / 1000) + 1000)
@@ -124,7 +135,7 @@ elseif op == 'confirm' then
   local id, quotas, margin, lease = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
   if not redis.call('ZSCORE', wait, id) then return {-3, now, 0, ''} end
   redis.call('ZREMRANGEBYSCORE', live, '-inf', s(now))
-  local at = earliest(stamps(id, false), quotas, margin)
+  local at = earliest(stamps(id, false, max_requests(quotas)), quotas, margin)
   return {tonumber(id), now, at, admit(id, at, lease)}
 elseif op == 'release' then
   redis.call('ZREM', log, ARGV[2])

@@ -24,7 +24,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
-use super::{MIN_HISTORY, Quota, SlotId};
+use super::{Quota, SlotId};
 use crate::error::Result;
 
 /// A boxed future returned by a [`SharedStore`].
@@ -121,15 +121,11 @@ fn show_quotas(key: &str) -> String {
         .join(", ")
 }
 
-/// How long entries must be kept for `quotas` (at least [`MIN_HISTORY`]), plus the margin.
+/// How long entries must be kept for `quotas`: the longest window plus the margin. (Unlike
+/// the in-process log, no [`MIN_HISTORY`](super::MIN_HISTORY) floor: every client of a shared
+/// log uses the same quotas, so none can prune what another needs.)
 pub(crate) fn horizon(quotas: &[Quota], margin: Duration) -> Duration {
-    quotas
-        .iter()
-        .map(|q| q.window)
-        .max()
-        .unwrap_or_default()
-        .max(MIN_HISTORY)
-        + margin
+    quotas.iter().map(|q| q.window).max().unwrap_or_default() + margin
 }
 
 /// The reservation rule on stamps in microseconds: the earliest instant `>= now` and
