@@ -146,7 +146,7 @@ fn micros(d: Duration) -> i64 {
 }
 
 /// A store shared by the processes of one machine through a state file (see the
-/// [module docs](self)).
+/// docs in `docs/rate-limiting.md`).
 #[derive(Debug, Clone)]
 pub struct FileStore {
     inner: Arc<Paths>,

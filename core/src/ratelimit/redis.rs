@@ -184,7 +184,7 @@ fn reservation(
     }
 }
 
-/// A store shared through Redis (see the [module docs](self)).
+/// A store shared through Redis (see `docs/rate-limiting.md`).
 #[derive(Clone)]
 pub struct RedisStore {
     inner: Arc<Inner>,
