@@ -557,3 +557,28 @@ async fn a_request_in_flight_counts_until_its_response_arrives() {
         );
     }
 }
+
+/// A wait past `rate_limit_max_wait` fails at once with a local `RateLimited` error, and the
+/// reservation it would have waited on is released.
+#[tokio::test]
+async fn a_bounded_wait_fails_at_once_and_releases_its_reservation() {
+    let dir = fresh_dir();
+    let file = FileStore::new(dir.join("bounded"), Duration::ZERO);
+    let store: Arc<dyn SharedStore> = Arc::new(file.clone());
+    let limiter = Arc::new(RateLimiter::with_shared_store(
+        store,
+        false,
+        Arc::new(TokioClock),
+    ));
+    let quotas = [Quota::new(1, Duration::from_secs(60))];
+    let first = limiter.acquire(&quotas, None).await.expect("free");
+    let err = limiter
+        .acquire(&quotas, Some(Duration::from_secs(1)))
+        .await
+        .expect_err("a minute is past the bound");
+    assert_eq!(err.kind(), ErrorKind::RateLimited, "{err}");
+    assert!(err.retry_after() > Some(Duration::from_secs(1)), "{err}");
+    RateLimiter::settle(Duration::from_secs(5)).await;
+    assert_eq!(file.snapshot().expect("state").len(), 1, "released");
+    first.complete();
+}
