@@ -243,16 +243,12 @@ impl RedisStore {
 
 impl Inner {
     fn unreachable(&self, err: &redis::RedisError) -> Error {
-        // The driver's text never holds the URL's password, but keep only its kind and
-        // detail to be sure nothing else leaks.
-        let why = match err.detail() {
-            Some(detail) => format!("{:?}: {detail}", err.kind()),
-            None => format!("{:?}", err.kind()),
-        };
+        // The driver's errors name the failure (refused, timed out, WRONGPASS, ...), never the
+        // URL or its password (tested).
         let why = if err.is_connection_refusal() || err.is_io_error() || err.is_timeout() {
-            format!("cannot reach it ({why}; {err})")
+            format!("cannot reach it: {err}")
         } else {
-            why
+            format!("it answered: {err}")
         };
         Error::rate_limit_store(&self.shown, why)
     }
