@@ -8,7 +8,7 @@
 //! one window of wrong waiting, never a panic. A corrupt or truncated state file is reset
 //! with a warning.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,7 +17,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 
 use super::shared::{
-    LEASE, Reservation, SharedStore, StoreFuture, earliest, horizon, quota_conflict, quotas_key,
+    LEASE, Reservation, SharedStore, StoreFuture, detached, earliest, horizon, quota_conflict,
+    quotas_key,
 };
 use super::{Quota, SlotId};
 use crate::error::{Error, Result};
@@ -184,40 +185,31 @@ impl FileStore {
         format!("file:{}", path.display())
     }
 
-    /// Runs `op` on the state under the lock, off the async thread if another process holds
-    /// the lock.
+    /// Runs `op` on the state under the lock, on a blocking thread (file I/O and a lock that
+    /// another process may hold never stall an async thread).
     fn run<R: Send + 'static>(
         &self,
         op: impl FnOnce(&mut State, i64) -> Result<R> + Send + 'static,
     ) -> StoreFuture<'static, Result<R>> {
         let paths = self.inner.clone();
         Box::pin(async move {
-            let shown = FileStore::describe_path(&paths.state);
-            let fail = |what: &str, err: std::io::Error| {
-                Error::rate_limit_store(&shown, format!("cannot {what}: {err}"))
-            };
-            let lock = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(&paths.lock)
-                .map_err(|e| fail("open its lock file", e))?;
-            match lock.try_lock() {
-                Ok(()) => locked(&paths, lock, op),
-                Err(TryLockError::WouldBlock) => {
-                    let shown = shown.clone();
-                    tokio::task::spawn_blocking(move || {
-                        lock.lock().map_err(|e| {
-                            Error::rate_limit_store(&shown, format!("cannot lock it: {e}"))
-                        })?;
-                        locked(&paths, lock, op)
-                    })
-                    .await
-                    .map_err(|e| Error::internal(format_args!("file store task: {e}")))?
-                }
-                Err(TryLockError::Error(e)) => Err(fail("lock it", e)),
-            }
+            let task = tokio::task::spawn_blocking(move || {
+                let shown = FileStore::describe_path(&paths.state);
+                let fail = |what: &str, err: std::io::Error| {
+                    Error::rate_limit_store(&shown, format!("cannot {what}: {err}"))
+                };
+                let lock = OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .create(true)
+                    .truncate(false)
+                    .open(&paths.lock)
+                    .map_err(|e| fail("open its lock file", e))?;
+                lock.lock().map_err(|e| fail("lock it", e))?;
+                locked(&paths, lock, op)
+            });
+            task.await
+                .map_err(|e| Error::internal(format_args!("file store task: {e}")))?
         })
     }
 
@@ -296,12 +288,8 @@ fn reservation(answer: Option<(u64, i64, bool)>, now: Instant) -> Result<Reserva
     })
 }
 
-impl SharedStore for FileStore {
-    fn describe(&self) -> String {
-        FileStore::describe_path(&self.inner.state)
-    }
-
-    fn reserve<'a>(
+impl FileStore {
+    fn reserve_now<'a>(
         &'a self,
         quotas: &'a [Quota],
         now: Instant,
@@ -332,7 +320,7 @@ impl SharedStore for FileStore {
         Box::pin(async move { reservation(run.await?, now) })
     }
 
-    fn confirm<'a>(
+    fn confirm_now<'a>(
         &'a self,
         slot: SlotId,
         quotas: &'a [Quota],
@@ -357,9 +345,42 @@ impl SharedStore for FileStore {
             match run.await? {
                 Some(answer) => reservation(Some(answer), now),
                 // The entry is gone (the file was reset): take a new one.
-                None => self.reserve(quotas, now).await,
+                None => self.reserve_now(quotas, now).await,
             }
         })
+    }
+}
+
+impl SharedStore for FileStore {
+    fn describe(&self) -> String {
+        FileStore::describe_path(&self.inner.state)
+    }
+
+    fn reserve<'a>(
+        &'a self,
+        quotas: &'a [Quota],
+        now: Instant,
+    ) -> StoreFuture<'a, Result<Reservation>> {
+        let this = self.clone();
+        let quotas = quotas.to_vec();
+        detached(
+            Arc::new(self.clone()),
+            Box::pin(async move { this.reserve_now(&quotas, now).await }),
+        )
+    }
+
+    fn confirm<'a>(
+        &'a self,
+        slot: SlotId,
+        quotas: &'a [Quota],
+        now: Instant,
+    ) -> StoreFuture<'a, Result<Reservation>> {
+        let this = self.clone();
+        let quotas = quotas.to_vec();
+        detached(
+            Arc::new(self.clone()),
+            Box::pin(async move { this.confirm_now(slot, &quotas, now).await }),
+        )
     }
 
     fn release(&self, slot: SlotId) -> StoreFuture<'static, Result<()>> {

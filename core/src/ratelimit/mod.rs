@@ -912,15 +912,31 @@ fn spawn_store_update(update: StoreFuture<'static, Result<()>>, what: &'static s
             return;
         }
     };
-    PENDING.fetch_add(1, Ordering::SeqCst);
+    let pending = Pending::start();
     handle.spawn(async move {
         if let Err(err) = update.await {
             tracing::debug!(target: "enjo::ratelimit", what, error = %err, "rate limit: shared store update failed");
         }
+        drop(pending);
+    });
+}
+
+/// One background update of a shared store in progress (see [`RateLimiter::settle`]).
+pub(crate) struct Pending(());
+
+impl Pending {
+    pub(crate) fn start() -> Pending {
+        PENDING.fetch_add(1, Ordering::SeqCst);
+        Pending(())
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
         if PENDING.fetch_sub(1, Ordering::SeqCst) == 1 {
             SETTLED.notify_waiters();
         }
-    });
+    }
 }
 
 impl Permit {

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use super::shared::{
-    LEASE, Reservation, SharedStore, StoreFuture, horizon, quota_conflict, quotas_key,
+    LEASE, Reservation, SharedStore, StoreFuture, detached, horizon, quota_conflict, quotas_key,
 };
 use super::spec::RedisUrl;
 use super::{Quota, SlotId};
@@ -274,21 +274,9 @@ impl Inner {
         Ok(conn)
     }
 
-    /// Runs the script on the SDK's process-wide runtime, where the connection lives: a
-    /// blocking call's own runtime only runs while that call does, so a connection made there
-    /// would stall every other thread.
-    async fn call(self: &Arc<Self>, args: &[String]) -> Result<(i64, i64, i64, String)> {
-        let this = self.clone();
-        let args = args.to_vec();
-        crate::process::runtime()?
-            .spawn(async move { this.call_here(&args).await })
-            .await
-            .map_err(|e| Error::internal(format_args!("redis store task: {e}")))?
-    }
-
     /// Runs the script once; a failure drops the cached connection and tries once more on a
     /// new one.
-    async fn call_here(&self, args: &[String]) -> Result<(i64, i64, i64, String)> {
+    async fn call(&self, args: &[String]) -> Result<(i64, i64, i64, String)> {
         let mut last = None;
         for _ in 0..2 {
             let mut conn = match self.connection().await {
@@ -327,12 +315,8 @@ impl Inner {
     }
 }
 
-impl SharedStore for RedisStore {
-    fn describe(&self) -> String {
-        self.inner.shown.clone()
-    }
-
-    fn reserve<'a>(
+impl RedisStore {
+    fn reserve_now<'a>(
         &'a self,
         quotas: &'a [Quota],
         now: Instant,
@@ -402,7 +386,7 @@ impl SharedStore for RedisStore {
         })
     }
 
-    fn confirm<'a>(
+    fn confirm_now<'a>(
         &'a self,
         slot: SlotId,
         quotas: &'a [Quota],
@@ -421,7 +405,7 @@ impl SharedStore for RedisStore {
             let (id, redis_now, at, flag) = inner.call(&args).await?;
             if id < 0 {
                 // The reservation is gone (an empty Redis, or it aged out): take a new one.
-                return self.reserve(quotas, now).await;
+                return self.reserve_now(quotas, now).await;
             }
             Ok(reservation(
                 id,
@@ -432,6 +416,39 @@ impl SharedStore for RedisStore {
                 started.elapsed(),
             ))
         })
+    }
+}
+
+impl SharedStore for RedisStore {
+    fn describe(&self) -> String {
+        self.inner.shown.clone()
+    }
+
+    fn reserve<'a>(
+        &'a self,
+        quotas: &'a [Quota],
+        now: Instant,
+    ) -> StoreFuture<'a, Result<Reservation>> {
+        let this = self.clone();
+        let quotas = quotas.to_vec();
+        detached(
+            Arc::new(self.clone()),
+            Box::pin(async move { this.reserve_now(&quotas, now).await }),
+        )
+    }
+
+    fn confirm<'a>(
+        &'a self,
+        slot: SlotId,
+        quotas: &'a [Quota],
+        now: Instant,
+    ) -> StoreFuture<'a, Result<Reservation>> {
+        let this = self.clone();
+        let quotas = quotas.to_vec();
+        detached(
+            Arc::new(self.clone()),
+            Box::pin(async move { this.confirm_now(slot, &quotas, now).await }),
+        )
     }
 
     fn release(&self, slot: SlotId) -> StoreFuture<'static, Result<()>> {

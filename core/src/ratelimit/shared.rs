@@ -24,8 +24,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+
 use super::{Quota, SlotId};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// A boxed future returned by a [`SharedStore`].
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -84,6 +86,33 @@ pub trait SharedStore: Send + Sync + 'static {
     /// Nothing may be reserved for sending before `wait` from now (a server 429), for every
     /// process of the store.
     fn block_for(&self, wait: Duration) -> StoreFuture<'static, Result<()>>;
+}
+
+/// Runs `work` (a reservation or a confirmation) on the SDK's process-wide runtime, detached
+/// from its caller: a caller dropped while the store answers (cancelled, timed out) leaves the
+/// work to finish there, and the reservation it made is released instead of leaking.
+pub(crate) fn detached(
+    store: Arc<dyn SharedStore>,
+    work: StoreFuture<'static, Result<Reservation>>,
+) -> StoreFuture<'static, Result<Reservation>> {
+    Box::pin(async move {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let pending = super::Pending::start();
+        crate::process::runtime()?.spawn(async move {
+            let _pending = pending;
+            if let Err(Ok(orphan)) = tx.send(work.await)
+                && let Err(err) = store.release(orphan.slot).await
+            {
+                tracing::debug!(
+                    target: "enjo::ratelimit",
+                    error = %err,
+                    "rate limit: could not release a reservation whose caller left"
+                );
+            }
+        });
+        rx.await
+            .map_err(|_| Error::internal("a shared store task ended without an answer"))?
+    })
 }
 
 /// The canonical text of a quota set, stored with the log: `N:Wµs` pairs, sorted, `;`-joined
