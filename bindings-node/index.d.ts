@@ -158,6 +158,8 @@ export declare class APIConnectionError extends EnjoError {}
 export declare class ResponseDecodeError extends EnjoError {}
 /** A bug in enjo (a caught panic): never your fault; the message says where to report it. */
 export declare class InternalError extends EnjoError {}
+/** The shared rate-limit store (a state file, Redis) could not be used: nothing was sent. */
+export declare class RateLimitStoreError extends EnjoError {}
 
 /** The package's version. */
 export declare const VERSION: string

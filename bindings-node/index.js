@@ -75,6 +75,8 @@ class APIConnectionError extends EnjoError {}
 class ResponseDecodeError extends EnjoError {}
 /** A bug in enjo (a caught panic): never your fault; the message says where to report it. */
 class InternalError extends EnjoError {}
+/** The shared rate-limit store (a state file, Redis) could not be used: nothing was sent. */
+class RateLimitStoreError extends EnjoError {}
 
 const ERROR_CLASSES = {
   EnjoError,
@@ -89,6 +91,7 @@ const ERROR_CLASSES = {
   APIConnectionError,
   ResponseDecodeError,
   InternalError,
+  RateLimitStoreError,
 }
 
 // Each class's kind, from core's list (`EnjoError` itself has none of its own).

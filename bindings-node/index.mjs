@@ -20,6 +20,7 @@ export const {
   APIConnectionError,
   ResponseDecodeError,
   InternalError,
+  RateLimitStoreError,
   VERSION,
 } = enjo
 export default Enjo

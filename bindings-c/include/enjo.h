@@ -124,6 +124,11 @@ enum enjo_status
      */
     ENJO_ERR_DECODE = 10,
     /**
+     * The shared rate-limit store (a state file, Redis) could not be used: nothing was sent.
+     * The message says which store and why.
+     */
+    ENJO_ERR_RATE_LIMIT_STORE = 11,
+    /**
      * A bug inside libenjo was caught (a Rust panic). The process is intact; please report it.
      */
     ENJO_ERR_INTERNAL = 100,

@@ -59,6 +59,7 @@ pub(crate) fn status_of(kind: ErrorKind) -> enjo_status {
         ErrorKind::Connection => enjo_status::ENJO_ERR_CONNECTION,
         ErrorKind::Decode => enjo_status::ENJO_ERR_DECODE,
         ErrorKind::Internal => enjo_status::ENJO_ERR_INTERNAL,
+        ErrorKind::RateLimitStore => enjo_status::ENJO_ERR_RATE_LIMIT_STORE,
         // `Api`, and any kind a later core adds before this binding knows it.
         _ => enjo_status::ENJO_ERR_API,
     }

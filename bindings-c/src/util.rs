@@ -122,6 +122,7 @@ fn status_name(status: i32) -> &'static CStr {
         8 => c"ENJO_ERR_TIMEOUT",
         9 => c"ENJO_ERR_CONNECTION",
         10 => c"ENJO_ERR_DECODE",
+        11 => c"ENJO_ERR_RATE_LIMIT_STORE",
         100 => c"ENJO_ERR_INTERNAL",
         101 => c"ENJO_ERR_INTERRUPTED",
         _ => c"ENJO_UNKNOWN",

@@ -158,11 +158,12 @@ static void test_version_and_status_names(void) {
     CHECK_STR(enjo_status_name(ENJO_ERR_TIMEOUT), "ENJO_ERR_TIMEOUT");
     CHECK_STR(enjo_status_name(ENJO_ERR_CONNECTION), "ENJO_ERR_CONNECTION");
     CHECK_STR(enjo_status_name(ENJO_ERR_DECODE), "ENJO_ERR_DECODE");
+    CHECK_STR(enjo_status_name(ENJO_ERR_RATE_LIMIT_STORE), "ENJO_ERR_RATE_LIMIT_STORE");
     CHECK_STR(enjo_status_name(ENJO_ERR_INTERNAL), "ENJO_ERR_INTERNAL");
     CHECK_STR(enjo_status_name(ENJO_ERR_INTERRUPTED), "ENJO_ERR_INTERRUPTED");
     /* The values are ABI: they never change. */
     CHECK(ENJO_OK == 0 && ENJO_ERR_DECODE == 10 && ENJO_ERR_INTERNAL == 100);
-    CHECK(ENJO_ERR_INTERRUPTED == 101);
+    CHECK(ENJO_ERR_INTERRUPTED == 101 && ENJO_ERR_RATE_LIMIT_STORE == 11);
     CHECK_STR(enjo_status_name(-3), "ENJO_UNKNOWN");
     CHECK_STR(enjo_status_name(12345), "ENJO_UNKNOWN");
 }

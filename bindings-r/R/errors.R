@@ -13,7 +13,8 @@
   ENJO_ERR_TIMEOUT = "enjo_api_timeout_error",
   ENJO_ERR_CONNECTION = "enjo_api_connection_error",
   ENJO_ERR_DECODE = "enjo_response_decode_error",
-  ENJO_ERR_INTERNAL = "enjo_internal_error"
+  ENJO_ERR_INTERNAL = "enjo_internal_error",
+  ENJO_ERR_RATE_LIMIT_STORE = "enjo_rate_limit_store_error"
 )
 
 # Builds the condition object. `call` is always NULL: the call could hold the token.

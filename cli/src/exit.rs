@@ -23,6 +23,7 @@ pub fn for_kind(kind: ErrorKind) -> u8 {
         ErrorKind::Connection => 11,
         ErrorKind::Decode => 12,
         ErrorKind::Internal => 13,
+        ErrorKind::RateLimitStore => 14,
         _ => FAILURE,
     }
 }
@@ -34,7 +35,8 @@ Exit codes:
   1 other failure      6 not found (404)        10 timeout
   2 usage error        7 rate limited (429)     11 connection failed
   3 invalid argument   8 server error (5xx)     12 malformed reply
-  4 authentication (401)                        13 bug in enjo (report it)";
+  4 authentication (401)                        13 bug in enjo (report it)
+                                                14 rate limit store unavailable";
 
 #[cfg(test)]
 mod tests {

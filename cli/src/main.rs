@@ -64,6 +64,24 @@ struct Global {
     /// Turn off client-side rate limiting (the server's 429s are still retried)
     #[arg(long)]
     no_rate_limit: bool,
+    /// Client-side quotas instead of the documented ones, e.g. `10/5s,20/60s` (a share of
+    /// your IP's budget, or a test server's scaled limits)
+    #[arg(long, value_name = "SPEC", conflicts_with = "no_rate_limit")]
+    rate_limit: Option<String>,
+    /// Share the rate limit with other processes: `memory` (this process only, the default),
+    /// `file:/abs/path` (every process of this machine naming the file), `redis://host:6379/0`,
+    /// `rediss://…` or `redis+unix:///path.sock` (every host naming the same Redis and key).
+    /// Default: the ENJO_RATE_LIMIT_STORE environment variable
+    #[arg(long, value_name = "STORE")]
+    rate_limit_store: Option<String>,
+    /// The shared log's name in a Redis store (default: ENJO_RATE_LIMIT_KEY, else the base
+    /// URL's origin)
+    #[arg(long, value_name = "KEY")]
+    rate_limit_key: Option<String>,
+    /// When the rate limit store is unavailable, limit this process alone (with a warning)
+    /// instead of failing with exit code 14
+    #[arg(long)]
+    rate_limit_store_fallback: bool,
     /// Log each attempt, wait and retry to stderr (the token is never logged)
     #[arg(long, short)]
     verbose: bool,
@@ -112,13 +130,17 @@ enum Command {
 }
 
 /// The ids of [`Global`]'s arguments (its field names).
-const CLIENT_ARGS: [&str; 7] = [
+const CLIENT_ARGS: [&str; 11] = [
     "base_url",
     "token_file",
     "token",
     "timeout",
     "max_retries",
     "no_rate_limit",
+    "rate_limit",
+    "rate_limit_store",
+    "rate_limit_key",
+    "rate_limit_store_fallback",
     "verbose",
 ];
 
@@ -151,7 +173,17 @@ impl Global {
         if from_top("max_retries") {
             merged.max_retries = top.max_retries;
         }
+        if from_top("rate_limit") {
+            merged.rate_limit = top.rate_limit.clone();
+        }
+        if from_top("rate_limit_store") {
+            merged.rate_limit_store = top.rate_limit_store.clone();
+        }
+        if from_top("rate_limit_key") {
+            merged.rate_limit_key = top.rate_limit_key.clone();
+        }
         merged.no_rate_limit |= top.no_rate_limit;
+        merged.rate_limit_store_fallback |= top.rate_limit_store_fallback;
         merged.verbose |= top.verbose;
         merged
     }
@@ -238,6 +270,14 @@ fn resolve(cli: Cli, matches: &ArgMatches) -> Result<Command, clap::Error> {
 }
 
 fn run(command: Command) -> u8 {
+    let code = run_command(command);
+    // A shared rate-limit store hears of the last request's completion in the background:
+    // give it a moment before the process ends.
+    enjo::RateLimiter::settle_blocking(Duration::from_secs(2));
+    code
+}
+
+fn run_command(command: Command) -> u8 {
     match command {
         Command::Send {
             bot_id,
@@ -313,7 +353,18 @@ fn client(global: &Global, progress: &Progress) -> Result<blocking::Client, Erro
     }
     if global.no_rate_limit {
         builder = builder.rate_limit(RateLimit::Off);
+    } else if let Some(spec) = &global.rate_limit {
+        builder = builder.rate_limit(RateLimit::Custom(enjo::Quota::parse_list(spec)?));
     }
+    if let Some(store) = &global.rate_limit_store {
+        // Checked here too, so the error names the flag.
+        enjo::ratelimit::StoreSpec::parse("--rate-limit-store", store)?;
+        builder = builder.rate_limit_store(store);
+    }
+    if let Some(key) = &global.rate_limit_key {
+        builder = builder.rate_limit_key(key);
+    }
+    builder = builder.rate_limit_store_fallback(global.rate_limit_store_fallback);
     let progress = progress.clone();
     builder
         .observer(move |event| progress.on_event(event))

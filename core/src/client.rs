@@ -219,10 +219,71 @@ impl<C> ClientBuilder<C> {
     /// scripts and worker threads may change). Blank values count as unset, as in the
     /// environment.
     pub fn env_values(mut self, token: Option<String>, base_url: Option<String>) -> Self {
+        let (store, key) = self.options.env.read_store();
         self.options.env = EnvSource::Given {
             token: token.map(Secret),
             base_url,
+            store,
+            key,
         };
+        self
+    }
+
+    /// Take the defaults of `ENJO_RATE_LIMIT_STORE` and `ENJO_RATE_LIMIT_KEY` from these values
+    /// instead of the process environment (as [`env_values`](Self::env_values) does for the
+    /// token and base URL; call it after that one).
+    pub fn env_store_values(mut self, store: Option<String>, key: Option<String>) -> Self {
+        let (token, base_url) = self.options.env.read();
+        let (token, base_url) = match std::mem::take(&mut self.options.env) {
+            EnvSource::Given {
+                token, base_url, ..
+            } => (token, base_url),
+            _ => (token, base_url),
+        };
+        self.options.env = EnvSource::Given {
+            token,
+            base_url,
+            store: store.map(Secret),
+            key,
+        };
+        self
+    }
+
+    /// Where the rate-limit log lives, so that several processes or hosts share one quota:
+    /// `memory` (the default: this process only), `file:/abs/path` or a bare absolute path
+    /// (every process of this machine naming the file), `redis://…`, `rediss://…` or
+    /// `redis+unix:///path.sock` (every process of every host naming the same Redis and
+    /// [key](Self::rate_limit_key)). Default: `ENJO_RATE_LIMIT_STORE`, else `memory`. Checked
+    /// by [`build`](ClientBuilder::build) ([`StoreSpec::parse`](crate::ratelimit::StoreSpec::parse)); a store that cannot be
+    /// reached fails a call with [`ErrorKind::RateLimitStore`] before anything is sent. Every
+    /// process sharing a store and key must use the same quotas (else
+    /// [`ErrorKind::InvalidArgument`]). See `docs/rate-limiting.md`.
+    pub fn rate_limit_store(mut self, spec: impl Into<String>) -> Self {
+        self.options.rate_limit_store = Some(Secret(spec.into()));
+        self
+    }
+
+    /// The name of the shared log in a Redis store (keys `enjo:rl:{key}:…`). Default:
+    /// `ENJO_RATE_LIMIT_KEY`, else the base URL's origin. Set the same key on every host that
+    /// leaves by the same IP, a different one for hosts with their own IP.
+    pub fn rate_limit_key(mut self, key: impl Into<String>) -> Self {
+        self.options.rate_limit_key = Some(key.into());
+        self
+    }
+
+    /// When the shared store cannot be used, fall back to this process's own limiter (one
+    /// warning) instead of failing with [`ErrorKind::RateLimitStore`]; the store is tried
+    /// again on every call, so it is picked up when it is back. Default: false.
+    pub fn rate_limit_store_fallback(mut self, fallback: bool) -> Self {
+        self.options.rate_limit_store_fallback = fallback;
+        self
+    }
+
+    /// Time added to every window of a shared store: how long a request may take from its
+    /// grant to the server. Default [`DEFAULT_MARGIN`](crate::ratelimit::DEFAULT_MARGIN)
+    /// (20 ms); it costs `margin / window` of the throughput.
+    pub fn rate_limit_store_margin(mut self, margin: Duration) -> Self {
+        self.options.rate_limit_store_margin = Some(margin);
         self
     }
 
@@ -281,11 +342,14 @@ impl Client {
         }
         let token = options.token.as_ref().map(|t| t.0.as_str());
         validate::token(token)?;
+        let token = token.map(str::to_owned);
+        let token = token.as_deref();
         let base = BaseUrl::parse(
             options.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
             options.allow_insecure_http,
         )?;
         validate::proxy(&base, options.proxy.as_deref(), options.allow_insecure_http)?;
+        crate::ratelimit::store_option::resolve(&mut options, base.origin())?;
         options.rate_limit.validate()?;
         if options.timeout.is_zero() || options.connect_timeout.is_zero() {
             return Err(Error::invalid_argument(

@@ -167,6 +167,9 @@ pub(crate) enum EnvSource {
     Given {
         token: Option<Secret>,
         base_url: Option<String>,
+        /// `ENJO_RATE_LIMIT_STORE` and `ENJO_RATE_LIMIT_KEY`, as the host read them.
+        store: Option<Secret>,
+        key: Option<String>,
     },
     /// No defaults: only what the builder sets counts.
     Ignore,
@@ -180,13 +183,34 @@ impl EnvSource {
                 std::env::var(ENV_TOKEN).ok().map(Secret),
                 std::env::var(ENV_BASE_URL).ok(),
             ),
-            EnvSource::Given { token, base_url } => (token.clone(), base_url.clone()),
+            EnvSource::Given {
+                token, base_url, ..
+            } => (token.clone(), base_url.clone()),
             EnvSource::Ignore => (None, None),
         };
         let present = |s: &str| !s.trim().is_empty();
         (
             token.filter(|t| present(&t.0)),
             base_url.filter(|u| present(u)),
+        )
+    }
+}
+
+impl EnvSource {
+    /// The defaults of `rate_limit_store` and `rate_limit_key` (`ENJO_RATE_LIMIT_STORE`,
+    /// `ENJO_RATE_LIMIT_KEY`); blank values count as unset. The store may hold a password.
+    pub(crate) fn read_store(&self) -> (Option<Secret>, Option<String>) {
+        let (store, key) = match self {
+            EnvSource::Process => (
+                std::env::var(crate::ratelimit::ENV_STORE).ok().map(Secret),
+                std::env::var(crate::ratelimit::ENV_KEY).ok(),
+            ),
+            EnvSource::Given { store, key, .. } => (store.clone(), key.clone()),
+            EnvSource::Ignore => (None, None),
+        };
+        (
+            store.filter(|s| !s.0.trim().is_empty()),
+            key.filter(|k| !k.trim().is_empty()),
         )
     }
 }
@@ -204,6 +228,11 @@ pub(crate) struct Options {
     pub rate_limit_max_wait: Option<Duration>,
     pub deadline: Option<Duration>,
     pub rate_limiter: Option<Arc<RateLimiter>>,
+    /// `rate_limit_store` as given (it may hold a Redis password).
+    pub rate_limit_store: Option<Secret>,
+    pub rate_limit_key: Option<String>,
+    pub rate_limit_store_fallback: bool,
+    pub rate_limit_store_margin: Option<Duration>,
     pub user_agent: Option<String>,
     pub proxy: Option<String>,
     pub root_certificates_pem: Vec<Vec<u8>>,
@@ -227,6 +256,10 @@ impl Default for Options {
             rate_limit_max_wait: None,
             deadline: None,
             rate_limiter: None,
+            rate_limit_store: None,
+            rate_limit_key: None,
+            rate_limit_store_fallback: false,
+            rate_limit_store_margin: None,
             user_agent: None,
             proxy: None,
             root_certificates_pem: Vec::new(),
@@ -251,6 +284,12 @@ impl fmt::Debug for Options {
             .field("rate_limit", &self.rate_limit)
             .field("rate_limit_max_wait", &self.rate_limit_max_wait)
             .field("deadline", &self.deadline)
+            .field(
+                "rate_limit_store",
+                &self.rate_limit_store.as_ref().map(|_| "[set]"),
+            )
+            .field("rate_limit_key", &self.rate_limit_key)
+            .field("rate_limit_store_fallback", &self.rate_limit_store_fallback)
             .field("user_agent", &self.user_agent)
             .field("proxy", &self.proxy.as_ref().map(|_| "[set]"))
             .field("allow_insecure_http", &self.allow_insecure_http)

@@ -37,11 +37,13 @@ pub enum ErrorKind {
     /// A bug in enjo (a caught panic, a helper thread that ended without a result): never the
     /// caller's fault. Report it with the request id.
     Internal,
+    /// The shared rate-limit store (a state file, Redis) could not be used: nothing was sent.
+    RateLimitStore,
 }
 
 impl ErrorKind {
     /// Every kind, in declaration order (handy for bindings that build a class per kind).
-    pub const ALL: [ErrorKind; 11] = [
+    pub const ALL: [ErrorKind; 12] = [
         ErrorKind::InvalidArgument,
         ErrorKind::InvalidRequest,
         ErrorKind::Authentication,
@@ -53,6 +55,7 @@ impl ErrorKind {
         ErrorKind::Connection,
         ErrorKind::Decode,
         ErrorKind::Internal,
+        ErrorKind::RateLimitStore,
     ];
 
     /// The class name used by the Python and Node bindings (`RateLimitError`, ...).
@@ -69,6 +72,7 @@ impl ErrorKind {
             ErrorKind::Connection => "APIConnectionError",
             ErrorKind::Decode => "ResponseDecodeError",
             ErrorKind::Internal => "InternalError",
+            ErrorKind::RateLimitStore => "RateLimitStoreError",
         }
     }
 
@@ -87,6 +91,7 @@ impl ErrorKind {
             ErrorKind::Connection => "connection",
             ErrorKind::Decode => "decode",
             ErrorKind::Internal => "internal",
+            ErrorKind::RateLimitStore => "rate_limit_store",
         }
     }
 
@@ -147,6 +152,9 @@ impl ErrorKind {
                 env!("CARGO_PKG_REPOSITORY"),
                 "/issues"
             ),
+            ErrorKind::RateLimitStore => {
+                "check that the rate limit store (rate_limit_store / ENJO_RATE_LIMIT_STORE) is reachable and writable, or opt into rate_limit_store_fallback to use the in-process limiter meanwhile"
+            }
             ErrorKind::InvalidArgument | ErrorKind::Api => return None,
         })
     }
@@ -277,6 +285,17 @@ impl Error {
         err.inner.body = Some(truncate_body(body));
         err.inner.retry_after = retry_after;
         err.inner.request_id = request_id;
+        err
+    }
+
+    /// The shared rate-limit store `store` (described without secrets) could not be used:
+    /// `why` says what failed. Nothing was sent.
+    pub fn rate_limit_store(store: &str, why: impl fmt::Display) -> Error {
+        let mut err = Error::new(
+            ErrorKind::RateLimitStore,
+            format!("rate limit store {store} is unavailable: {why} (nothing was sent)"),
+        );
+        err.inner.maybe_sent = false;
         err
     }
 

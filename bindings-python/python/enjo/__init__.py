@@ -18,6 +18,7 @@ from ._exceptions import (
     InvalidRequestError,
     NotFoundError,
     RateLimitError,
+    RateLimitStoreError,
     ResponseDecodeError,
     ServerError,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "APIConnectionError",
     "ResponseDecodeError",
     "InternalError",
+    "RateLimitStoreError",
     "__version__",
 ]
 

@@ -23,6 +23,7 @@ __all__ = [
     "APIConnectionError",
     "ResponseDecodeError",
     "InternalError",
+    "RateLimitStoreError",
 ]
 
 
@@ -161,3 +162,10 @@ class InternalError(EnjoError):
     it; quote ``request_id`` if there is one."""
 
     default_kind = "internal"
+
+
+class RateLimitStoreError(EnjoError):
+    """The shared rate-limit store (a state file, Redis) could not be used: nothing was sent.
+    The message says which store and why."""
+
+    default_kind = "rate_limit_store"

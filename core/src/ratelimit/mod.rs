@@ -62,14 +62,19 @@
 //! by hosts (Redis) can replace the in-process [`MemoryStore`] without touching callers; time
 //! comes from a [`Clock`], which tests replace.
 
+mod file;
 mod log;
 mod memory;
+mod redis;
+mod shared;
+mod spec;
+pub(crate) mod store_option;
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::time::{Duration, Instant};
 
@@ -78,8 +83,12 @@ use tokio::sync::Notify;
 use crate::error::{Error, Result};
 use crate::process::PerProcess;
 
+pub use file::FileStore;
 pub use log::{MIN_HISTORY, SlidingLog};
 pub use memory::MemoryStore;
+pub use redis::{RedisStore, SCRIPT as REDIS_SCRIPT};
+pub use shared::{DEFAULT_MARGIN, Reservation, SharedStore, StoreFuture};
+pub use spec::{ENV_KEY, ENV_STORE, RedisUrl, StoreSpec};
 
 /// How long after being abandoned an attempt that was cut short (cancelled, or timed out
 /// after its bytes may have left) still counts as in flight: the server may see it that much
@@ -376,7 +385,24 @@ pub struct RateLimiter {
     /// The state in a child process after `fork()`, built on first use there.
     forked: PerProcess<Local>,
     next_ticket: AtomicU64,
+    /// A store shared with other processes, when there is one (the in-process store is then
+    /// the fallback).
+    shared: Option<Shared>,
 }
+
+/// A limiter's shared store and what to do when it fails.
+struct Shared {
+    store: Arc<dyn SharedStore>,
+    /// Use the in-process store while the shared one fails (with one warning).
+    fallback: bool,
+    warned: AtomicBool,
+    /// This process's latest 429 block, applied before the store hears of it.
+    blocked: Mutex<Option<Instant>>,
+}
+
+type StoreMap = HashMap<String, Arc<RateLimiter>>;
+
+static STORES: PerProcess<Mutex<StoreMap>> = PerProcess::new();
 
 impl fmt::Debug for RateLimiter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -425,7 +451,74 @@ impl RateLimiter {
             home: Local::new(store),
             forked: PerProcess::new(),
             next_ticket: AtomicU64::new(0),
+            shared: None,
         }
+    }
+
+    /// A limiter over a store shared with other processes or hosts ([`FileStore`],
+    /// [`RedisStore`]), with time from `clock`. When the store fails, a call fails with
+    /// [`ErrorKind::RateLimitStore`](crate::ErrorKind::RateLimitStore) before sending anything,
+    /// unless `fallback` is true: then the call uses this process's own log instead (one
+    /// warning), and the shared store is tried again on the next call.
+    pub fn with_shared_store(
+        store: Arc<dyn SharedStore>,
+        fallback: bool,
+        clock: Arc<dyn Clock>,
+    ) -> RateLimiter {
+        let mut limiter = RateLimiter::new(Arc::new(MemoryStore::new()), clock);
+        limiter.shared = Some(Shared {
+            store,
+            fallback,
+            warned: AtomicBool::new(false),
+            blocked: Mutex::new(None),
+        });
+        limiter
+    }
+
+    /// The limiter of the process for `spec` and `key` (one per distinct store, key, margin
+    /// and fallback choice, so the clients naming them share one line): the origin's
+    /// [`RateLimiter::shared`] for [`StoreSpec::Memory`] (`key` is then the origin), a
+    /// [`FileStore`] or a [`RedisStore`] otherwise. `margin` is added to every window of a
+    /// shared store ([`DEFAULT_MARGIN`] when `None`).
+    pub fn for_store(
+        spec: &StoreSpec,
+        key: &str,
+        fallback: bool,
+        margin: Option<Duration>,
+    ) -> Result<Arc<RateLimiter>> {
+        let margin = margin.unwrap_or(DEFAULT_MARGIN);
+        let map_key = match spec {
+            StoreSpec::Memory => return Ok(RateLimiter::shared(key)),
+            StoreSpec::File(path) => format!("file\n{}\n{fallback}\n{margin:?}", path.display()),
+            StoreSpec::Redis(url) => {
+                format!("redis\n{}\n{key}\n{fallback}\n{margin:?}", url.secret_url())
+            }
+        };
+        let map = STORES.get_or_init(|| Mutex::new(StoreMap::new()));
+        let mut map = map.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(limiter) = map.get(&map_key) {
+            return Ok(limiter.clone());
+        }
+        let store: Arc<dyn SharedStore> = match spec {
+            StoreSpec::Memory => return Ok(RateLimiter::shared(key)),
+            StoreSpec::File(path) => Arc::new(FileStore::new(path, margin)),
+            StoreSpec::Redis(url) => Arc::new(RedisStore::new(url, key, margin)?),
+        };
+        let limiter = Arc::new(RateLimiter::with_shared_store(
+            store,
+            fallback,
+            Arc::new(TokioClock),
+        ));
+        map.insert(map_key, limiter.clone());
+        Ok(limiter)
+    }
+
+    /// The shared store's description (`file:/path`, `redis://host:6379/0` without password),
+    /// or `memory`.
+    pub fn store_name(&self) -> String {
+        self.shared
+            .as_ref()
+            .map_or_else(|| "memory".to_owned(), |s| s.store.describe())
     }
 
     /// An in-process limiter on tokio's clock.
@@ -443,6 +536,34 @@ impl RateLimiter {
         map.entry(origin_key(origin))
             .or_insert_with(|| Arc::new(RateLimiter::in_memory()))
             .clone()
+    }
+
+    /// Waits (at most `max`) for the background updates of shared stores (completions,
+    /// releases, blocks) started so far: a short-lived process calls it before exiting, so its
+    /// last request's completion reaches the store.
+    pub async fn settle(max: Duration) {
+        let _ = tokio::time::timeout(max, async {
+            loop {
+                let settled = SETTLED.notified();
+                tokio::pin!(settled);
+                settled.as_mut().enable();
+                if PENDING.load(Ordering::SeqCst) == 0 {
+                    return;
+                }
+                settled.await;
+            }
+        })
+        .await;
+    }
+
+    /// [`RateLimiter::settle`] for code outside any tokio runtime (the CLI before it exits).
+    pub fn settle_blocking(max: Duration) {
+        if PENDING.load(Ordering::SeqCst) == 0 || tokio::runtime::Handle::try_current().is_ok() {
+            return;
+        }
+        if let Ok(runtime) = crate::process::runtime() {
+            runtime.block_on(RateLimiter::settle(max));
+        }
     }
 
     /// The limiter's clock.
@@ -493,6 +614,124 @@ impl RateLimiter {
         max_wait: Option<Duration>,
     ) -> Result<Permit> {
         quotas.iter().try_for_each(Quota::validate)?;
+        if let Some(shared) = &self.shared {
+            match self.acquire_shared(shared, ticket, quotas, max_wait).await {
+                Err(err) if shared.fallback && err.kind() == crate::ErrorKind::RateLimitStore => {
+                    if !shared.warned.swap(true, Ordering::Relaxed) {
+                        tracing::warn!(
+                            target: "enjo::ratelimit",
+                            store = %shared.store.describe(),
+                            error = %err,
+                            "rate limit: the shared store is unavailable; falling back to this \
+                             process's own limiter (other processes are not counted) until it \
+                             is back"
+                        );
+                    }
+                }
+                other => {
+                    if other.is_ok() && shared.warned.swap(false, Ordering::Relaxed) {
+                        tracing::warn!(
+                            target: "enjo::ratelimit",
+                            store = %shared.store.describe(),
+                            "rate limit: the shared store is back"
+                        );
+                    }
+                    return other;
+                }
+            }
+        }
+        self.acquire_local(ticket, quotas, max_wait).await
+    }
+
+    /// [`RateLimiter::acquire_as`] through the shared store: wait for this caller's turn in
+    /// the process's line, reserve the earliest instant in the store (one call), leave the line
+    /// (the next caller reserves right behind), sleep until the instant. Dropped before it, the
+    /// reservation is released.
+    async fn acquire_shared(
+        self: &Arc<Self>,
+        shared: &Shared,
+        ticket: Ticket,
+        quotas: &[Quota],
+        max_wait: Option<Duration>,
+    ) -> Result<Permit> {
+        let local = self.local();
+        let start = self.clock.now();
+        let deadline = max_wait.and_then(|w| start.checked_add(w));
+        let bound = max_wait.unwrap_or_default();
+        let too_long = |until: Instant, now: Instant| {
+            let wait = until.saturating_duration_since(now);
+            Error::local_rate_limit(if wait.is_zero() { bound } else { wait }, bound)
+        };
+        let place = Place::enter(local, quotas, ticket);
+        loop {
+            let changed = local.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if place.ahead() == 0 {
+                break;
+            }
+            match deadline {
+                None => changed.await,
+                Some(deadline) => tokio::select! {
+                    () = &mut changed => {}
+                    () = self.clock.sleep_until(deadline) => {
+                        return Err(too_long(deadline, self.clock.now()));
+                    }
+                },
+            }
+        }
+        let blocked = *shared
+            .blocked
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(until) = blocked.filter(|&until| until > self.clock.now()) {
+            if deadline.is_some_and(|d| until > d) {
+                return Err(too_long(until, self.clock.now()));
+            }
+            self.clock.sleep_until(until).await;
+        }
+        let now = self.clock.now();
+        let mut reservation = shared.store.reserve(quotas, now).await?;
+        drop(place);
+        let mut guard = Reserved {
+            store: Some(shared.store.clone()),
+            slot: reservation.slot,
+        };
+        while !reservation.confirmed {
+            let now = self.clock.now();
+            if deadline.is_some_and(|d| reservation.at > d) {
+                // The guard releases the reservation.
+                return Err(too_long(reservation.at, now));
+            }
+            tracing::debug!(
+                target: "enjo::ratelimit",
+                wait_ms = reservation.at.saturating_duration_since(now).as_millis() as u64,
+                "rate limit: reserved a slot in the shared store; waiting for it"
+            );
+            self.clock.sleep_until(reservation.at).await;
+            reservation = shared
+                .store
+                .confirm(reservation.slot, quotas, self.clock.now())
+                .await?;
+            guard.slot = reservation.slot;
+        }
+        let store = guard.disarm();
+        Ok(Permit {
+            limiter: Some(self.clone()),
+            slot: reservation.slot,
+            waited: self.clock.now().saturating_duration_since(start),
+            pid: std::process::id(),
+            shared: store,
+        })
+    }
+
+    /// [`RateLimiter::acquire_as`] on this process's own store.
+    async fn acquire_local(
+        self: &Arc<Self>,
+        ticket: Ticket,
+        quotas: &[Quota],
+        max_wait: Option<Duration>,
+    ) -> Result<Permit> {
         let local = self.local();
         let store = &local.store;
         let start = self.clock.now();
@@ -546,6 +785,7 @@ impl RateLimiter {
                         slot,
                         waited,
                         pid: std::process::id(),
+                        shared: None,
                     });
                 }
                 Decision::WaitUntil(until) => {
@@ -589,13 +829,24 @@ impl RateLimiter {
         self.local().store.peek(quotas, now)
     }
 
-    /// Blocks every caller until `retry_after` from now (the server said 429).
+    /// Blocks every caller until `retry_after` from now (the server said 429); with a shared
+    /// store, every process of the store (a "blocked until" instant kept in the store).
     pub fn block_for(&self, retry_after: Duration) {
         let now = self.clock.now();
         let until = now
             .checked_add(retry_after)
             .unwrap_or_else(|| far_future(now));
         self.local().store.block_until(until);
+        if let Some(shared) = &self.shared {
+            {
+                let mut blocked = shared
+                    .blocked
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                *blocked = Some(blocked.map_or(until, |b| b.max(until)));
+            }
+            spawn_store_update(shared.store.block_for(retry_after), "block");
+        }
         tracing::debug!(
             target: "enjo::ratelimit",
             retry_after_ms = retry_after.as_millis() as u64,
@@ -614,6 +865,78 @@ pub struct Permit {
     waited: Duration,
     /// The process the slot was granted in (a child never completes its parent's).
     pid: u32,
+    /// The shared store the slot is an entry of, if any.
+    shared: Option<Arc<dyn SharedStore>>,
+}
+
+/// A reservation in a shared store that its caller may still give up: dropped armed, it
+/// releases the entry (in the background).
+struct Reserved {
+    store: Option<Arc<dyn SharedStore>>,
+    slot: SlotId,
+}
+
+impl Reserved {
+    fn disarm(mut self) -> Option<Arc<dyn SharedStore>> {
+        self.store.take()
+    }
+}
+
+impl Drop for Reserved {
+    fn drop(&mut self) {
+        if let Some(store) = self.store.take() {
+            spawn_store_update(store.release(self.slot), "release");
+        }
+    }
+}
+
+/// Updates waiting for a shared store, so a process can wait for them before it exits
+/// ([`RateLimiter::settle`]).
+static PENDING: AtomicU64 = AtomicU64::new(0);
+static SETTLED: Notify = Notify::const_new();
+
+/// Runs a fire-and-forget update of a shared store (off the caller's path) on the current
+/// tokio runtime; a failure is logged, never raised (the entry still leaves the log with
+/// time).
+fn spawn_store_update(update: StoreFuture<'static, Result<()>>, what: &'static str) {
+    // On the process-wide runtime: a blocking call's own runtime stops when the call returns.
+    let handle = match crate::process::runtime() {
+        Ok(runtime) => runtime.handle().clone(),
+        Err(err) => {
+            tracing::debug!(
+                target: "enjo::ratelimit",
+                what,
+                error = %err,
+                "rate limit: no runtime to update the shared store on; the entry ages out instead"
+            );
+            return;
+        }
+    };
+    let pending = Pending::start();
+    handle.spawn(async move {
+        if let Err(err) = update.await {
+            tracing::debug!(target: "enjo::ratelimit", what, error = %err, "rate limit: shared store update failed");
+        }
+        drop(pending);
+    });
+}
+
+/// One background update of a shared store in progress (see [`RateLimiter::settle`]).
+pub(crate) struct Pending(());
+
+impl Pending {
+    pub(crate) fn start() -> Pending {
+        PENDING.fetch_add(1, Ordering::SeqCst);
+        Pending(())
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if PENDING.fetch_sub(1, Ordering::SeqCst) == 1 {
+            SETTLED.notify_waiters();
+        }
+    }
 }
 
 impl Permit {
@@ -624,6 +947,7 @@ impl Permit {
             slot: SlotId(0),
             waited: Duration::ZERO,
             pid: 0,
+            shared: None,
         }
     }
 
@@ -642,6 +966,10 @@ impl Permit {
             return;
         };
         if self.pid != std::process::id() {
+            return;
+        }
+        if let Some(store) = self.shared.take() {
+            spawn_store_update(store.complete(self.slot, after), "complete");
             return;
         }
         let local = limiter.local();

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod log_capture;
+pub mod redis_server;
 pub mod vendor_body;
 
 use std::time::Duration;

@@ -36,10 +36,10 @@ pub fn shape(value: &Value) -> Value {
 /// with `message.conversationId` when `with_conversation`, without it otherwise.
 pub fn assert_vendor_shape(body: &Value, with_conversation: bool) {
     let mut expected = vendor_body();
-    if !with_conversation {
-        if let Some(message) = expected.get_mut("message").and_then(Value::as_object_mut) {
-            message.remove("conversationId");
-        }
+    if !with_conversation
+        && let Some(message) = expected.get_mut("message").and_then(Value::as_object_mut)
+    {
+        message.remove("conversationId");
     }
     assert_eq!(
         shape(body),
