@@ -279,6 +279,9 @@ const CLIENT_OPTIONS = [
   'rootCertificatePem',
   'allowInsecureHttp',
   'maxResponseBytes',
+  'rateLimitStore',
+  'rateLimitKey',
+  'rateLimitStoreFallback',
 ]
 
 /**
@@ -291,6 +294,8 @@ function envDefaults() {
     token: process.env.ENJO_API_TOKEN,
     baseUrl: process.env.ENJO_BASE_URL,
     nodeVersion: process.versions.node,
+    rateLimitStore: process.env.ENJO_RATE_LIMIT_STORE,
+    rateLimitKey: process.env.ENJO_RATE_LIMIT_KEY,
   }
 }
 

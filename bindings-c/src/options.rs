@@ -15,7 +15,8 @@ use crate::error::CError;
 use crate::util::{arg_str, guard, opt_str};
 
 /// The layout version of `enjo_options` written by `enjo_options_init`. Version 2 added
-/// `deadline_secs`, `option_names`, `language` and `language_version` at the end.
+/// `deadline_secs`, `option_names`, `language`, `language_version` and the shared rate-limit
+/// store (`rate_limit_store`, `rate_limit_key`, `rate_limit_store_fallback`) at the end.
 /// `enjo_client_new` also accepts version 1 (the layout without them, from enjo.h of libenjo
 /// 0.1.0): a program built against an older header keeps working.
 pub const ENJO_OPTIONS_VERSION: u32 = 2;
@@ -142,6 +143,16 @@ pub struct enjo_options {
     pub language: *const c_char,
     /// (Version 2.) The version of `language` (`"4.2.2"`); required when `language` is set.
     pub language_version: *const c_char,
+    /// (Version 2.) Where the rate-limit log lives, so that processes share one quota:
+    /// `"memory"` (this process), `"file:/path"` (this machine), `"redis://host:port/db"`
+    /// (every host). NULL (default): `ENJO_RATE_LIMIT_STORE`, else `"memory"`. Copied.
+    pub rate_limit_store: *const c_char,
+    /// (Version 2.) The shared log's name in a Redis store. NULL (default):
+    /// `ENJO_RATE_LIMIT_KEY`, else the base URL's origin. Copied.
+    pub rate_limit_key: *const c_char,
+    /// (Version 2.) `true`: use this process's own limiter while the store is unreachable
+    /// (one warning) instead of failing with `ENJO_ERR_RATE_LIMIT_STORE`. Default `false`.
+    pub rate_limit_store_fallback: bool,
 }
 
 /// Fills `options` with the defaults (see each field) and sets its `version`. Does nothing when
@@ -178,6 +189,9 @@ fn client_defaults() -> enjo_options {
         option_names: enjo_option_names::ENJO_OPTION_NAMES_C as i32,
         language: std::ptr::null(),
         language_version: std::ptr::null(),
+        rate_limit_store: std::ptr::null(),
+        rate_limit_key: std::ptr::null(),
+        rate_limit_store_fallback: false,
     }
 }
 
@@ -401,6 +415,9 @@ pub(crate) unsafe fn build_client(options: *const enjo_options) -> Result<Client
         }?,
         allow_insecure_http: Some(o.allow_insecure_http),
         max_response_bytes: (o.max_response_bytes > 0).then_some(o.max_response_bytes as f64),
+        rate_limit_store: unsafe { owned(o.rate_limit_store, "options.rate_limit_store") }?,
+        rate_limit_key: unsafe { owned(o.rate_limit_key, "options.rate_limit_key") }?,
+        rate_limit_store_fallback: Some(o.rate_limit_store_fallback),
     };
     Ok(values.apply(&host, Client::builder())?.build()?)
 }

@@ -1538,6 +1538,76 @@ static void test_client_deadline(void) {
     expect_bad_options(&opts, "options.deadline_secs");
 }
 
+static void store_down(enjo_options *opts) { opts->rate_limit_store = "redis://127.0.0.1:1/0"; }
+static void store_down_fallback(enjo_options *opts) {
+    store_down(opts);
+    opts->rate_limit_store_fallback = true;
+}
+static char g_store_spec[512];
+static void store_file(enjo_options *opts) {
+    static const enjo_quota two_per_10min[] = {{2, 600.0}};
+    opts->rate_limit = true;
+    opts->rate_limit_quotas = two_per_10min;
+    opts->rate_limit_quota_count = 1;
+    opts->rate_limit_max_wait_secs = 0.0;
+    opts->rate_limit_store = g_store_spec;
+}
+
+static void test_rate_limit_store(void) {
+    enjo_options opts;
+    enjo_options_init(&opts);
+    CHECK(opts.rate_limit_store == NULL && opts.rate_limit_key == NULL &&
+          !opts.rate_limit_store_fallback);
+    /* An unreachable store: a typed error before anything is sent... */
+    const char *text = unique("store-down");
+    enjo_client *client = client_for(&g_mock, store_down);
+    enjo_error *err = send_expect(client, "faq-bot", text, ENJO_ERR_RATE_LIMIT_STORE);
+    CHECK_CONTAINS(enjo_error_message(err), "127.0.0.1:1");
+    CHECK(!enjo_error_may_have_been_sent(err));
+    enjo_error_free(err);
+    enjo_client_free(client);
+    CHECK(requests_with(&g_mock, text) == 0);
+    /* ...or, when asked, this process's own limiter. */
+    client = client_for(&g_mock, store_down_fallback);
+    enjo_response *resp = NULL;
+    CHECK_STATUS(enjo_send_message(client, "faq-bot", text, NULL, &resp, NULL), ENJO_OK);
+    enjo_response_free(resp);
+    enjo_client_free(client);
+    CHECK(requests_with(&g_mock, text) == 1);
+
+    /* A file store: two clients of one state file share one quota of 2. */
+    char dir[] = "/tmp/enjo-c-store-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(g_store_spec, sizeof g_store_spec, "file:%s/limiter.state", dir);
+    enjo_client *a = client_for(&g_mock, store_file);
+    enjo_client *b = client_for(&g_mock, store_file);
+    const char *shared = unique("store-file");
+    for (int i = 0; i < 2; i++) {
+        resp = NULL;
+        CHECK_STATUS(enjo_send_message(i == 0 ? a : b, "faq-bot", shared, NULL, &resp, NULL),
+                     ENJO_OK);
+        enjo_response_free(resp);
+    }
+    err = send_expect(a, "faq-bot", shared, ENJO_ERR_RATE_LIMITED);
+    enjo_error_free(err);
+    CHECK(requests_with(&g_mock, shared) == 2);
+    enjo_client_free(a);
+    enjo_client_free(b);
+    char state[600];
+    snprintf(state, sizeof state, "%s/limiter.state", dir);
+    CHECK(access(state, F_OK) == 0);
+    unlink(state);
+    char tmp[620];
+    snprintf(tmp, sizeof tmp, "%s.tmp", state);
+    unlink(tmp);
+    rmdir(dir);
+
+    /* A bad spec names the field and never repeats a password. */
+    base_options(&opts);
+    opts.rate_limit_store = "redis://:hunter2@";
+    expect_bad_options(&opts, "options.rate_limit_store");
+}
+
 static void test_send_options_deadline(void) {
     enjo_client *client = default_client(); /* 30 s timeout, no deadline */
     CHECK(mock_fault(&g_mock, "faq-bot", "delay=20000", 1) == 0);
@@ -1815,6 +1885,7 @@ int main(int argc, char **argv) {
         filter);
     run("options_version_1_still_accepted", test_options_version_1_still_accepted, filter);
     run("client_deadline", test_client_deadline, filter);
+    run("rate_limit_store", test_rate_limit_store, filter);
     run("send_options_deadline", test_send_options_deadline, filter);
     run("send_options_headers", test_send_options_headers, filter);
     run("send_options_version_2_still_accepted", test_send_options_version_2_still_accepted,

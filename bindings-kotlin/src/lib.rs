@@ -90,6 +90,12 @@ pub struct NativeOptions {
     pub allow_insecure_http: Option<bool>,
     /// Largest accepted response body, in bytes.
     pub max_response_bytes: Option<f64>,
+    /// Where the rate-limit log lives (`memory`, `file:/path`, `redis://…`).
+    pub rate_limit_store: Option<String>,
+    /// The shared log's name in a Redis store.
+    pub rate_limit_key: Option<String>,
+    /// Use this process's own limiter while the store is unreachable.
+    pub rate_limit_store_fallback: Option<bool>,
     /// The Kotlin version, for the `User-Agent` (`kotlin/<version>`).
     pub kotlin_version: String,
 }
@@ -156,6 +162,9 @@ fn build_client(options: NativeOptions) -> enjo::Result<enjo::Client> {
         root_certificate_pem: options.root_certificate_pem,
         allow_insecure_http: options.allow_insecure_http,
         max_response_bytes: options.max_response_bytes,
+        rate_limit_store: options.rate_limit_store,
+        rate_limit_key: options.rate_limit_key,
+        rate_limit_store_fallback: options.rate_limit_store_fallback,
     }
     .builder(&host)?
     .build()

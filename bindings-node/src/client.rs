@@ -24,6 +24,7 @@ fn build_client(options: ClientOptions, env: EnvDefaults) -> enjo::Result<enjo::
         .builder(&host)?
         // Node's environment is `process.env`, not the process's (they differ in workers).
         .env_values(env.token, env.base_url)
+        .env_store_values(env.rate_limit_store, env.rate_limit_key)
         .observer(logging::observe)
         .build()
 }
@@ -164,7 +165,7 @@ mod tests {
         let env = |token: &str, base_url: &str| EnvDefaults {
             token: Some(token.to_owned()),
             base_url: Some(base_url.to_owned()),
-            node_version: None,
+            ..EnvDefaults::default()
         };
         let client = build_client(none(), env("t", "   "))?;
         assert_eq!(client.base_url(), "https://api.enjo.ai");

@@ -55,6 +55,16 @@ pub struct ClientOptions {
     pub allow_insecure_http: Option<bool>,
     /// Largest accepted response body, in bytes; a larger one is a `ResponseDecodeError`.
     pub max_response_bytes: Option<f64>,
+    /// Where the rate-limit log lives, so that processes share one quota: `"memory"` (this
+    /// process), `"file:/path"` (this machine), `"redis://host:port/db"` (every host).
+    /// Default: `process.env.ENJO_RATE_LIMIT_STORE`, else `"memory"`.
+    pub rate_limit_store: Option<String>,
+    /// The shared log's name in a Redis store. Default: `process.env.ENJO_RATE_LIMIT_KEY`,
+    /// else the base URL's origin.
+    pub rate_limit_key: Option<String>,
+    /// Use this process's own limiter while the store is unreachable (one warning) instead of
+    /// failing with a `RateLimitStoreError`. Default `false`.
+    pub rate_limit_store_fallback: Option<bool>,
 }
 
 /// Per-call options of `sendMessage` and `Conversation.send`. Durations are in milliseconds.
@@ -89,6 +99,10 @@ pub struct EnvDefaults {
     pub base_url: Option<String>,
     /// `process.versions.node`.
     pub node_version: Option<String>,
+    /// `process.env.ENJO_RATE_LIMIT_STORE`.
+    pub rate_limit_store: Option<String>,
+    /// `process.env.ENJO_RATE_LIMIT_KEY`.
+    pub rate_limit_key: Option<String>,
 }
 
 /// How Node spells and measures options: camelCase, milliseconds (a quota's window is
@@ -132,6 +146,9 @@ impl ClientOptions {
             root_certificate_pem: self.root_certificate_pem,
             allow_insecure_http: self.allow_insecure_http,
             max_response_bytes: self.max_response_bytes,
+            rate_limit_store: self.rate_limit_store,
+            rate_limit_key: self.rate_limit_key,
+            rate_limit_store_fallback: self.rate_limit_store_fallback,
         }
     }
 }

@@ -225,3 +225,40 @@ test('a wrong type is reported by its type only, never its value (a token, a hea
   assert.ok(err instanceof InvalidArgumentError, String(err))
   assert.ok(!err.message.includes('55554444'), err.message)
 })
+
+test('a file rateLimitStore shares the quota with another process', async () => {
+  const { RateLimitError } = require('..')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'enjo-node-store-'))
+  const store = `file:${path.join(dir, 'limiter.state')}`
+  const text = uniqueText('store')
+  // Another process takes both requests of a 2-per-10-minutes quota...
+  const child = `
+    const { Enjo } = require(${JSON.stringify(path.join(__dirname, '..'))})
+    const c = new Enjo({ token: ${JSON.stringify(mock.token)}, baseUrl: ${JSON.stringify(mock.url)},
+      rateLimit: [{ requests: 2, windowMs: 600000 }], rateLimitStore: ${JSON.stringify(store)} })
+    ;(async () => { for (const i of [0, 1]) await c.sendMessage('echo-bot', ${JSON.stringify(text)} + i) })()
+      .catch((e) => { console.error(e); process.exit(1) })`
+  const run = spawnSync(process.execPath, ['-e', child], { encoding: 'utf8', timeout: 120000 })
+  assert.equal(run.status, 0, run.stderr)
+  // ...so this one, sharing the file, has none left: it fails at once without sending.
+  const shared = new Enjo({ token: mock.token, baseUrl: mock.url, rateLimit: [{ requests: 2, windowMs: 600000 }],
+    rateLimitStore: store, rateLimitMaxWait: 0 })
+  await assert.rejects(shared.sendMessage('echo-bot', text + 'parent'), RateLimitError)
+  const log = (await mock.requests('echo-bot')).filter((r) => r.text.startsWith(text))
+  assert.equal(log.length, 2)
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+test('an unreachable rateLimitStore is a RateLimitStoreError, or falls back when asked', async () => {
+  const { RateLimitStoreError } = require('..')
+  const down = 'redis://127.0.0.1:1/0'
+  const text = uniqueText('store-down')
+  const c = new Enjo({ token: mock.token, baseUrl: mock.url, rateLimitStore: down })
+  await assert.rejects(c.sendMessage('echo-bot', text), (e) => e instanceof RateLimitStoreError && e.mayHaveBeenSent === false)
+  assert.equal((await sent(text)).length, 0)
+  const fallback = new Enjo({ token: mock.token, baseUrl: mock.url, rateLimitStore: down, rateLimitStoreFallback: true })
+  assert.ok((await fallback.sendMessage('echo-bot', text)).answers)
+  assert.equal((await sent(text)).length, 1)
+  assert.throws(() => new Enjo({ token: 't', rateLimitStore: 'redis://:hunter2@' }),
+    (e) => e instanceof InvalidArgumentError && /^rateLimitStore: /.test(e.message) && !e.message.includes('hunter2'))
+})

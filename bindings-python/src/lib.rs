@@ -117,7 +117,8 @@ impl Client {
         *, token=None, base_url=None, timeout=None, connect_timeout=None, max_retries=None,
         retry_policy=None, rate_limit=None, rate_limit_max_wait=None, deadline=None,
         user_agent=None, proxy=None, root_certificate_pem=None, allow_insecure_http=None,
-        max_response_bytes=None
+        max_response_bytes=None, rate_limit_store=None, rate_limit_key=None,
+        rate_limit_store_fallback=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -136,6 +137,9 @@ impl Client {
         root_certificate_pem: Option<String>,
         allow_insecure_http: Option<bool>,
         max_response_bytes: Option<i64>,
+        rate_limit_store: Option<String>,
+        rate_limit_key: Option<String>,
+        rate_limit_store_fallback: Option<bool>,
     ) -> PyResult<Client> {
         guard(py, || {
             let host = options::host(py)?;
@@ -156,6 +160,9 @@ impl Client {
                     root_certificate_pem,
                     allow_insecure_http,
                     max_response_bytes: max_response_bytes.map(|n| n as f64),
+                    rate_limit_store,
+                    rate_limit_key,
+                    rate_limit_store_fallback,
                 }
                 .apply(host, enjo::Client::builder().observer(logging::observe))?
                 .build()

@@ -250,3 +250,57 @@ def test_close_is_the_cores(mock: Mock, unique: Any) -> None:
 
     asyncio.run(main())
     assert mock.requests_with(text) == []
+
+
+# --- shared rate-limit store -----------------------------------------------------------------
+
+
+def test_a_file_store_shares_the_quota_with_another_process(
+    mock: Mock, unique: Any, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    store = f"file:{tmp_path / 'limiter.state'}"
+    text = unique()
+    # Another process takes both requests of a 2-per-10-minutes quota...
+    child = (
+        "import enjo, sys\n"
+        f"c = enjo.Enjo(token={TOKEN!r}, base_url={mock.url!r}, rate_limit=[(2, 600)],\n"
+        f"              rate_limit_store={store!r})\n"
+        f"for i in range(2): c.send_message('echo-bot', {text!r} + str(i))\n"
+    )
+    subprocess.run([sys.executable, "-c", child], check=True, timeout=120)
+    assert (tmp_path / "limiter.state").exists()
+    # ...so this one, sharing the file, has none left: it fails at once without sending.
+    c = enjo.Enjo(token=TOKEN, base_url=mock.url, rate_limit=[(2, 600)],
+                  rate_limit_store=store, rate_limit_max_wait=0)
+    with pytest.raises(enjo.RateLimitError):
+        c.send_message("echo-bot", text + "-parent")
+    assert len(mock.requests_with(text)) == 2
+    # Without the store, this process's own limiter has room.
+    own = enjo.Enjo(token=TOKEN, base_url=mock.url, rate_limit=[(2, 600)],
+                    rate_limit_key="other", rate_limit_max_wait=0)
+    own.send_message("echo-bot", text + "-own")
+
+
+def test_an_unreachable_store_is_a_typed_error_or_falls_back(mock: Mock, unique: Any) -> None:
+    text = unique()
+    down = "redis://127.0.0.1:1/0"
+    c = enjo.Enjo(token=TOKEN, base_url=mock.url, rate_limit_store=down)
+    with pytest.raises(enjo.RateLimitStoreError, match="127.0.0.1:1") as caught:
+        c.send_message("echo-bot", text)
+    assert caught.value.may_have_been_sent is False
+    assert mock.requests_with(text) == []
+    fallback = enjo.Enjo(token=TOKEN, base_url=mock.url, rate_limit_store=down,
+                         rate_limit_store_fallback=True)
+    assert fallback.send_message("echo-bot", text).answers
+    assert len(mock.requests_with(text)) == 1
+
+
+def test_a_bad_store_names_the_option_and_hides_the_password(mock: Mock) -> None:
+    with pytest.raises(enjo.InvalidArgumentError, match="^rate_limit_store: ") as caught:
+        enjo.Enjo(token=TOKEN, base_url=mock.url, rate_limit_store="redis://:hunter2@")
+    assert "hunter2" not in str(caught.value)
+    with pytest.raises(TypeError):
+        enjo.Enjo(token=TOKEN, base_url=mock.url, rate_limit_store=5)  # type: ignore[arg-type]

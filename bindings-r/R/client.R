@@ -2,7 +2,9 @@ enjo_client <- function(token = Sys.getenv("ENJO_API_TOKEN"), base_url = NULL,
                         timeout = 60, connect_timeout = 10, max_retries = 2L,
                         retry_policy = c("safe", "at_least_once"), rate_limit = TRUE,
                         rate_limit_max_wait = NULL, deadline = NULL, user_agent = NULL,
-                        proxy = NULL, allow_insecure_http = FALSE, max_response_bytes = NULL) {
+                        proxy = NULL, allow_insecure_http = FALSE, max_response_bytes = NULL,
+                        rate_limit_store = NULL, rate_limit_key = NULL,
+                        rate_limit_store_fallback = FALSE) {
   # Types and shapes here; every range is checked by libenjo, whose messages name these
   # arguments.
   token <- check_string(token, "token", allow_empty = TRUE)
@@ -20,13 +22,17 @@ enjo_client <- function(token = Sys.getenv("ENJO_API_TOKEN"), base_url = NULL,
   proxy <- check_string(proxy, "proxy", allow_null = TRUE)
   check_flag(allow_insecure_http, "allow_insecure_http")
   check_number(max_response_bytes, "max_response_bytes")
+  rate_limit_store <- check_string(rate_limit_store, "rate_limit_store", allow_null = TRUE)
+  rate_limit_key <- check_string(rate_limit_key, "rate_limit_key", allow_null = TRUE)
+  check_flag(rate_limit_store_fallback, "rate_limit_store_fallback")
 
   ptr <- unwrap(.Call(
     enjo_r_client_new, token, base_url, as.double(timeout), as.double(connect_timeout),
     as.double(max_retries), policy_code(retry_policy), quotas$enabled,
     quotas$requests, quotas$windows, as_double_or_null(rate_limit_max_wait),
     as_double_or_null(deadline), user_agent, proxy, allow_insecure_http,
-    as_double_or_null(max_response_bytes), as.character(getRversion())
+    as_double_or_null(max_response_bytes), as.character(getRversion()),
+    rate_limit_store, rate_limit_key, rate_limit_store_fallback
   ))
   # The client is the external pointer itself (freed by its finalizer), with the settings
   # worth printing as attributes. The token is kept nowhere on the R side.

@@ -311,7 +311,8 @@ SEXP enjo_r_client_new(SEXP token, SEXP base_url, SEXP timeout, SEXP connect_tim
                        SEXP max_retries, SEXP retry_policy, SEXP rate_limit, SEXP quota_requests,
                        SEXP quota_windows, SEXP rate_limit_max_wait, SEXP deadline,
                        SEXP user_agent, SEXP proxy, SEXP allow_insecure_http,
-                       SEXP max_response_bytes, SEXP r_version) {
+                       SEXP max_response_bytes, SEXP r_version, SEXP rate_limit_store,
+                       SEXP rate_limit_key, SEXP rate_limit_store_fallback) {
     /* Conversions first (they may allocate), then one call into libenjo. */
     char buf[256];
     enjo_options opts;
@@ -365,6 +366,9 @@ SEXP enjo_r_client_new(SEXP token, SEXP base_url, SEXP timeout, SEXP connect_tim
     opts.user_agent = utf8_arg(user_agent);
     opts.proxy = utf8_arg(proxy);
     opts.allow_insecure_http = Rf_asLogical(allow_insecure_http) == 1;
+    opts.rate_limit_store = utf8_arg(rate_limit_store); /* parsed by libenjo */
+    opts.rate_limit_key = utf8_arg(rate_limit_key);
+    opts.rate_limit_store_fallback = Rf_asLogical(rate_limit_store_fallback) == 1;
     if (!Rf_isNull(max_response_bytes)) {
         double max = real_arg(max_response_bytes);
         double limit = 9007199254740992.0; /* 2^53: exact in a double */
@@ -492,7 +496,7 @@ SEXP enjo_r_conversation_id(SEXP conversation) {
 
 static const R_CallMethodDef call_methods[] = {
     {"enjo_r_version", (DL_FUNC)&enjo_r_version, 0},
-    {"enjo_r_client_new", (DL_FUNC)&enjo_r_client_new, 16},
+    {"enjo_r_client_new", (DL_FUNC)&enjo_r_client_new, 19},
     {"enjo_r_client_base_url", (DL_FUNC)&enjo_r_client_base_url, 1},
     {"enjo_r_client_valid", (DL_FUNC)&enjo_r_client_valid, 1},
     {"enjo_r_client_close", (DL_FUNC)&enjo_r_client_close, 1},

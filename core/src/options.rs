@@ -254,6 +254,13 @@ pub struct ClientOptions {
     pub allow_insecure_http: Option<bool>,
     /// Largest accepted response body, in bytes.
     pub max_response_bytes: Option<f64>,
+    /// Where the rate-limit log lives: `memory`, `file:/path`, `redis://…` (see
+    /// [`ClientBuilder::rate_limit_store`]); parsed and checked by core.
+    pub rate_limit_store: Option<String>,
+    /// The shared log's name in a Redis store.
+    pub rate_limit_key: Option<String>,
+    /// Fall back to the in-process limiter while the store is unreachable.
+    pub rate_limit_store_fallback: Option<bool>,
 }
 
 impl ClientOptions {
@@ -313,6 +320,17 @@ impl ClientOptions {
         if let Some(v) = self.max_response_bytes {
             b = b.max_response_bytes(byte_count(&host.name("max_response_bytes"), v)?);
         }
+        if let Some(v) = self.rate_limit_store {
+            // Checked here too, so that the message names the option as the host spells it.
+            crate::ratelimit::StoreSpec::parse(&host.name("rate_limit_store"), &v)?;
+            b = b.rate_limit_store(v);
+        }
+        if let Some(v) = self.rate_limit_key {
+            b = b.rate_limit_key(v);
+        }
+        if let Some(v) = self.rate_limit_store_fallback {
+            b = b.rate_limit_store_fallback(v);
+        }
         Ok(b)
     }
 }
@@ -321,10 +339,13 @@ impl ClientOptions {
 fn byte_count(name: &str, value: f64) -> Result<usize> {
     // 2^53: above it an f64 no longer holds every whole number.
     const MAX_EXACT: f64 = 9_007_199_254_740_992.0;
-    if value.is_finite() && value >= 1.0 && value.fract() == 0.0 && value <= MAX_EXACT {
-        if let Ok(bytes) = usize::try_from(value as u64) {
-            return Ok(bytes);
-        }
+    if value.is_finite()
+        && value >= 1.0
+        && value.fract() == 0.0
+        && value <= MAX_EXACT
+        && let Ok(bytes) = usize::try_from(value as u64)
+    {
+        return Ok(bytes);
     }
     Err(Error::invalid_argument(format!(
         "{name} must be a whole number of bytes from 1 (got {value})"
@@ -497,6 +518,21 @@ mod tests {
         assert_eq!(python().user_agent(None).as_deref(), Some("python/3.12.1"));
         assert_eq!(node().user_agent(Some("x")).as_deref(), Some("x"));
         assert_eq!(node().user_agent(Some("  ")), None);
+    }
+
+    #[test]
+    fn a_bad_store_is_named_as_the_host_spells_it() {
+        let store = |host: &Host, spec: &str| {
+            let options = ClientOptions {
+                rate_limit_store: Some(spec.into()),
+                ..ClientOptions::default()
+            };
+            message(options.builder(host).map(|_| ()))
+        };
+        assert!(store(&node(), "ftp://x").starts_with("rateLimitStore: "));
+        let shown = store(&python(), "redis://:hunter2@");
+        assert!(shown.starts_with("rate_limit_store: "), "{shown}");
+        assert!(!shown.contains("hunter2"), "{shown}");
     }
 
     #[test]

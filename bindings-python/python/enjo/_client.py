@@ -63,6 +63,9 @@ class _Base:
         root_certificate_pem: Optional[str] = None,
         allow_insecure_http: bool = False,
         max_response_bytes: Optional[int] = None,
+        rate_limit_store: Optional[str] = None,
+        rate_limit_key: Optional[str] = None,
+        rate_limit_store_fallback: bool = False,
     ) -> None:
         self._native = _enjo.Client(
             token=token,
@@ -79,6 +82,9 @@ class _Base:
             root_certificate_pem=root_certificate_pem,
             allow_insecure_http=allow_insecure_http,
             max_response_bytes=max_response_bytes,
+            rate_limit_store=rate_limit_store,
+            rate_limit_key=rate_limit_key,
+            rate_limit_store_fallback=rate_limit_store_fallback,
         )
         self._base_url: str = self._native.base_url
         # The settings as the native client was built with them (the core's defaults for what
@@ -116,7 +122,11 @@ class Enjo(_Base):
     retries and waits included (none by default); ``proxy`` is a proxy URL for every request;
     ``root_certificate_pem`` adds trusted root certificates (PEM text);
     ``allow_insecure_http=True`` permits a plain-http base URL that is not loopback;
-    ``max_response_bytes`` caps a reply's body.
+    ``max_response_bytes`` caps a reply's body. ``rate_limit_store`` shares the rate limit with
+    other processes: ``"file:/path"`` (this machine) or ``"redis://host:port/db"`` (every host),
+    default ``ENJO_RATE_LIMIT_STORE``, else ``"memory"`` (this process); ``rate_limit_key``
+    names the shared log, ``rate_limit_store_fallback=True`` uses this process's limiter while
+    the store is unreachable instead of raising :class:`RateLimitStoreError`.
 
     >>> client = Enjo()                                   # doctest: +SKIP
     >>> client.send_message("support-bot", "How do I reset my password?").answers  # doctest: +SKIP

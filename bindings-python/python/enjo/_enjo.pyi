@@ -163,6 +163,9 @@ class Client:
         root_certificate_pem: Optional[str] = None,
         allow_insecure_http: Optional[bool] = None,
         max_response_bytes: Optional[int] = None,
+        rate_limit_store: Optional[str] = None,
+        rate_limit_key: Optional[str] = None,
+        rate_limit_store_fallback: Optional[bool] = None,
     ) -> Client: ...
     @property
     def base_url(self) -> str: ...

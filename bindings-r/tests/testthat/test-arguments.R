@@ -128,7 +128,8 @@ test_that("the C glue refuses what the C options cannot carry; libenjo checks th
   new_client <- function(max_retries = 2, requests = NULL, windows = NULL, wait = NULL,
                          max_bytes = NULL) {
     .Call(enjo:::enjo_r_client_new, mock_token, m$url, 60, 10, max_retries, 0L, TRUE,
-          requests, windows, wait, NULL, "r-glue-test", NULL, FALSE, max_bytes, "4.2.2")
+          requests, windows, wait, NULL, "r-glue-test", NULL, FALSE, max_bytes, "4.2.2",
+          NULL, NULL, FALSE)
   }
   refused(new_client(max_retries = 3e9 * 2), "max_retries")
   refused(new_client(max_retries = NA_real_), "max_retries")

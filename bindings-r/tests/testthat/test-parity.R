@@ -87,3 +87,41 @@ test_that("enjo_close reaches the conversations made from the client", {
   expect_false(err$may_have_been_sent)
   expect_identical(requests_with(m, marker), 0L)
 })
+
+test_that("a shared rate-limit store: an unreachable one is a typed error, or falls back", {
+  m <- mock()
+  text <- unique_text("store-down")
+  down <- "redis://127.0.0.1:1/0"
+  client <- test_client(m, rate_limit_store = down)
+  err <- tryCatch(send_message(client, "echo-bot", text),
+                  enjo_rate_limit_store_error = identity)
+  expect_s3_class(err, "enjo_rate_limit_store_error")
+  expect_false(err$may_have_been_sent)
+  expect_identical(requests_with(m, text), 0L)
+  fallback <- test_client(m, rate_limit_store = down, rate_limit_store_fallback = TRUE)
+  expect_equal(send_message(fallback, "echo-bot", text)$answers, text)
+  expect_identical(requests_with(m, text), 1L)
+  expect_error(test_client(m, rate_limit_store = "redis://:hunter2@"), "^rate_limit_store: ",
+               class = "enjo_invalid_argument_error")
+  expect_error(test_client(m, rate_limit_store = 5), "rate_limit_store",
+               class = "enjo_invalid_argument_error")
+})
+
+test_that("a file store is shared by every client naming it", {
+  m <- mock()
+  state <- file.path(tempfile("enjo-r-store-"), "limiter.state")
+  dir.create(dirname(state))
+  on.exit(unlink(dirname(state), recursive = TRUE))
+  make <- function() {
+    test_client(m, rate_limit = list(c(2, 600)), rate_limit_max_wait = 0,
+                rate_limit_store = paste0("file:", state))
+  }
+  a <- make()
+  b <- make()
+  text <- unique_text("store-file")
+  send_message(a, "echo-bot", text)
+  send_message(b, "echo-bot", text)
+  expect_error(send_message(a, "echo-bot", text), class = "enjo_rate_limit_error")
+  expect_identical(requests_with(m, text), 2L)
+  expect_true(file.exists(state))
+})

@@ -33,6 +33,11 @@ import kotlin.time.toKotlinDuration
  * @param rootCertificatePem an extra trusted root certificate (PEM), e.g. a corporate CA.
  * @param allowInsecureHttp allow a plain-http base URL that is not loopback (the token travels in clear).
  * @param maxResponseBytes largest accepted response body; a bigger one is a [ResponseDecodeException].
+ * @param rateLimitStore where the rate-limit log lives, so that processes share one quota:
+ *   `"memory"` (this process), `"file:/path"` (this machine), `"redis://host:port/db"` (every
+ *   host); default `ENJO_RATE_LIMIT_STORE`, else `"memory"`. Unreachable: [RateLimitStoreException].
+ * @param rateLimitKey the shared log's name in a Redis store (default: the base URL's origin).
+ * @param rateLimitStoreFallback use this process's own limiter while the store is unreachable.
  */
 class Enjo(
     token: String? = null,
@@ -49,6 +54,9 @@ class Enjo(
     rootCertificatePem: String? = null,
     allowInsecureHttp: Boolean? = null,
     maxResponseBytes: Long? = null,
+    rateLimitStore: String? = null,
+    rateLimitKey: String? = null,
+    rateLimitStoreFallback: Boolean? = null,
 ) : AutoCloseable {
     private val native: NativeClient = mapErrors {
         NativeClient(
@@ -67,6 +75,9 @@ class Enjo(
                 rootCertificatePem = rootCertificatePem,
                 allowInsecureHttp = allowInsecureHttp,
                 maxResponseBytes = maxResponseBytes?.toDouble(),
+                rateLimitStore = rateLimitStore,
+                rateLimitKey = rateLimitKey,
+                rateLimitStoreFallback = rateLimitStoreFallback,
                 kotlinVersion = KotlinVersion.CURRENT.toString(),
             ),
         )
@@ -138,6 +149,9 @@ class Enjo(
         private var rootCertificatePem: String? = null
         private var allowInsecureHttp: Boolean? = null
         private var maxResponseBytes: Long? = null
+        private var rateLimitStore: String? = null
+        private var rateLimitKey: String? = null
+        private var rateLimitStoreFallback: Boolean? = null
 
         /** See [Enjo]'s `token`. */
         fun token(value: String) = apply { token = value }
@@ -181,11 +195,20 @@ class Enjo(
         /** See [Enjo]'s `maxResponseBytes`. */
         fun maxResponseBytes(value: Long) = apply { maxResponseBytes = value }
 
+        /** See [Enjo]'s `rateLimitStore`. */
+        fun rateLimitStore(value: String) = apply { rateLimitStore = value }
+
+        /** See [Enjo]'s `rateLimitKey`. */
+        fun rateLimitKey(value: String) = apply { rateLimitKey = value }
+
+        /** See [Enjo]'s `rateLimitStoreFallback`. */
+        fun rateLimitStoreFallback(value: Boolean) = apply { rateLimitStoreFallback = value }
+
         /** The client; throws [InvalidArgumentException] for a bad option. */
         fun build(): Enjo = Enjo(
             token, baseUrl, timeout, connectTimeout, maxRetries, retryPolicy, rateLimit,
             rateLimitMaxWait, deadline, userAgent, proxy, rootCertificatePem, allowInsecureHttp,
-            maxResponseBytes,
+            maxResponseBytes, rateLimitStore, rateLimitKey, rateLimitStoreFallback,
         )
 
         /** The settings, without the token. */

@@ -67,6 +67,9 @@ class ConnectionException internal constructor(info: ErrorInfo) : EnjoException(
 /** A 2xx whose body is not the documented JSON. */
 class ResponseDecodeException internal constructor(info: ErrorInfo) : EnjoException(info)
 
+/** The shared rate-limit store (file, Redis) cannot be used; nothing was sent. */
+class RateLimitStoreException internal constructor(info: ErrorInfo) : EnjoException(info)
+
 /** A bug in enjo, never the caller's fault: please report it with the request id. */
 class InternalException internal constructor(info: ErrorInfo) : EnjoException(info)
 
@@ -86,6 +89,7 @@ internal val EXCEPTION_BY_KIND: Map<String, (ErrorInfo) -> EnjoException> = mapO
     "connection" to ::ConnectionException,
     "decode" to ::ResponseDecodeException,
     "internal" to ::InternalException,
+    "rate_limit_store" to ::RateLimitStoreException,
 )
 
 /** The [EnjoException] for core's description of an error. */

@@ -81,4 +81,38 @@ class OptionsTest {
             Enjo(token = TOKEN, baseUrl = mock.url, rootCertificatePem = "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n")
         }
     }
+
+    @Test
+    fun `rateLimitStore - unreachable is a RateLimitStoreException unless falling back, a file store is shared`() {
+        val down = "redis://127.0.0.1:1/0"
+        val text = "kotlin store down ${System.nanoTime()}"
+        Enjo(token = TOKEN, baseUrl = mock.url, rateLimitStore = down).use {
+            val e = assertThrows<RateLimitStoreException> { it.sendMessageBlocking("echo-bot", text) }
+            assertEquals(false, e.mayHaveBeenSent)
+        }
+        assertEquals(0, mock.requestsWith(text).size)
+        Enjo(token = TOKEN, baseUrl = mock.url, rateLimitStore = down, rateLimitStoreFallback = true).use {
+            assertEquals(text, it.sendMessageBlocking("echo-bot", text).answers)
+        }
+        val bad = assertThrows<InvalidArgumentException> { Enjo(token = TOKEN, rateLimitStore = "redis://:hunter2@") }
+        assertTrue(bad.message!!.startsWith("rateLimitStore: ") && !bad.message!!.contains("hunter2"), bad.message)
+
+        val dir = java.nio.file.Files.createTempDirectory("enjo-kotlin-store")
+        val store = "file:" + dir.resolve("limiter.state")
+        val shared = "kotlin store file ${System.nanoTime()}"
+        fun client() = Enjo(
+            token = TOKEN, baseUrl = mock.url, rateLimit = RateLimit.quotas(Quota(2, 600.seconds)),
+            rateLimitMaxWait = 0.milliseconds, rateLimitStore = store,
+        )
+        client().use { a ->
+            client().use { b ->
+                a.sendMessageBlocking("echo-bot", shared)
+                b.sendMessageBlocking("echo-bot", shared)
+                assertThrows<RateLimitException> { a.sendMessageBlocking("echo-bot", shared) }
+            }
+        }
+        assertEquals(2, mock.requestsWith(shared).size)
+        assertTrue(java.nio.file.Files.exists(dir.resolve("limiter.state")))
+        dir.toFile().deleteRecursively()
+    }
 }
