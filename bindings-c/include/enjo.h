@@ -40,7 +40,8 @@
 
 /**
  * The layout version of `enjo_options` written by `enjo_options_init`. Version 2 added
- * `deadline_secs`, `option_names`, `language` and `language_version` at the end.
+ * `deadline_secs`, `option_names`, `language`, `language_version` and the shared rate-limit
+ * store (`rate_limit_store`, `rate_limit_key`, `rate_limit_store_fallback`) at the end.
  * `enjo_client_new` also accepts version 1 (the layout without them, from enjo.h of libenjo
  * 0.1.0): a program built against an older header keeps working.
  */
@@ -371,6 +372,22 @@ typedef struct enjo_options {
      * (Version 2.) The version of `language` (`"4.2.2"`); required when `language` is set.
      */
     const char *language_version;
+    /**
+     * (Version 2.) Where the rate-limit log lives, so that processes share one quota:
+     * `"memory"` (this process), `"file:/path"` (this machine), `"redis://host:port/db"`
+     * (every host). NULL (default): `ENJO_RATE_LIMIT_STORE`, else `"memory"`. Copied.
+     */
+    const char *rate_limit_store;
+    /**
+     * (Version 2.) The shared log's name in a Redis store. NULL (default):
+     * `ENJO_RATE_LIMIT_KEY`, else the base URL's origin. Copied.
+     */
+    const char *rate_limit_key;
+    /**
+     * (Version 2.) `true`: use this process's own limiter while the store is unreachable
+     * (one warning) instead of failing with `ENJO_ERR_RATE_LIMIT_STORE`. Default `false`.
+     */
+    bool rate_limit_store_fallback;
 } enjo_options;
 
 /**
