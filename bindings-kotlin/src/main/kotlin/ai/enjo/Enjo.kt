@@ -51,6 +51,7 @@ class Enjo(
     maxResponseBytes: Long? = null,
 ) : AutoCloseable {
     private val native: NativeClient = mapErrors {
+        CallbackThreads.install()
         NativeClient(
             NativeOptions(
                 token = token,
