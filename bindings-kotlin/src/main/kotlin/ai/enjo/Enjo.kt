@@ -59,6 +59,7 @@ class Enjo(
     rateLimitStoreFallback: Boolean? = null,
 ) : AutoCloseable {
     private val native: NativeClient = mapErrors {
+        CallbackThreads.install()
         NativeClient(
             NativeOptions(
                 token = token,

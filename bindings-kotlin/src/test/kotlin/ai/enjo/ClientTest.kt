@@ -46,6 +46,20 @@ class ClientTest {
         "$what ${info.testMethod.get().name} #${counter.incrementAndGet()}"
 
     @Test
+    fun `the runtime threads that deliver replies stay attached to the JVM, as daemons`(info: TestInfo) = runBlocking {
+        // Attaching and detaching a runtime thread for every reply's wake-up doubled the time
+        // of a call (benchmarks/kotlin): they stay attached, under one name, and never hold the
+        // JVM open.
+        repeat(20) {
+            val text = unique(info)
+            assertEquals(text, client.sendMessage("echo-bot", text).answers)
+        }
+        val attached = Thread.getAllStackTraces().keys.filter { it.name == "enjo-runtime" }
+        assertTrue(attached.isNotEmpty(), "no runtime thread stayed attached after 20 calls")
+        assertTrue(attached.all { it.isDaemon }, "a runtime thread is not a daemon: it would keep the JVM alive")
+    }
+
+    @Test
     fun `a first message and a follow-up thread, with the vendor's body`(info: TestInfo) = runBlocking {
         val first = unique(info, "Hello")
         val reply = client.sendMessage("echo-bot", first)
