@@ -104,6 +104,22 @@ export interface ClientOptions {
   allowInsecureHttp?: boolean
   /** Largest accepted response body, in bytes; a larger one is a `ResponseDecodeError`. */
   maxResponseBytes?: number
+  /**
+   * Where the rate-limit log lives, so that processes share one quota: `"memory"` (this
+   * process), `"file:/path"` (this machine), `"redis://host:port/db"` (every host).
+   * Default: `process.env.ENJO_RATE_LIMIT_STORE`, else `"memory"`.
+   */
+  rateLimitStore?: string
+  /**
+   * The shared log's name in a Redis store. Default: `process.env.ENJO_RATE_LIMIT_KEY`,
+   * else the base URL's origin.
+   */
+  rateLimitKey?: string
+  /**
+   * Use this process's own limiter while the store is unreachable (one warning) instead of
+   * failing with a `RateLimitStoreError`. Default `false`.
+   */
+  rateLimitStoreFallback?: boolean
 }
 
 /**
@@ -125,6 +141,10 @@ export interface EnvDefaults {
   baseUrl?: string
   /** `process.versions.node`. */
   nodeVersion?: string
+  /** `process.env.ENJO_RATE_LIMIT_STORE`. */
+  rateLimitStore?: string
+  /** `process.env.ENJO_RATE_LIMIT_KEY`. */
+  rateLimitKey?: string
 }
 
 /**
