@@ -1538,7 +1538,10 @@ static void test_client_deadline(void) {
     expect_bad_options(&opts, "options.deadline_secs");
 }
 
-static void store_down(enjo_options *opts) { opts->rate_limit_store = "redis://127.0.0.1:1/0"; }
+static void store_down(enjo_options *opts) {
+    opts->rate_limit = true; /* the store holds the limiter's log: no limiter, no store */
+    opts->rate_limit_store = "redis://127.0.0.1:1/0";
+}
 static void store_down_fallback(enjo_options *opts) {
     store_down(opts);
     opts->rate_limit_store_fallback = true;

@@ -92,13 +92,15 @@ test_that("a shared rate-limit store: an unreachable one is a typed error, or fa
   m <- mock()
   text <- unique_text("store-down")
   down <- "redis://127.0.0.1:1/0"
-  client <- test_client(m, rate_limit_store = down)
+  # The store holds the limiter's log: with rate limiting off there is no store to reach.
+  client <- test_client(m, rate_limit = TRUE, rate_limit_store = down)
   err <- tryCatch(send_message(client, "echo-bot", text),
                   enjo_rate_limit_store_error = identity)
   expect_s3_class(err, "enjo_rate_limit_store_error")
   expect_false(err$may_have_been_sent)
   expect_identical(requests_with(m, text), 0L)
-  fallback <- test_client(m, rate_limit_store = down, rate_limit_store_fallback = TRUE)
+  fallback <- test_client(m, rate_limit = TRUE, rate_limit_store = down,
+                          rate_limit_store_fallback = TRUE)
   expect_equal(send_message(fallback, "echo-bot", text)$answers, text)
   expect_identical(requests_with(m, text), 1L)
   expect_error(test_client(m, rate_limit_store = "redis://:hunter2@"), "^rate_limit_store: ",

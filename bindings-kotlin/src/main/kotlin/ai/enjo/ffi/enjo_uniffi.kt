@@ -2194,6 +2194,21 @@ data class NativeOptions (
     val `maxResponseBytes`: kotlin.Double?
     , 
     /**
+     * Where the rate-limit log lives (`memory`, `file:/path`, `redis://…`).
+     */
+    val `rateLimitStore`: kotlin.String?
+    , 
+    /**
+     * The shared log's name in a Redis store.
+     */
+    val `rateLimitKey`: kotlin.String?
+    , 
+    /**
+     * Use this process's own limiter while the store is unreachable.
+     */
+    val `rateLimitStoreFallback`: kotlin.Boolean?
+    , 
+    /**
      * The Kotlin version, for the `User-Agent` (`kotlin/<version>`).
      */
     val `kotlinVersion`: kotlin.String
@@ -2227,6 +2242,9 @@ public object FfiConverterTypeNativeOptions: FfiConverterRustBuffer<NativeOption
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalBoolean.read(buf),
             FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalBoolean.read(buf),
             FfiConverterString.read(buf),
         )
     }
@@ -2246,6 +2264,9 @@ public object FfiConverterTypeNativeOptions: FfiConverterRustBuffer<NativeOption
             FfiConverterOptionalString.allocationSize(value.`rootCertificatePem`) +
             FfiConverterOptionalBoolean.allocationSize(value.`allowInsecureHttp`) +
             FfiConverterOptionalDouble.allocationSize(value.`maxResponseBytes`) +
+            FfiConverterOptionalString.allocationSize(value.`rateLimitStore`) +
+            FfiConverterOptionalString.allocationSize(value.`rateLimitKey`) +
+            FfiConverterOptionalBoolean.allocationSize(value.`rateLimitStoreFallback`) +
             FfiConverterString.allocationSize(value.`kotlinVersion`)
     )
 
@@ -2264,6 +2285,9 @@ public object FfiConverterTypeNativeOptions: FfiConverterRustBuffer<NativeOption
             FfiConverterOptionalString.write(value.`rootCertificatePem`, buf)
             FfiConverterOptionalBoolean.write(value.`allowInsecureHttp`, buf)
             FfiConverterOptionalDouble.write(value.`maxResponseBytes`, buf)
+            FfiConverterOptionalString.write(value.`rateLimitStore`, buf)
+            FfiConverterOptionalString.write(value.`rateLimitKey`, buf)
+            FfiConverterOptionalBoolean.write(value.`rateLimitStoreFallback`, buf)
             FfiConverterString.write(value.`kotlinVersion`, buf)
     }
 }
