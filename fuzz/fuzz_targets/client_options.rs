@@ -38,6 +38,9 @@ struct Input {
     root_certificate_pem: Option<String>,
     allow_insecure_http: Option<bool>,
     max_response_bytes: Option<f64>,
+    rate_limit_store: Option<String>,
+    rate_limit_key: Option<String>,
+    rate_limit_store_fallback: Option<bool>,
 }
 
 fuzz_target!(|input: Input| {
@@ -86,7 +89,20 @@ fuzz_target!(|input: Input| {
         root_certificate_pem: input.root_certificate_pem.clone(),
         allow_insecure_http: input.allow_insecure_http,
         max_response_bytes: input.max_response_bytes,
+        // The store spec goes to its parser only: a built client with an arbitrary file
+        // path would write wherever the input says.
+        rate_limit_store: None,
+        rate_limit_key: input.rate_limit_key.clone(),
+        rate_limit_store_fallback: input.rate_limit_store_fallback,
     };
+    if let Some(spec) = &input.rate_limit_store {
+        if let Err(err) = enjo::ratelimit::StoreSpec::parse("rate_limit_store", spec) {
+            assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+            if spec.matches(SECRET).count() == 1 && spec.contains(&format!(":{SECRET}@")) {
+                assert!(!err.to_string().contains(SECRET), "password in error: {err}");
+            }
+        }
+    }
     let result = options.builder(&host).and_then(|builder| {
         if !secret_elsewhere {
             let debug = format!("{builder:?}");
