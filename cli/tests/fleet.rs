@@ -233,3 +233,41 @@ fn an_unreachable_store_exits_14_and_sends_nothing() {
     assert_eq!(out.status.code(), Some(3), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("--rate-limit-store"));
 }
+
+#[test]
+fn a_store_with_the_limiter_off_is_refused_and_sends_nothing() {
+    let server = mock();
+    let dir = fresh_dir();
+    let state = dir.join("off.state");
+    let out = Command::new(env!("CARGO_BIN_EXE_enjo"))
+        .env_clear()
+        .env("ENJO_BASE_URL", server.url())
+        .env("ENJO_API_TOKEN", DEFAULT_TOKEN)
+        .args([
+            "send",
+            "echo-bot",
+            "off",
+            "--no-rate-limit",
+            "--rate-limit-store",
+        ])
+        .arg(format!("file:{}", state.display()))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("needs the rate limiter on"), "{stderr}");
+    assert!(server.requests().is_empty(), "nothing sent");
+    assert!(!state.exists(), "the store was not touched");
+    // The environment's store is a default: `--no-rate-limit` simply does without it.
+    let out = Command::new(env!("CARGO_BIN_EXE_enjo"))
+        .env_clear()
+        .env("ENJO_BASE_URL", server.url())
+        .env("ENJO_API_TOKEN", DEFAULT_TOKEN)
+        .env("ENJO_RATE_LIMIT_STORE", format!("file:{}", state.display()))
+        .args(["send", "echo-bot", "off-env", "--no-rate-limit"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(!state.exists(), "the store was not used");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -17,7 +17,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::headers::CallHeaders;
 use crate::http::{self, HttpSettings};
 use crate::models::MessageResponse;
-use crate::ratelimit::{Decision, Permit, Quota, RateLimit, RateLimiter, Ticket};
+use crate::ratelimit::{Permit, Quota, RateLimit, RateLimiter, Ticket};
 use crate::redirect;
 use crate::retry::{self, RetryPolicy, Verdict};
 use crate::telemetry;
@@ -259,7 +259,21 @@ impl<C> ClientBuilder<C> {
     /// process sharing a store and key must use the same quotas (else
     /// [`ErrorKind::InvalidArgument`]). See `docs/rate-limiting.md`.
     pub fn rate_limit_store(mut self, spec: impl Into<String>) -> Self {
-        self.options.rate_limit_store = Some(Secret(spec.into()));
+        self.options.rate_limit_store = Some(crate::ratelimit::store_option::StoreOption::Raw(
+            Secret(spec.into()),
+        ));
+        self
+    }
+
+    /// [`rate_limit_store`](Self::rate_limit_store) already parsed by a binding's options
+    /// layer (`option`: its name as the host spells it, for errors), so it is parsed once.
+    pub(crate) fn rate_limit_store_parsed(
+        mut self,
+        spec: crate::ratelimit::StoreSpec,
+        option: String,
+    ) -> Self {
+        use crate::ratelimit::store_option::StoreOption;
+        self.options.rate_limit_store = Some(StoreOption::Parsed { spec, option });
         self
     }
 
@@ -754,21 +768,13 @@ impl Client {
         let (Some(limiter), Some(ticket)) = (limiter, ticket) else {
             return Ok(Permit::unlimited());
         };
-        if self.inner.options.observer.is_some() {
-            let now = limiter.clock().now();
-            if let Decision::WaitUntil(until) = self.peek(limiter, now) {
-                let wait = until.saturating_duration_since(now);
-                // Past the bound the call fails at once instead: nothing to announce.
-                if bound.is_none_or(|bound| wait <= bound) {
-                    self.emit(|| Event::RateLimitWait { wait });
-                }
-            }
-        }
-        limiter.acquire_as(ticket, &self.inner.quotas, bound).await
-    }
-
-    fn peek(&self, limiter: &RateLimiter, now: Instant) -> Decision {
-        limiter.peek(&self.inner.quotas, now)
+        // The limiter announces a wait (in-process log or shared store) within the bound.
+        let on_wait = |wait| self.emit(|| Event::RateLimitWait { wait });
+        let observed = self.inner.options.observer.is_some();
+        let on_wait: Option<&(dyn Fn(Duration) + Send + Sync)> = observed.then_some(&on_wait);
+        limiter
+            .acquire_observed(ticket, &self.inner.quotas, bound, on_wait)
+            .await
     }
 
     fn limiter(&self) -> Option<Arc<RateLimiter>> {

@@ -228,8 +228,8 @@ pub(crate) struct Options {
     pub rate_limit_max_wait: Option<Duration>,
     pub deadline: Option<Duration>,
     pub rate_limiter: Option<Arc<RateLimiter>>,
-    /// `rate_limit_store` as given (it may hold a Redis password).
-    pub rate_limit_store: Option<Secret>,
+    /// `rate_limit_store` as given or parsed (it may hold a Redis password).
+    pub rate_limit_store: Option<crate::ratelimit::store_option::StoreOption>,
     pub rate_limit_key: Option<String>,
     pub rate_limit_store_fallback: bool,
     pub rate_limit_store_margin: Option<Duration>,

@@ -321,9 +321,10 @@ impl ClientOptions {
             b = b.max_response_bytes(byte_count(&host.name("max_response_bytes"), v)?);
         }
         if let Some(v) = self.rate_limit_store {
-            // Checked here too, so that the message names the option as the host spells it.
-            crate::ratelimit::StoreSpec::parse(&host.name("rate_limit_store"), &v)?;
-            b = b.rate_limit_store(v);
+            // Parsed here (once), so that a message names the option as the host spells it.
+            let option = host.name("rate_limit_store");
+            let spec = crate::ratelimit::StoreSpec::parse(&option, &v)?;
+            b = b.rate_limit_store_parsed(spec, option);
         }
         if let Some(v) = self.rate_limit_key {
             b = b.rate_limit_key(v);

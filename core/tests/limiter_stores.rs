@@ -582,3 +582,118 @@ async fn a_bounded_wait_fails_at_once_and_releases_its_reservation() {
     assert_eq!(file.snapshot().expect("state").len(), 1, "released");
     first.complete();
 }
+
+/// A shared store given while the limiter is off would hold nothing: refused, naming the
+/// option as the user spelled it; the environment's store is a default and is then ignored.
+#[tokio::test]
+async fn a_store_with_the_limiter_off_is_refused() {
+    let dir = fresh_dir();
+    let spec = format!("file:{}", dir.join("off").display());
+    let mock = Mock::start();
+    // `Mock::client()` turns the limiter off.
+    let err = mock
+        .client()
+        .rate_limit_store(&spec)
+        .build()
+        .expect_err("refused");
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    let text = err.to_string();
+    assert!(
+        text.starts_with("rate_limit_store needs the rate limiter on;"),
+        "{text}"
+    );
+    assert!(text.contains(&spec), "{text}");
+    // The password of a Redis URL is not repeated.
+    let err = mock
+        .client()
+        .rate_limit_store("redis://:hunter2-off@127.0.0.1:1/0")
+        .build()
+        .expect_err("refused");
+    assert!(!err.to_string().contains("hunter2"), "{err}");
+    // Through a binding's options layer: in the host's spelling.
+    let node =
+        enjo::options::Host::new(enjo::Spelling::Camel, enjo::options::TimeUnit::Milliseconds);
+    let options = enjo::options::ClientOptions {
+        token: Some(enjo_mock::DEFAULT_TOKEN.into()),
+        base_url: Some(mock.url()),
+        rate_limit: Some(enjo::options::RateLimitValue::Off),
+        rate_limit_store: Some(spec.clone()),
+        ..Default::default()
+    };
+    let err = options
+        .builder(&node)
+        .and_then(|b| b.ignore_env().build())
+        .expect_err("refused");
+    assert!(
+        err.to_string()
+            .starts_with("rateLimitStore needs the rate limiter on;"),
+        "{err}"
+    );
+    // `memory` is the default, not a shared store: nothing to refuse.
+    mock.client()
+        .rate_limit_store("memory")
+        .build()
+        .expect("memory with the limiter off");
+    // The environment's store with the limiter off: ignored, and nothing is written.
+    let client = enjo::Client::builder()
+        .token(enjo_mock::DEFAULT_TOKEN)
+        .base_url(mock.url())
+        .env_values(None, None)
+        .env_store_values(Some(spec.clone()), None)
+        .rate_limit(RateLimit::Off)
+        .build()
+        .expect("an env store is a default: ignored when the limiter is off");
+    client
+        .send_message("echo-bot", "off", None)
+        .await
+        .expect("sent");
+    assert!(!dir.join("off").exists(), "the store was not used");
+}
+
+/// The `RateLimitWait` event when a shared store makes the caller wait: once per call, with
+/// the reserved wait, as with the in-process log (file store, then Redis).
+#[tokio::test]
+async fn a_shared_store_wait_is_announced_as_an_event() {
+    let redis = RedisServer::tcp();
+    let dir = fresh_dir();
+    let window = Duration::from_millis(300);
+    let margin = enjo::ratelimit::DEFAULT_MARGIN;
+    for spec in [
+        format!("file:{}", dir.join("events").display()),
+        redis.url(),
+    ] {
+        let mock = Mock::start();
+        let waits = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = waits.clone();
+        let client = mock
+            .client()
+            .rate_limit(RateLimit::Custom(vec![Quota::new(1, window)]))
+            .rate_limit_store(&spec)
+            .rate_limit_key("events")
+            .observer(move |event| {
+                if let enjo::Event::RateLimitWait { wait } = event {
+                    seen.lock().expect("events").push(*wait);
+                }
+            })
+            .build()
+            .expect("client");
+        client
+            .send_message("echo-bot", "first", None)
+            .await
+            .expect("first");
+        assert!(
+            waits.lock().expect("events").is_empty(),
+            "{spec}: the first one is free"
+        );
+        client
+            .send_message("echo-bot", "second", None)
+            .await
+            .expect("second");
+        let waits = waits.lock().expect("events").clone();
+        assert_eq!(waits.len(), 1, "{spec}: one announcement: {waits:?}");
+        assert!(
+            !waits[0].is_zero() && waits[0] <= window + margin,
+            "{spec}: {waits:?}"
+        );
+    }
+}

@@ -17,8 +17,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 
 use super::shared::{
-    LEASE, Reservation, SharedStore, StoreFuture, detached, earliest, horizon, quota_conflict,
-    quotas_key,
+    LEASE, Reservation, SharedStore, StoreFuture, earliest, horizon, quota_conflict, quotas_key,
 };
 use super::{Quota, SlotId};
 use crate::error::{Error, Result};
@@ -288,12 +287,20 @@ fn reservation(answer: Option<(u64, i64, bool)>, now: Instant) -> Result<Reserva
     })
 }
 
-impl FileStore {
-    fn reserve_now<'a>(
-        &'a self,
-        quotas: &'a [Quota],
+impl SharedStore for FileStore {
+    fn describe(&self) -> String {
+        FileStore::describe_path(&self.inner.state)
+    }
+
+    fn handle(&self) -> Arc<dyn SharedStore> {
+        Arc::new(self.clone())
+    }
+
+    fn reserve_now(
+        &self,
+        quotas: &[Quota],
         now: Instant,
-    ) -> StoreFuture<'a, Result<Reservation>> {
+    ) -> StoreFuture<'static, Result<Reservation>> {
         let key = quotas_key(quotas);
         let quotas = quotas.to_vec();
         let margin = self.inner.margin;
@@ -320,67 +327,38 @@ impl FileStore {
         Box::pin(async move { reservation(run.await?, now) })
     }
 
-    fn confirm_now<'a>(
-        &'a self,
+    fn confirm_now(
+        &self,
         slot: SlotId,
-        quotas: &'a [Quota],
+        quotas: &[Quota],
         now: Instant,
-    ) -> StoreFuture<'a, Result<Reservation>> {
+    ) -> StoreFuture<'static, Result<Reservation>> {
         let list = quotas.to_vec();
         let margin = self.inner.margin;
-        let run = self.run(move |state, wall| {
-            if !state
-                .entries
-                .iter()
-                .any(|e| e.id == slot.0 && e.kind == Kind::Waiting)
-            {
-                return Ok(None);
+        let run = self.run({
+            let list = list.clone();
+            move |state, wall| {
+                if !state
+                    .entries
+                    .iter()
+                    .any(|e| e.id == slot.0 && e.kind == Kind::Waiting)
+                {
+                    return Ok(None);
+                }
+                let stamps = state.stamps(Some(slot.0), false, wall);
+                let at = earliest(&stamps, &list, wall, state.blocked, micros(margin));
+                let confirmed = state.admit(slot.0, at, wall);
+                Ok(Some((slot.0, at - wall, confirmed)))
             }
-            let stamps = state.stamps(Some(slot.0), false, wall);
-            let at = earliest(&stamps, &list, wall, state.blocked, micros(margin));
-            let confirmed = state.admit(slot.0, at, wall);
-            Ok(Some((slot.0, at - wall, confirmed)))
         });
+        let this = self.clone();
         Box::pin(async move {
             match run.await? {
                 Some(answer) => reservation(Some(answer), now),
                 // The entry is gone (the file was reset): take a new one.
-                None => self.reserve_now(quotas, now).await,
+                None => this.reserve_now(&list, now).await,
             }
         })
-    }
-}
-
-impl SharedStore for FileStore {
-    fn describe(&self) -> String {
-        FileStore::describe_path(&self.inner.state)
-    }
-
-    fn reserve<'a>(
-        &'a self,
-        quotas: &'a [Quota],
-        now: Instant,
-    ) -> StoreFuture<'a, Result<Reservation>> {
-        let this = self.clone();
-        let quotas = quotas.to_vec();
-        detached(
-            Arc::new(self.clone()),
-            Box::pin(async move { this.reserve_now(&quotas, now).await }),
-        )
-    }
-
-    fn confirm<'a>(
-        &'a self,
-        slot: SlotId,
-        quotas: &'a [Quota],
-        now: Instant,
-    ) -> StoreFuture<'a, Result<Reservation>> {
-        let this = self.clone();
-        let quotas = quotas.to_vec();
-        detached(
-            Arc::new(self.clone()),
-            Box::pin(async move { this.confirm_now(slot, &quotas, now).await }),
-        )
     }
 
     fn release(&self, slot: SlotId) -> StoreFuture<'static, Result<()>> {

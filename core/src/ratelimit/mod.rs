@@ -486,12 +486,32 @@ impl RateLimiter {
         fallback: bool,
         margin: Option<Duration>,
     ) -> Result<Arc<RateLimiter>> {
+        RateLimiter::for_store_trusting(spec, key, fallback, margin, &[])
+    }
+
+    /// [`RateLimiter::for_store`], with `roots` (PEM) as the only trusted certificate
+    /// authorities of a `rediss://` store when not empty (the client's
+    /// `root_certificate_pem`); the system's roots otherwise.
+    pub fn for_store_trusting(
+        spec: &StoreSpec,
+        key: &str,
+        fallback: bool,
+        margin: Option<Duration>,
+        roots: &[Vec<u8>],
+    ) -> Result<Arc<RateLimiter>> {
         let margin = margin.unwrap_or(DEFAULT_MARGIN);
         let map_key = match spec {
             StoreSpec::Memory => return Ok(RateLimiter::shared(key)),
             StoreSpec::File(path) => format!("file\n{}\n{fallback}\n{margin:?}", path.display()),
             StoreSpec::Redis(url) => {
-                format!("redis\n{}\n{key}\n{fallback}\n{margin:?}", url.secret_url())
+                use std::hash::{Hash, Hasher};
+                let mut trusted = std::collections::hash_map::DefaultHasher::new();
+                roots.hash(&mut trusted);
+                format!(
+                    "redis\n{}\n{key}\n{fallback}\n{margin:?}\n{:x}",
+                    url.secret_url(),
+                    trusted.finish()
+                )
             }
         };
         let map = STORES.get_or_init(|| Mutex::new(StoreMap::new()));
@@ -502,7 +522,7 @@ impl RateLimiter {
         let store: Arc<dyn SharedStore> = match spec {
             StoreSpec::Memory => return Ok(RateLimiter::shared(key)),
             StoreSpec::File(path) => Arc::new(FileStore::new(path, margin)),
-            StoreSpec::Redis(url) => Arc::new(RedisStore::new(url, key, margin)?),
+            StoreSpec::Redis(url) => Arc::new(RedisStore::trusting(url, key, margin, roots)?),
         };
         let limiter = Arc::new(RateLimiter::with_shared_store(
             store,
@@ -613,9 +633,26 @@ impl RateLimiter {
         quotas: &[Quota],
         max_wait: Option<Duration>,
     ) -> Result<Permit> {
+        self.acquire_observed(ticket, quotas, max_wait, None).await
+    }
+
+    /// Like [`RateLimiter::acquire_as`], calling `on_wait` (when given; at most once) with the expected
+    /// wait when the caller learns it must wait within its bound: a quota of the in-process
+    /// log is full, a server 429 blocks the limiter, or a shared store reserved a later
+    /// instant. This is how a client emits [`Event::RateLimitWait`](crate::Event::RateLimitWait).
+    pub async fn acquire_observed(
+        self: &Arc<Self>,
+        ticket: Ticket,
+        quotas: &[Quota],
+        max_wait: Option<Duration>,
+        on_wait: Option<&(dyn Fn(Duration) + Send + Sync)>,
+    ) -> Result<Permit> {
         quotas.iter().try_for_each(Quota::validate)?;
         if let Some(shared) = &self.shared {
-            match self.acquire_shared(shared, ticket, quotas, max_wait).await {
+            match self
+                .acquire_shared(shared, ticket, quotas, max_wait, on_wait)
+                .await
+            {
                 Err(err) if shared.fallback && err.kind() == crate::ErrorKind::RateLimitStore => {
                     if !shared.warned.swap(true, Ordering::Relaxed) {
                         tracing::warn!(
@@ -640,7 +677,7 @@ impl RateLimiter {
                 }
             }
         }
-        self.acquire_local(ticket, quotas, max_wait).await
+        self.acquire_local(ticket, quotas, max_wait, on_wait).await
     }
 
     /// [`RateLimiter::acquire_as`] through the shared store: wait for this caller's turn in
@@ -653,11 +690,22 @@ impl RateLimiter {
         ticket: Ticket,
         quotas: &[Quota],
         max_wait: Option<Duration>,
+        on_wait: Option<&(dyn Fn(Duration) + Send + Sync)>,
     ) -> Result<Permit> {
         let local = self.local();
         let start = self.clock.now();
         let deadline = max_wait.and_then(|w| start.checked_add(w));
         let bound = max_wait.unwrap_or_default();
+        // Announces the first wait within the bound (past it the call fails at once instead).
+        let announced = AtomicBool::new(false);
+        let announce = |until: Instant, now: Instant| {
+            if let Some(on_wait) = on_wait
+                && deadline.is_none_or(|d| until <= d)
+                && !announced.swap(true, Ordering::Relaxed)
+            {
+                on_wait(until.saturating_duration_since(now));
+            }
+        };
         let too_long = |until: Instant, now: Instant| {
             let wait = until.saturating_duration_since(now);
             Error::local_rate_limit(if wait.is_zero() { bound } else { wait }, bound)
@@ -688,6 +736,7 @@ impl RateLimiter {
             if deadline.is_some_and(|d| until > d) {
                 return Err(too_long(until, self.clock.now()));
             }
+            announce(until, self.clock.now());
             self.clock.sleep_until(until).await;
         }
         let now = self.clock.now();
@@ -703,9 +752,11 @@ impl RateLimiter {
                 // The guard releases the reservation.
                 return Err(too_long(reservation.at, now));
             }
+            announce(reservation.at, now);
             tracing::debug!(
                 target: "enjo::ratelimit",
                 wait_ms = reservation.at.saturating_duration_since(now).as_millis() as u64,
+                reason = "shared store reservation",
                 "rate limit: reserved a slot in the shared store; waiting for it"
             );
             self.clock.sleep_until(reservation.at).await;
@@ -731,12 +782,21 @@ impl RateLimiter {
         ticket: Ticket,
         quotas: &[Quota],
         max_wait: Option<Duration>,
+        on_wait: Option<&(dyn Fn(Duration) + Send + Sync)>,
     ) -> Result<Permit> {
         let local = self.local();
         let store = &local.store;
         let start = self.clock.now();
         // A bound too large to add to an instant is no bound at all.
         let deadline = max_wait.and_then(|w| start.checked_add(w));
+        // What the log says before queueing: the wait announced (within the bound; past it
+        // the call fails at once instead).
+        if let Some(on_wait) = on_wait
+            && let Decision::WaitUntil(until) = store.peek(quotas, start)
+            && deadline.is_none_or(|d| until <= d)
+        {
+            on_wait(until.saturating_duration_since(start));
+        }
         let bound = max_wait.unwrap_or_default();
         let too_long = |until: Instant, now: Instant| {
             let wait = until.saturating_duration_since(now);

@@ -19,8 +19,22 @@ use std::time::{Duration, Instant};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+mod tls {
+    /// Makes ring the process's rustls provider unless the application chose one (as the HTTP
+    /// client does): with two providers compiled in, the driver's TLS setup would panic.
+    pub(super) fn install_crypto_provider() {
+        static CRYPTO: std::sync::Once = std::sync::Once::new();
+        CRYPTO.call_once(|| {
+            // ring's provider is deprecated in recent rustls: see `http::build_client`.
+            #[allow(deprecated)]
+            let provider = rustls::crypto::ring::default_provider();
+            let _ = provider.install_default();
+        });
+    }
+}
+
 use super::shared::{
-    LEASE, Reservation, SharedStore, StoreFuture, detached, horizon, quota_conflict, quotas_key,
+    LEASE, Reservation, SharedStore, StoreFuture, horizon, quota_conflict, quotas_key,
 };
 use super::spec::RedisUrl;
 use super::{Quota, SlotId};
@@ -213,14 +227,57 @@ impl std::fmt::Debug for RedisStore {
 
 impl RedisStore {
     /// A store on the Redis at `url`, for the log named `key` (keys `enjo:rl:{key}:…`), with
-    /// `margin` added to every window. Connects on first use.
+    /// `margin` added to every window. Connects on first use. A `rediss://` URL trusts the
+    /// system's certificate authorities.
     pub fn new(url: &RedisUrl, key: &str, margin: Duration) -> Result<RedisStore> {
+        RedisStore::trusting(url, key, margin, &[])
+    }
+
+    /// [`RedisStore::new`], trusting only the certificate authorities of `roots` (PEM, e.g. the
+    /// client's `root_certificate_pem`) for a `rediss://` URL when `roots` is not empty.
+    pub fn trusting(
+        url: &RedisUrl,
+        key: &str,
+        margin: Duration,
+        roots: &[Vec<u8>],
+    ) -> Result<RedisStore> {
         let shown = url.redacted().to_owned();
-        let client = redis::Client::open(url.secret_url()).map_err(|_| {
-            Error::invalid_argument(format!(
-                "rate_limit_store: {shown} is not a valid Redis URL"
-            ))
-        })?;
+        // The driver's errors may repeat the URL (and its password): never show them.
+        let info =
+            redis::IntoConnectionInfo::into_connection_info(url.secret_url()).map_err(|_| {
+                Error::invalid_argument(format!(
+                    "rate_limit_store: {shown} is not a valid Redis URL"
+                ))
+            })?;
+        let tls = matches!(info.addr(), redis::ConnectionAddr::TcpTls { .. });
+        let client = if tls {
+            tls::install_crypto_provider();
+            if roots.is_empty() {
+                redis::Client::open(info)
+            } else {
+                let pem = roots.join(&b"\n"[..]);
+                redis::Client::build_with_tls(
+                    info,
+                    redis::TlsCertificates {
+                        client_tls: None,
+                        root_cert: Some(pem),
+                    },
+                )
+            }
+            .map_err(|err| {
+                Error::invalid_argument(format!(
+                    "rate_limit_store: cannot set up TLS for {shown} with the given \
+                     root_certificate_pem ({}); pass PEM certificates (-----BEGIN CERTIFICATE-----)",
+                    err
+                ))
+            })?
+        } else {
+            redis::Client::open(info).map_err(|_| {
+                Error::invalid_argument(format!(
+                    "rate_limit_store: {shown} is not a valid Redis URL"
+                ))
+            })?
+        };
         Ok(RedisStore {
             inner: Arc::new(Inner {
                 client,
@@ -315,16 +372,24 @@ impl Inner {
     }
 }
 
-impl RedisStore {
-    fn reserve_now<'a>(
-        &'a self,
-        quotas: &'a [Quota],
+impl SharedStore for RedisStore {
+    fn describe(&self) -> String {
+        self.inner.shown.clone()
+    }
+
+    fn handle(&self) -> Arc<dyn SharedStore> {
+        Arc::new(self.clone())
+    }
+
+    fn reserve_now(
+        &self,
+        quotas: &[Quota],
         now: Instant,
-    ) -> StoreFuture<'a, Result<Reservation>> {
+    ) -> StoreFuture<'static, Result<Reservation>> {
+        let inner = self.inner.clone();
+        let key = quotas_key(quotas);
+        let horizon = micros(horizon(quotas, inner.margin));
         Box::pin(async move {
-            let inner = &self.inner;
-            let key = quotas_key(quotas);
-            let horizon = micros(horizon(quotas, inner.margin));
             let mut args = vec![
                 "reserve".to_owned(),
                 key.clone(),
@@ -386,18 +451,20 @@ impl RedisStore {
         })
     }
 
-    fn confirm_now<'a>(
-        &'a self,
+    fn confirm_now(
+        &self,
         slot: SlotId,
-        quotas: &'a [Quota],
+        quotas: &[Quota],
         now: Instant,
-    ) -> StoreFuture<'a, Result<Reservation>> {
+    ) -> StoreFuture<'static, Result<Reservation>> {
+        let this = self.clone();
+        let quotas = quotas.to_vec();
         Box::pin(async move {
-            let inner = &self.inner;
+            let inner = &this.inner;
             let args = [
                 "confirm".to_owned(),
                 slot.0.to_string(),
-                quotas_key(quotas),
+                quotas_key(&quotas),
                 micros(inner.margin).to_string(),
                 micros(LEASE).to_string(),
             ];
@@ -405,7 +472,7 @@ impl RedisStore {
             let (id, redis_now, at, flag) = inner.call(&args).await?;
             if id < 0 {
                 // The reservation is gone (an empty Redis, or it aged out): take a new one.
-                return self.reserve_now(quotas, now).await;
+                return this.reserve_now(&quotas, now).await;
             }
             Ok(reservation(
                 id,
@@ -416,39 +483,6 @@ impl RedisStore {
                 started.elapsed(),
             ))
         })
-    }
-}
-
-impl SharedStore for RedisStore {
-    fn describe(&self) -> String {
-        self.inner.shown.clone()
-    }
-
-    fn reserve<'a>(
-        &'a self,
-        quotas: &'a [Quota],
-        now: Instant,
-    ) -> StoreFuture<'a, Result<Reservation>> {
-        let this = self.clone();
-        let quotas = quotas.to_vec();
-        detached(
-            Arc::new(self.clone()),
-            Box::pin(async move { this.reserve_now(&quotas, now).await }),
-        )
-    }
-
-    fn confirm<'a>(
-        &'a self,
-        slot: SlotId,
-        quotas: &'a [Quota],
-        now: Instant,
-    ) -> StoreFuture<'a, Result<Reservation>> {
-        let this = self.clone();
-        let quotas = quotas.to_vec();
-        detached(
-            Arc::new(self.clone()),
-            Box::pin(async move { this.confirm_now(slot, &quotas, now).await }),
-        )
     }
 
     fn release(&self, slot: SlotId) -> StoreFuture<'static, Result<()>> {

@@ -58,25 +58,32 @@ pub struct Reservation {
 /// store is unreachable): callers turn that into
 /// [`ErrorKind::RateLimitStore`](crate::ErrorKind::RateLimitStore) before sending anything,
 /// or fall back to the in-process store when asked to.
+///
+/// A backend implements the steps ([`reserve_now`](Self::reserve_now),
+/// [`confirm_now`](Self::confirm_now), ...); [`reserve`](Self::reserve) and
+/// [`confirm`](Self::confirm) are written once here: they run the step detached from their
+/// caller, so a caller dropped mid-call never leaks a reservation.
 pub trait SharedStore: Send + Sync + 'static {
     /// The store for people, without secrets (`file:/path`, `redis://host:6379/0`).
     fn describe(&self) -> String;
-    /// Reserves the earliest instant at which a request may be sent under every one of
-    /// `quotas` at once (all or nothing). `now` is the limiter's clock, read just before.
-    fn reserve<'a>(
-        &'a self,
-        quotas: &'a [Quota],
+    /// This store as a shared handle (a backend is a cheap clone of an `Arc`): what the
+    /// detached work of [`reserve`](Self::reserve) releases an orphaned reservation with.
+    fn handle(&self) -> Arc<dyn SharedStore>;
+    /// The backend's reservation step, run in the caller's task: see
+    /// [`reserve`](Self::reserve).
+    fn reserve_now(
+        &self,
+        quotas: &[Quota],
         now: Instant,
-    ) -> StoreFuture<'a, Result<Reservation>>;
-    /// At the reserved instant: admits the reservation `slot` (confirmed: send now), or moves
-    /// it to a later instant (confirm again then). A reservation the store lost (an emptied
-    /// Redis) is replaced by a new one.
-    fn confirm<'a>(
-        &'a self,
+    ) -> StoreFuture<'static, Result<Reservation>>;
+    /// The backend's confirmation step, run in the caller's task: see
+    /// [`confirm`](Self::confirm).
+    fn confirm_now(
+        &self,
         slot: SlotId,
-        quotas: &'a [Quota],
+        quotas: &[Quota],
         now: Instant,
-    ) -> StoreFuture<'a, Result<Reservation>>;
+    ) -> StoreFuture<'static, Result<Reservation>>;
     /// Removes a reservation whose caller gave up before sending.
     fn release(&self, slot: SlotId) -> StoreFuture<'static, Result<()>>;
     /// The request of `slot` counts as completed `after` from now: zero when its response
@@ -86,6 +93,28 @@ pub trait SharedStore: Send + Sync + 'static {
     /// Nothing may be reserved for sending before `wait` from now (a server 429), for every
     /// process of the store.
     fn block_for(&self, wait: Duration) -> StoreFuture<'static, Result<()>>;
+
+    /// Reserves the earliest instant at which a request may be sent under every one of
+    /// `quotas` at once (all or nothing). `now` is the limiter's clock, read just before.
+    /// Cancel-safe: dropped before the store answers, the reservation is released.
+    fn reserve<'a>(
+        &'a self,
+        quotas: &'a [Quota],
+        now: Instant,
+    ) -> StoreFuture<'a, Result<Reservation>> {
+        detached(self.handle(), self.reserve_now(quotas, now))
+    }
+    /// At the reserved instant: admits the reservation `slot` (confirmed: send now), or moves
+    /// it to a later instant (confirm again then). A reservation the store lost (an emptied
+    /// Redis) is replaced by a new one. Cancel-safe, as [`reserve`](Self::reserve).
+    fn confirm<'a>(
+        &'a self,
+        slot: SlotId,
+        quotas: &'a [Quota],
+        now: Instant,
+    ) -> StoreFuture<'a, Result<Reservation>> {
+        detached(self.handle(), self.confirm_now(slot, quotas, now))
+    }
 }
 
 /// Runs `work` (a reservation or a confirmation) on the SDK's process-wide runtime, detached
