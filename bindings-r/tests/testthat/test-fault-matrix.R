@@ -63,8 +63,11 @@ matrix_mismatches <- function(expect, seen) {
 
 test_that("fault matrix: every row of spec/fault-matrix.json", {
   repo <- matrix_repo()
-  spec <- jsonlite::fromJSON(file.path(repo, "spec", "fault-matrix.json"),
-                             simplifyVector = FALSE)
+  spec_file <- file.path(repo, "spec", "fault-matrix.json")
+  if (!file.exists(spec_file) && !identical(Sys.getenv("ENJO_REQUIRE_MOCK"), "1")) {
+    testthat::skip("spec/fault-matrix.json not found (set ENJO_SOURCE_DIR to the repository)")
+  }
+  spec <- jsonlite::fromJSON(spec_file, simplifyVector = FALSE)
   # The matrix's own mock: its 429 rows hold back only this origin.
   m <- start_mock("off")
   on.exit(stop_mock(m), add = TRUE)
