@@ -93,7 +93,7 @@ fn mismatches(expect: &Value, seen: &Map<String, Value>) -> Vec<String> {
             let shown = |v: &Value| {
                 let s = v.to_string();
                 if s.len() > 80 {
-                    format!("{}…", &s[..s.floor_char_boundary(80)])
+                    format!("{}…", s.chars().take(80).collect::<String>())
                 } else {
                     s
                 }
