@@ -25,6 +25,11 @@ function rssKb() {
 }
 
 const fds = () => fs.readdirSync('/proc/self/fd').length - 1 // the listing's own handle
+// V8's own view beside RSS: what the JavaScript heap and the buffers outside it hold.
+function heap() {
+  const m = process.memoryUsage()
+  return `${Math.round(m.heapUsed / 1024)},${Math.round(m.external / 1024)}`
+}
 
 function classify(err, counts) {
   let key = 'other'
@@ -44,9 +49,9 @@ async function main() {
     timeout: 10_000,
   })
   const counts = {}
-  console.log('calls,rss_kb,fds')
+  console.log('calls,rss_kb,fds,heap_used_kb,external_kb')
   if (global.gc) global.gc()
-  console.log(`0,${rssKb()},${fds()}`)
+  console.log(`0,${rssKb()},${fds()},${heap()}`)
   for (let i = 0; i < CALLS; i++) {
     const [fault, timeout] = mix(i)
     const options = {}
@@ -60,7 +65,7 @@ async function main() {
     }
     // With --expose-gc (bench.sh passes it), collect first: the sample is what is retained.
     if ((i + 1) % EVERY === 0 && global.gc) global.gc()
-    if ((i + 1) % EVERY === 0) console.log(`${i + 1},${rssKb()},${fds()}`)
+    if ((i + 1) % EVERY === 0) console.log(`${i + 1},${rssKb()},${fds()},${heap()}`)
   }
   client.close()
   console.error('node: ' + Object.entries(counts).sort().map(([k, v]) => `${k} ${v}`).join(' '))
