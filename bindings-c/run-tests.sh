@@ -5,7 +5,8 @@
 #   2. the header compiles as C11 and C++17 with -Wall -Wextra -Werror -pedantic
 #   3. `make install` into build/prefix (include/, lib/, lib/pkgconfig/, lib/cmake/enjo/);
 #      the SONAME is libenjo.so.<major>.<minor> before 1.0
-#   4. the C suite with -fsanitize=address,undefined, against libenjo.a and libenjo.so
+#   4. the C suite with -fsanitize=address,undefined, against libenjo.a and libenjo.so, and
+#      the fault matrix (tests/fault_matrix.c over spec/fault-matrix.json)
 #   5. the same suite under valgrind --leak-check=full (static and shared)
 #   6. consumers built from the install prefix through pkg-config and CMake find_package,
 #      from a lib64 LIBDIR install moved elsewhere, and from target/release (not installed)
@@ -89,6 +90,15 @@ for kind in static shared; do
     fail "ASan+UBSan suite, $kind library"
   fi
 done
+
+step "fault matrix (spec/fault-matrix.json) with ASan+UBSan"
+"$CC" "${CFLAGS_STRICT[@]}" "${SANITIZE[@]}" "$HERE/tests/fault_matrix.c" "$HERE/tests/mock_server.c" \
+  "$PREFIX/lib/libenjo.a" "${STATIC_LIBS[@]}" -o "$BUILD/fault_matrix"
+if ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 "$BUILD/fault_matrix" "$ROOT"; then
+  pass "fault matrix: every row as spec/fault-matrix.json expects"
+else
+  fail "fault matrix (see the FAIL rows above)"
+fi
 
 step "C suite under valgrind, static and shared"
 "$CC" "${CFLAGS_STRICT[@]}" "${SRCS[@]}" "$PREFIX/lib/libenjo.a" "${STATIC_LIBS[@]}" -o "$BUILD/test_plain_static"

@@ -5,7 +5,10 @@
 //! - safety: for every quota (N per W), whatever instant in `[grant, completion]` the server
 //!   saw each request at, no window of length W holds more than N requests;
 //! - earliest: each request is granted at the first instant the quotas allow, given first come,
-//!   first served order.
+//!   first served order;
+//! - saturated demand: with more requests waiting than the quotas allow, the number admitted
+//!   within a horizon is within one of the maximum (a closed form for one quota, an
+//!   independent greedy oracle for several).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -199,6 +202,86 @@ proptest! {
                 "request {j} could have gone at {}: {s:?}", s.grant - 1
             );
         }
+    }
+}
+
+/// Requests that all arrive at 0 (demand always waiting), one per duration.
+fn saturated(durations: impl IntoIterator<Item = u64>) -> Vec<Request> {
+    durations
+        .into_iter()
+        .map(|duration| Request {
+            arrival: 0,
+            duration,
+        })
+        .collect()
+}
+
+/// The most requests a first-come-first-served schedule can grant before `horizon` under
+/// the limiter's rule (a request counts against a quota of window W from its grant until W
+/// after its completion), found by an independent greedy over whole milliseconds: each
+/// request at the first instant the oracle `allowed` accepts. Greedy is optimal here: if any
+/// schedule grants its k-th request at s_k, greedy's g_k <= s_k by induction, because earlier
+/// grants of the requests before k mean no more of them are counted at any later instant.
+fn greedy_maximum(quotas: &[Quota], requests: &[Request], horizon: u64) -> usize {
+    let mut schedule: Vec<Scheduled> = Vec::new();
+    let mut x = 0;
+    for (j, r) in requests.iter().enumerate() {
+        while x < horizon && !allowed(quotas, &schedule, j, x) {
+            x += 1;
+        }
+        if x >= horizon {
+            break;
+        }
+        schedule.push(Scheduled {
+            arrival: r.arrival,
+            grant: x,
+            complete: x + r.duration,
+        });
+    }
+    schedule.len()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// One quota (N per W), every request taking d: the limiter admits N, then N more every
+    /// W + d, so within [0, H) the maximum is N * ceil(H / (W + d)); with saturated demand the
+    /// count admitted is within one of it (and never above: safety).
+    #[test]
+    fn saturated_demand_on_one_quota_admits_the_closed_form_maximum(
+        n in 1u32..8,
+        window in 1u64..60,
+        duration in 0u64..40,
+        horizon in 1u64..400,
+    ) {
+        let quota = [Quota::new(n, ms(window))];
+        let maximum = n as usize * horizon.div_ceil(window + duration) as usize;
+        let schedule = simulate(&quota, &saturated(vec![duration; maximum + 5]));
+        let admitted = schedule.iter().filter(|s| s.grant < horizon).count();
+        prop_assert!(admitted <= maximum, "{admitted} admitted, over the maximum {maximum}");
+        prop_assert!(
+            admitted + 1 >= maximum,
+            "{admitted} admitted, more than one under the maximum {maximum}: {schedule:?}"
+        );
+    }
+
+    /// Several quotas and random response times, demand always waiting: the count admitted
+    /// within [0, H) is within one of the greedy oracle's maximum.
+    #[test]
+    fn saturated_demand_admits_within_one_of_the_maximum(
+        quotas in quotas(),
+        durations in prop::collection::vec(0u64..40, 150),
+        horizon in 1u64..200,
+    ) {
+        let requests = saturated(durations);
+        let maximum = greedy_maximum(&quotas, &requests, horizon);
+        let schedule = simulate(&quotas, &requests);
+        let admitted = schedule.iter().filter(|s| s.grant < horizon).count();
+        prop_assert!(admitted <= maximum, "{admitted} admitted, over the maximum {maximum}");
+        prop_assert!(
+            admitted + 1 >= maximum,
+            "{admitted} admitted, more than one under the maximum {maximum}: {schedule:?}"
+        );
     }
 }
 

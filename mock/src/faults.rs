@@ -43,6 +43,11 @@ pub enum Fault {
     Delay(Duration),
     /// Close the connection abruptly (RST) without any response.
     Reset,
+    /// 200 with the `Content-Length` of a whole reply, half of its body, then an RST.
+    ResetMidBody,
+    /// 200 whose strings are non-ASCII: JSON `\u` escapes (a surrogate pair included) beside
+    /// raw UTF-8; the decoded answer is [`UNICODE_ANSWER`].
+    Unicode,
     /// 200 with `"success": false`.
     SuccessFalse,
     /// 200 with `"data": {}`.
@@ -61,6 +66,12 @@ pub const MAX_HUGE_BODY: usize = 256 * 1024 * 1024;
 
 /// The size of a `huge-body` / `huge-body-chunked` without a value: 20 MiB.
 pub const DEFAULT_HUGE_BODY: usize = 20 * 1024 * 1024;
+
+/// The body of the `unicode` fault: every kind of non-ASCII text a JSON parser must handle.
+pub const UNICODE_BODY: &str = r#"{"success":true,"data":{"answers":"Gr\u00fc\u00dfe, \u65e5\u672c\u8a9e, \ud83d\ude00 and 😀, שלום, e\u0301 \"q\" \\ \/ tab\tend","sources":[{"type":"knowledge base","name":"Ünïcödé ✓","score":0.5,"url":"https://kb.example/%C3%BC"}],"conversationId":"conv-\u00fc-1"}}"#;
+
+/// The `answers` of [`UNICODE_BODY`], decoded.
+pub const UNICODE_ANSWER: &str = "Grüße, 日本語, 😀 and 😀, שלום, e\u{301} \"q\" \\ / tab\tend";
 
 /// A queued fault, as posted to `/_mock/faults`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,6 +144,8 @@ impl Fault {
             }
             "delay" => Fault::Delay(Duration::from_millis(number("delay", need("<ms>")?)?)),
             "reset" => Fault::Reset,
+            "reset-mid-body" => Fault::ResetMidBody,
+            "unicode" => Fault::Unicode,
             "success-false" => Fault::SuccessFalse,
             "missing-fields" => Fault::MissingFields,
             "extra-fields" => Fault::ExtraFields,
@@ -142,7 +155,7 @@ impl Fault {
                 return Err(format!(
                     "unknown fault {other:?}; known: 500, 500-after-ticket, 429, status=<code>, \
                      malformed-json, html-502, empty-body=<status>, delay=<ms>, reset, \
-                     success-false, missing-fields, extra-fields, huge-body=<bytes>, \
+                     reset-mid-body, unicode, success-false, missing-fields, extra-fields, huge-body=<bytes>, \
                      huge-body-chunked=<bytes>"
                 ));
             }
@@ -159,6 +172,8 @@ impl Fault {
             Fault::EmptyBody(code) => format!("empty-body={code}"),
             Fault::Delay(d) => format!("delay={}", d.as_millis()),
             Fault::Reset => "reset".into(),
+            Fault::ResetMidBody => "reset-mid-body".into(),
+            Fault::Unicode => "unicode".into(),
             Fault::SuccessFalse => "success-false".into(),
             Fault::MissingFields => "missing-fields".into(),
             Fault::ExtraFields => "extra-fields".into(),
@@ -268,6 +283,8 @@ mod tests {
             "malformed-json",
             "html-502",
             "reset",
+            "reset-mid-body",
+            "unicode",
             "success-false",
             "missing-fields",
             "extra-fields",
@@ -276,6 +293,11 @@ mod tests {
         ] {
             assert!(Fault::parse(ok).is_ok(), "{ok}");
         }
+        assert_eq!(Fault::parse("reset-mid-body"), Ok(Fault::ResetMidBody));
+        assert_eq!(Fault::parse("unicode"), Ok(Fault::Unicode));
+        let body: serde_json::Value = serde_json::from_str(UNICODE_BODY).expect("valid JSON");
+        assert_eq!(body["data"]["answers"], UNICODE_ANSWER);
+        assert_eq!(body["data"]["conversationId"], "conv-ü-1");
         for bad in [
             "",
             "nope",

@@ -294,7 +294,7 @@ async fn message(
         Err(refusal) => Some(refusal),
         Ok(accepted) => {
             let seq = state.record(record.clone());
-            let outcome = respond(&state, accepted).await;
+            let outcome = respond(&state, &conn, accepted).await;
             record.seq = seq;
             outcome
         }
@@ -393,7 +393,7 @@ fn accept<'a>(
 }
 
 /// The response to an accepted request; `None` means "reset the connection".
-async fn respond(state: &AppState, accepted: Accepted<'_>) -> Option<Response> {
+async fn respond(state: &AppState, conn: &ConnInfo, accepted: Accepted<'_>) -> Option<Response> {
     let Accepted {
         bot,
         request,
@@ -407,6 +407,12 @@ async fn respond(state: &AppState, accepted: Accepted<'_>) -> Option<Response> {
             json_response(200, &reply_body(converse()))
         }
         Some(Fault::Reset) => return None,
+        Some(Fault::ResetMidBody) => reset_mid_body(reply_body(converse()), conn.reset.clone()),
+        Some(Fault::Unicode) => (
+            [(header::CONTENT_TYPE, "application/json")],
+            crate::faults::UNICODE_BODY,
+        )
+            .into_response(),
         Some(Fault::Status {
             code,
             shape,
@@ -469,6 +475,52 @@ async fn respond(state: &AppState, accepted: Accepted<'_>) -> Option<Response> {
             ([(header::CONTENT_TYPE, "application/json")], body).into_response()
         }
     })
+}
+
+/// The `reset-mid-body` fault: a 200 announcing the whole reply's `Content-Length`, the first
+/// half of its bytes, then (once they had time to leave) an RST on the connection.
+fn reset_mid_body(reply: Value, reset: Arc<Notify>) -> Response {
+    let bytes = Bytes::from(reply.to_string());
+    let body = Body::from_stream(HalfThenReset {
+        half: Some(bytes.slice(..bytes.len() / 2)),
+        pause: Box::pin(tokio::time::sleep(std::time::Duration::from_millis(50))),
+        reset: Some(reset),
+    });
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    response
+}
+
+/// The body of `reset-mid-body`: its first half, a pause for the bytes to leave, then the
+/// connection's reset (the stream itself never ends).
+struct HalfThenReset {
+    half: Option<Bytes>,
+    pause: std::pin::Pin<Box<tokio::time::Sleep>>,
+    reset: Option<Arc<Notify>>,
+}
+
+impl futures_core::Stream for HalfThenReset {
+    type Item = Result<Bytes, std::convert::Infallible>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        if let Some(half) = self.half.take() {
+            return std::task::Poll::Ready(Some(Ok(half)));
+        }
+        if self.pause.as_mut().poll(cx).is_ready() {
+            if let Some(reset) = self.reset.take() {
+                reset.notify_one();
+            }
+        }
+        std::task::Poll::Pending
+    }
 }
 
 /// The JSON of a normal reply split around the value of `answers`: what comes before its
