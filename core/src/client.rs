@@ -202,6 +202,14 @@ impl<C> ClientBuilder<C> {
         self
     }
 
+    /// Names options in this builder's messages as `host` spells them (`allowInsecureHttp`,
+    /// `--allow-insecure-http`), so that a hint names an option the user really has.
+    /// [`options::ClientOptions`](crate::options::ClientOptions) sets it for the bindings.
+    pub fn option_names(mut self, host: crate::options::Host) -> Self {
+        self.options.option_names = Some(host);
+        self
+    }
+
     /// Largest response body accepted (default 16 MiB); a larger one is a decode error.
     pub fn max_response_bytes(mut self, max: usize) -> Self {
         self.options.max_response_bytes = max;
@@ -344,11 +352,18 @@ impl Client {
         validate::token(token)?;
         let token = token.map(str::to_owned);
         let token = token.as_deref();
-        let base = BaseUrl::parse(
+        let names = validate::UrlOptionNames::of(options.option_names.as_ref());
+        let base = BaseUrl::parse_named(
             options.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
             options.allow_insecure_http,
+            &names,
         )?;
-        validate::proxy(&base, options.proxy.as_deref(), options.allow_insecure_http)?;
+        validate::proxy(
+            &base,
+            options.proxy.as_deref(),
+            options.allow_insecure_http,
+            &names,
+        )?;
         crate::ratelimit::store_option::resolve(&mut options, base.origin())?;
         options.rate_limit.validate()?;
         if options.timeout.is_zero() || options.connect_timeout.is_zero() {
@@ -760,7 +775,9 @@ impl Client {
                 let wait = until.saturating_duration_since(now);
                 // Past the bound the call fails at once instead: nothing to announce.
                 if bound.is_none_or(|bound| wait <= bound) {
-                    self.emit(|| Event::RateLimitWait { wait });
+                    let reason =
+                        crate::telemetry::wait_reason(limiter, &self.inner.quotas, now, until);
+                    self.emit(|| Event::RateLimitWait { wait, reason });
                 }
             }
         }
