@@ -4,7 +4,7 @@
 # Both set up what they need on a fresh machine with the toolchains of .ci/run.
 
 CARGO ?= cargo
-SUITES := $(wildcard spec/run-tests.sh bindings-python/run-tests.sh bindings-node/run-tests.sh bindings-c/run-tests.sh bindings-r/run-tests.sh bindings-kotlin/run-tests.sh examples/fleet/run-tests.sh)
+SUITES := $(wildcard spec/run-tests.sh bindings-python/run-tests.sh bindings-node/run-tests.sh bindings-c/run-tests.sh bindings-r/run-tests.sh bindings-kotlin/run-tests.sh examples/fleet/run-tests.sh scripts/readme-runner.sh)
 
 .PHONY: demo test lint test-rust test-bindings mock-bin bench help fuzz fuzz-smoke sanitize miri
 

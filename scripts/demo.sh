@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 echo "==> building the enjo CLI (release; the first build takes a few minutes, cargo shows progress)"
 cargo build --release --locked -p enjo-cli
 enjo="${CARGO_TARGET_DIR:-target}/release/enjo"
+echo "    built $enjo (the enjo CLI; \`enjo mock\` is its local server)"
 
 echo "==> starting enjo mock on a free port"
 coproc MOCK { exec "$enjo" mock --port 0 --exit-on-stdin-close --quiet 2>/dev/null; }

@@ -18,6 +18,7 @@
 
 mod client;
 mod error;
+mod logging;
 mod options;
 mod response;
 mod util;

@@ -419,7 +419,8 @@ pub(crate) unsafe fn build_client(options: *const enjo_options) -> Result<Client
         rate_limit_key: unsafe { owned(o.rate_limit_key, "options.rate_limit_key") }?,
         rate_limit_store_fallback: Some(o.rate_limit_store_fallback),
     };
-    Ok(values.apply(&host, Client::builder())?.build()?)
+    let builder = crate::logging::install(values.apply(&host, Client::builder())?);
+    Ok(builder.build()?)
 }
 
 /// The rate-limit fields (`rate_limit`, the quota array and its count) as core's value.

@@ -1160,6 +1160,62 @@ static void test_interrupt_stops_a_slow_call(void) {
     enjo_client_free(client);
 }
 
+/* ENJO_LOG=info (read when the client is made) writes a rate-limit wait longer than a second to
+ * stderr when it starts, naming the quota; and the insecure-http hint names a real field. */
+static void test_env_log_announces_a_long_wait(void) {
+    char path[] = "/tmp/enjo-c-log-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    if (fd < 0) return;
+    fflush(stderr);
+    int saved = dup(2);
+    CHECK(dup2(fd, 2) == 2);
+    setenv("ENJO_LOG", "info", 1);
+    enjo_quota quotas[] = {{1, 1.5}};
+    enjo_options opts;
+    enjo_options_init(&opts);
+    opts.base_url = g_mock.base_url;
+    opts.token = MOCK_TOKEN;
+    opts.rate_limit_quotas = quotas;
+    opts.rate_limit_quota_count = 1;
+    opts.max_retries = 0;
+    enjo_client *client = NULL;
+    enjo_status st = enjo_client_new(&opts, &client, NULL);
+    unsetenv("ENJO_LOG");
+    for (int i = 0; i < 2 && st == ENJO_OK; i++) {
+        enjo_response *resp = NULL;
+        CHECK_STATUS(enjo_send_message(client, "echo-bot", unique("env-log"), NULL, &resp, NULL),
+                     ENJO_OK);
+        enjo_response_free(resp);
+    }
+    enjo_client_free(client);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    CHECK_STATUS(st, ENJO_OK);
+    char buf[4096] = {0};
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    close(fd);
+    unlink(path);
+    CHECK(n > 0);
+    CHECK_CONTAINS(buf, "[enjo] info: client-side rate limit, waiting 1.");
+    CHECK_CONTAINS(buf, "(quota: 1 request per 1.5s)");
+    CHECK(strstr(buf, MOCK_TOKEN) == NULL);
+
+    /* The hint names a field enjo_options has, and setting it is enough. */
+    enjo_options_init(&opts);
+    opts.base_url = "http://enjo.invalid";
+    opts.token = MOCK_TOKEN;
+    enjo_error *err = NULL;
+    client = NULL;
+    CHECK_STATUS(enjo_client_new(&opts, &client, &err), ENJO_ERR_INVALID_ARGUMENT);
+    CHECK_CONTAINS(enjo_error_message(err), "set options.allow_insecure_http explicitly");
+    enjo_error_free(err);
+    opts.allow_insecure_http = true;
+    CHECK_STATUS(enjo_client_new(&opts, &client, NULL), ENJO_OK);
+    enjo_client_free(client);
+}
+
 static void test_interrupt_gives_up_a_rate_limit_wait(void) {
     /* One request per minute and no bound on the wait: the second call would wait ~60 s. */
     mock_server own;
@@ -1883,6 +1939,7 @@ int main(int argc, char **argv) {
     run("send_options_override", test_send_options_override, filter);
     run("interrupt_stops_a_slow_call", test_interrupt_stops_a_slow_call, filter);
     run("interrupt_gives_up_a_rate_limit_wait", test_interrupt_gives_up_a_rate_limit_wait, filter);
+    run("env_log_announces_a_long_wait", test_env_log_announces_a_long_wait, filter);
     run("interrupt_a_conversation", test_interrupt_a_conversation, filter);
     run("send_options_version_1_still_accepted", test_send_options_version_1_still_accepted,
         filter);

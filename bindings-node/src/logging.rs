@@ -3,8 +3,13 @@
 //!
 //! Each record is `POST <path>: ` followed by the event's `Display` (core's wording), at the
 //! event's [`enjo::Event::level`]: one per attempt with its outcome (`debug`), one per retry
-//! and per rate-limit wait (`info`). The path is core's `Client::message_path` (base URL
-//! prefix included, bot id percent-encoded): never the host, never the token.
+//! and per rate-limit wait longer than a second (`info`; shorter waits are `debug`). The path
+//! is core's `Client::message_path` (base URL prefix included, bot id percent-encoded): never
+//! the host, never the token.
+//!
+//! A rate-limit wait at `info` is written to stderr at once, when the wait starts, in the same
+//! `[enjo] info: …` form (straight to the process's stderr, not through `console.error`): a
+//! call that stalls for seconds must not look hung until it settles.
 //!
 //! The observer installed on every client is called synchronously from the poll of the call
 //! that caused the event; [`Logged`] makes that call's [`CallLog`] current (a thread-local)
@@ -58,9 +63,14 @@ impl CallLog {
             Some(enjo::EventLevel::Info) => "info",
             _ => return,
         };
+        let message = format!("POST {}: {event}", self.path);
+        if level == "info" && matches!(event, enjo::Event::RateLimitWait { .. }) {
+            write_now(level, &message);
+            return;
+        }
         let record = LogRecord {
             level: level.to_owned(),
-            message: format!("POST {}: {event}", self.path),
+            message,
         };
         self.lock().push(record);
     }
@@ -75,6 +85,12 @@ impl CallLog {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// Writes one record to stderr now, as `index.js` writes the others (`[enjo] info: …`).
+fn write_now(level: &str, message: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "[enjo] {level}: {message}");
 }
 
 /// The observer installed on every client: hands `event` to the call being polled.
@@ -138,7 +154,8 @@ mod tests {
             error: None,
         };
         let wait = enjo::Event::RateLimitWait {
-            wait: Duration::from_millis(1250),
+            wait: Duration::from_millis(250),
+            reason: enjo::WaitReason::Quota(enjo::Quota::new(10, Duration::from_secs(5))),
         };
         let Some(info) = CallLog::new(Some(1), "/v1/bots/b/message".into()) else {
             panic!("info lets records through");
@@ -146,11 +163,9 @@ mod tests {
         info.push(&ended);
         info.push(&wait);
         let records = info.take();
-        assert_eq!(records.len(), 1, "info drops debug records");
-        assert_eq!(records[0].level, "info");
-        assert_eq!(
-            records[0].message,
-            "POST /v1/bots/b/message: client-side rate limit, waiting 1.250s"
+        assert!(
+            records.is_empty(),
+            "info drops debug records (a wait of 1 s or less)"
         );
         let Some(debug) = CallLog::new(Some(2), "/p".into()) else {
             panic!("debug lets records through");
@@ -158,6 +173,17 @@ mod tests {
         debug.push(&ended);
         debug.push(&wait);
         let levels: Vec<_> = debug.take().into_iter().map(|r| r.level).collect();
-        assert_eq!(levels, ["debug", "info"]);
+        assert_eq!(levels, ["debug", "debug"]);
+        let Some(debug) = CallLog::new(Some(2), "/p".into()) else {
+            panic!("debug lets records through");
+        };
+        debug.push(&enjo::Event::RateLimitWait {
+            wait: Duration::from_secs(3),
+            reason: enjo::WaitReason::ServerRetryAfter,
+        });
+        assert!(
+            debug.take().is_empty(),
+            "a long wait is written at once, not kept"
+        );
     }
 }

@@ -4,7 +4,8 @@
 //! - `attempt` (DEBUG): one per attempt, with its outcome, from `Event::AttemptEnded`: the HTTP
 //!   status (when a reply came), the time it took, the error kind (when it failed);
 //! - `retry` (INFO): an attempt failed and is sent again after a delay (`Event::Retry`);
-//! - `wait` (INFO): the client-side rate limiter makes the call wait (`Event::RateLimitWait`);
+//! - `wait` (INFO when longer than a second, else DEBUG): the rate limiter makes the call wait,
+//!   announced when the wait starts, with why (a quota, or the server's 429);
 //! - `failed` (INFO): the call failed for good (its error is raised to the caller, so INFO,
 //!   not WARNING: Python prints WARNING records to stderr when logging is not configured).
 //!
@@ -204,7 +205,7 @@ pub fn observe(event: &enjo::Event) {
             record.attempt = *attempt;
             record.seconds = Some(delay.as_secs_f64());
         }
-        enjo::Event::RateLimitWait { wait } => record.seconds = Some(wait.as_secs_f64()),
+        enjo::Event::RateLimitWait { wait, .. } => record.seconds = Some(wait.as_secs_f64()),
         _ => {}
     }
     log.deliver(record);

@@ -43,6 +43,20 @@ def test_send_message_example(own_mock: Mock) -> None:
     assert len(own_mock.tickets()) == 1
 
 
+def test_send_message_example_runs_as_its_docstring_says(own_mock: Mock) -> None:
+    # No ENJO_BOT_ID: the default bot exists in the mock.
+    out = run("send_message.py", own_mock)
+    assert out.returncode == 0, out.stderr
+    assert "conversation: " in out.stdout
+    # The install line names something that exists: not the unpublished `pip install enjo`.
+    doc = (EXAMPLES / "send_message.py").read_text()
+    for line in doc.splitlines():
+        if "pip install" in line:
+            target = line.split("pip install", 1)[1].split()[0]
+            assert target.startswith("./"), line
+            assert (REPO / target).is_dir(), line
+
+
 def test_send_message_example_reports_errors(mock: Mock) -> None:
     out = run("send_message.py", mock, ENJO_BOT_ID="botId")  # the vendor's placeholder
     assert out.returncode == 1

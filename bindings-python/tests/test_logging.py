@@ -148,7 +148,40 @@ def test_rate_limit_waits_are_logged(own_mock: Mock, unique: Any,
     c.conversation("echo-bot").send(unique())
     c.send_message("echo-bot", unique())
     waits = [r for r in logs.records if "client-side rate limit" in r.getMessage()]
-    assert len(waits) == 1 and waits[0].levelname == "INFO"
+    # A wait of a second or less is DEBUG: only longer ones make a call look stalled.
+    assert len(waits) == 1 and waits[0].levelname == "DEBUG"
+
+
+def test_a_wait_over_a_second_is_info_when_it_starts(own_mock: Mock, unique: Any,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    # Python's usual switch (the `enjo` logger at INFO) shows a long wait, with its quota,
+    # before the call returns.
+    caplog.set_level(logging.INFO, logger="enjo")
+    c = enjo.Enjo(token=TOKEN, base_url=own_mock.url, rate_limit=[(1, 1.5)])
+    c.send_message("echo-bot", unique())
+    seen_during_call: List[str] = []
+    second = unique()
+
+    class Probe(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            # Called while the call is still in progress: its request not sent yet.
+            if "rate limit" in record.getMessage():
+                seen_during_call.append(str(len(own_mock.requests_with(second))))
+
+    probe = Probe()
+    logging.getLogger("enjo").addHandler(probe)
+    try:
+        c.send_message("echo-bot", second)
+    finally:
+        logging.getLogger("enjo").removeHandler(probe)
+    waits = [r for r in mine(caplog) if r.enjo_event == "wait"]  # type: ignore[attr-defined]
+    assert len(waits) == 1, [r.getMessage() for r in mine(caplog)]
+    assert waits[0].levelname == "INFO"
+    message = waits[0].getMessage()
+    assert "client-side rate limit, waiting 1." in message, message
+    assert message.endswith("(quota: 1 request per 1.5s)"), message
+    assert seen_during_call == ["0"], "logged before the request was sent"
+    assert TOKEN not in message
 
 
 def test_a_failure_before_sending(own_mock: Mock, unique: Any,

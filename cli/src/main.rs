@@ -45,9 +45,16 @@ struct Cli {
 #[derive(clap::Args, Clone)]
 #[command(next_help_heading = "Client options (before or after send/chat)")]
 struct Global {
-    /// API base URL (default https://api.enjo.ai; use `enjo mock`'s URL to work offline)
-    #[arg(long, env = "ENJO_BASE_URL")]
+    /// API base URL (default: the ENJO_BASE_URL environment variable, else
+    /// https://api.enjo.ai; use `enjo mock`'s URL to work offline)
+    // Not `env = ...`: clap would then show the flag in usage lines as if it were required;
+    // the SDK reads ENJO_BASE_URL itself when the flag is absent.
+    #[arg(long)]
     base_url: Option<String>,
+    /// Allow a plain-http base URL to a host that is not loopback (the token then travels in
+    /// clear text: trusted networks only)
+    #[arg(long)]
+    allow_insecure_http: bool,
     /// Read the bearer token from this file (default: the ENJO_API_TOKEN environment variable)
     #[arg(long, value_name = "PATH")]
     token_file: Option<PathBuf>,
@@ -130,8 +137,9 @@ enum Command {
 }
 
 /// The ids of [`Global`]'s arguments (its field names).
-const CLIENT_ARGS: [&str; 11] = [
+const CLIENT_ARGS: [&str; 12] = [
     "base_url",
+    "allow_insecure_http",
     "token_file",
     "token",
     "timeout",
@@ -183,6 +191,7 @@ impl Global {
             merged.rate_limit_key = top.rate_limit_key.clone();
         }
         merged.no_rate_limit |= top.no_rate_limit;
+        merged.allow_insecure_http |= top.allow_insecure_http;
         merged.rate_limit_store_fallback |= top.rate_limit_store_fallback;
         merged.verbose |= top.verbose;
         merged
@@ -333,6 +342,8 @@ fn client(global: &Global, progress: &Progress) -> Result<blocking::Client, Erro
             .try_init();
     }
     let mut builder = blocking::Client::builder()
+        .option_names(flag_names())
+        .allow_insecure_http(global.allow_insecure_http)
         .max_retries(global.max_retries)
         .user_agent(concat!("enjo-cli/", env!("CARGO_PKG_VERSION")));
     let timeout = Duration::try_from_secs_f64(global.timeout)
@@ -350,6 +361,13 @@ fn client(global: &Global, progress: &Progress) -> Result<blocking::Client, Erro
         builder = builder.token(token.trim());
     } else if let Some(token) = &global.token {
         builder = builder.token(token);
+    } else if std::env::var_os(enjo::ENV_TOKEN).is_none_or(|t| t.is_empty()) {
+        return Err(Error::invalid_argument(format!(
+            "no API token: set {}, or pass --token-file PATH (or --token TOKEN, which other \
+             users can see in `ps`). Create one under Settings → Personal Access Token in Enjo; \
+             `enjo mock` accepts enjo-mock-token by default",
+            enjo::ENV_TOKEN
+        )));
     }
     if global.no_rate_limit {
         builder = builder.rate_limit(RateLimit::Off);
@@ -369,6 +387,16 @@ fn client(global: &Global, progress: &Progress) -> Result<blocking::Client, Erro
     builder
         .observer(move |event| progress.on_event(event))
         .build()
+}
+
+/// Core's options as this CLI's flags, in messages: `--allow-insecure-http`, `--base-url`.
+fn flag_names() -> enjo::options::Host {
+    enjo::options::Host::new(enjo::Spelling::Snake, enjo::options::TimeUnit::Seconds).with_aliases(
+        &[
+            ("allow_insecure_http", "--allow-insecure-http"),
+            ("base_url", "--base-url"),
+        ],
+    )
 }
 
 /// Prints an error to stderr (or as JSON on stdout) and returns its exit code.
@@ -461,6 +489,8 @@ fn chat(global: &Global, bot_id: String, conversation_id: Option<String>) -> u8 
             "" => continue,
             "/quit" | "/exit" => break,
             "/new" => {
+                // The finished conversation's id (the one a ticket belongs to) before it goes.
+                show_conversation(conversation.id());
                 conversation = new_conversation(None);
                 shown_ticket = None;
                 eprintln!("(new conversation)");
@@ -493,8 +523,14 @@ fn chat(global: &Global, bot_id: String, conversation_id: Option<String>) -> u8 
             }
         }
     }
-    if let Some(id) = conversation.id() {
-        eprintln!("Conversation: {id}");
-    }
+    show_conversation(conversation.id());
     status
+}
+
+/// `Conversation: <id>` on stdout, as `enjo send` prints it, for a conversation that has one.
+fn show_conversation(id: Option<String>) {
+    if let Some(id) = id {
+        let mut out = io::stdout().lock();
+        let _ = writeln!(out, "Conversation: {id}").and_then(|()| out.flush());
+    }
 }

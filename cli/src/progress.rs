@@ -47,10 +47,22 @@ impl Progress {
     pub fn on_event(&self, event: &Event) {
         let Some(bar) = &self.bar else { return };
         let message = match event {
-            Event::RateLimitWait { wait } => format!(
-                "waiting {:.1}s for the rate limit (20/min, 10/5s)",
-                wait.as_secs_f64()
-            ),
+            Event::RateLimitWait { wait, reason } => match reason {
+                enjo::WaitReason::Quota(quota) => format!(
+                    "waiting {:.1}s for the rate limit ({} per {:?})",
+                    wait.as_secs_f64(),
+                    quota.requests,
+                    quota.window
+                ),
+                enjo::WaitReason::SharedStore => format!(
+                    "waiting {:.1}s for the shared rate limit (other processes)",
+                    wait.as_secs_f64()
+                ),
+                _ => format!(
+                    "waiting {:.1}s: the server answered 429 (rate limited)",
+                    wait.as_secs_f64()
+                ),
+            },
             Event::Attempt { attempt: 1, .. } => "waiting for the bot".to_owned(),
             Event::Attempt {
                 attempt,

@@ -210,17 +210,32 @@ fn json_errors_are_json_on_stdout() {
 #[test]
 fn chat_over_piped_stdin_keeps_the_conversation() {
     let server = mock();
-    enjo(&server)
+    let chat = enjo(&server)
         .args(["chat", "jira-bot"])
         .write_stdin("How do I deploy to staging?\n\nI need a human\nany update on my ticket?\n/new\nhello again\n")
         .assert()
         .success()
         .stdout(predicate::str::contains("Merging to main deploys to staging"))
         .stdout(predicate::str::is_match(r"(?m)^Ticket SUP-\d+: status").expect("regex").count(1))
-        .stderr(predicate::str::contains("Conversation: "));
+        .stderr(predicate::str::contains("Conversation: ").not());
     let log = server.requests();
     assert_eq!(log.len(), 4, "the blank line and /new are not sent");
     let first = log[1].conversation_id.clone().expect("continued");
+    // On stdout, as `enjo send` prints it: the finished conversation's id (the one with the
+    // ticket) at /new, then the last one's at the end.
+    let stdout = String::from_utf8_lossy(&chat.get_output().stdout).into_owned();
+    let ids: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("Conversation: "))
+        .collect();
+    assert_eq!(ids.len(), 2, "{stdout}");
+    assert_eq!(ids[0], first, "{stdout}");
+    assert_ne!(ids[1], first, "{stdout}");
+    assert!(
+        stdout
+            .trim_end()
+            .ends_with(&format!("Conversation: {}", ids[1]))
+    );
     assert_eq!(log[2].conversation_id.as_deref(), Some(first.as_str()));
     assert_eq!(log[3].conversation_id, None, "/new starts over");
     assert_eq!(server.tickets().len(), 1);

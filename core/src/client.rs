@@ -202,6 +202,14 @@ impl<C> ClientBuilder<C> {
         self
     }
 
+    /// Names options in this builder's messages as `host` spells them (`allowInsecureHttp`,
+    /// `--allow-insecure-http`), so that a hint names an option the user really has.
+    /// [`options::ClientOptions`](crate::options::ClientOptions) sets it for the bindings.
+    pub fn option_names(mut self, host: crate::options::Host) -> Self {
+        self.options.option_names = Some(host);
+        self
+    }
+
     /// Largest response body accepted (default 16 MiB); a larger one is a decode error.
     pub fn max_response_bytes(mut self, max: usize) -> Self {
         self.options.max_response_bytes = max;
@@ -358,11 +366,18 @@ impl Client {
         validate::token(token)?;
         let token = token.map(str::to_owned);
         let token = token.as_deref();
-        let base = BaseUrl::parse(
+        let names = validate::UrlOptionNames::of(options.option_names.as_ref());
+        let base = BaseUrl::parse_named(
             options.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
             options.allow_insecure_http,
+            &names,
         )?;
-        validate::proxy(&base, options.proxy.as_deref(), options.allow_insecure_http)?;
+        validate::proxy(
+            &base,
+            options.proxy.as_deref(),
+            options.allow_insecure_http,
+            &names,
+        )?;
         crate::ratelimit::store_option::resolve(&mut options, base.origin())?;
         options.rate_limit.validate()?;
         if options.timeout.is_zero() || options.connect_timeout.is_zero() {
@@ -769,9 +784,9 @@ impl Client {
             return Ok(Permit::unlimited());
         };
         // The limiter announces a wait (in-process log or shared store) within the bound.
-        let on_wait = |wait| self.emit(|| Event::RateLimitWait { wait });
+        let on_wait = |wait, reason| self.emit(|| Event::RateLimitWait { wait, reason });
         let observed = self.inner.options.observer.is_some();
-        let on_wait: Option<&(dyn Fn(Duration) + Send + Sync)> = observed.then_some(&on_wait);
+        let on_wait: Option<&crate::ratelimit::OnWait<'_>> = observed.then_some(&on_wait);
         limiter
             .acquire_observed(ticket, &self.inner.quotas, bound, on_wait)
             .await

@@ -29,10 +29,13 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Event {
-    /// The local rate limiter makes the caller wait about this long before sending.
+    /// The local rate limiter makes the caller wait about this long before sending; announced
+    /// when the wait starts.
     RateLimitWait {
         /// Expected wait.
         wait: Duration,
+        /// Which quota is full, or the server's 429.
+        reason: crate::telemetry::WaitReason,
     },
     /// Attempt `attempt` of at most `max_attempts` is being sent (1-based).
     Attempt {
@@ -82,7 +85,8 @@ impl Event {
     pub fn level(&self) -> Option<EventLevel> {
         match self {
             Event::AttemptEnded { .. } => Some(EventLevel::Debug),
-            Event::Retry { .. } | Event::RateLimitWait { .. } => Some(EventLevel::Info),
+            Event::Retry { .. } => Some(EventLevel::Info),
+            Event::RateLimitWait { wait, .. } => Some(crate::telemetry::wait_level(*wait)),
             Event::Attempt { .. } => None,
         }
     }
@@ -100,15 +104,12 @@ impl Event {
 
 /// The log line of an event, without the request it belongs to (a binding puts
 /// `POST <path>: ` in front): `attempt 1 of 3: HTTP 200 in 12.3 ms`, `attempt 1 failed
-/// (…); retrying in 0.500s`, `client-side rate limit, waiting 1.250s`.
+/// (…); retrying in 0.500s`, `client-side rate limit, waiting 1.250s (quota: 10 requests per
+/// 5s)`.
 impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Event::RateLimitWait { wait } => write!(
-                f,
-                "client-side rate limit, waiting {:.3}s",
-                wait.as_secs_f64()
-            ),
+            Event::RateLimitWait { wait, reason } => crate::telemetry::fmt_wait(f, *wait, reason),
             Event::Attempt {
                 attempt,
                 max_attempts,
@@ -241,6 +242,8 @@ pub(crate) struct Options {
     pub max_response_bytes: usize,
     pub env: EnvSource,
     pub observer: Option<Observer>,
+    /// How the user spells options, for messages (`allowInsecureHttp`, `--allow-insecure-http`).
+    pub option_names: Option<crate::options::Host>,
 }
 
 impl Default for Options {
@@ -268,6 +271,7 @@ impl Default for Options {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             env: EnvSource::Process,
             observer: None,
+            option_names: None,
         }
     }
 }
@@ -412,10 +416,30 @@ mod tests {
             retry.to_string(),
             "attempt 1 failed (HTTP 503); retrying in 0.500s"
         );
+        let quota =
+            crate::telemetry::WaitReason::Quota(crate::Quota::new(10, Duration::from_secs(5)));
         let wait = Event::RateLimitWait {
             wait: Duration::from_millis(1250),
+            reason: quota,
         };
-        assert_eq!(wait.to_string(), "client-side rate limit, waiting 1.250s");
+        assert_eq!(wait.level(), Some(EventLevel::Info), "a wait over 1 s");
+        assert_eq!(
+            wait.to_string(),
+            "client-side rate limit, waiting 1.250s (quota: 10 requests per 5s)"
+        );
+        let short = Event::RateLimitWait {
+            wait: Duration::from_millis(1000),
+            reason: quota,
+        };
+        assert_eq!(short.level(), Some(EventLevel::Debug), "1 s or less");
+        let server = Event::RateLimitWait {
+            wait: Duration::from_secs(5),
+            reason: crate::telemetry::WaitReason::ServerRetryAfter,
+        };
+        assert_eq!(
+            server.to_string(),
+            "server rate limit (HTTP 429), waiting 5.000s before sending again"
+        );
         let start = Event::Attempt {
             attempt: 1,
             max_attempts: 1,

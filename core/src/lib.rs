@@ -64,3 +64,4 @@ pub use models::{MessageResponse, Source, Ticket};
 pub use process::runtime;
 pub use ratelimit::{Quota, RateLimit, RateLimiter};
 pub use retry::{RetryPolicy, Spelling};
+pub use telemetry::{WAIT_LOG_THRESHOLD, WaitReason};

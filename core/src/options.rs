@@ -278,6 +278,7 @@ impl ClientOptions {
     /// option in the host's spelling. The host's language goes into the `User-Agent` whether
     /// or not `user_agent` is set.
     pub fn apply<C>(self, host: &Host, mut b: ClientBuilder<C>) -> Result<ClientBuilder<C>> {
+        b = b.option_names(host.clone());
         if let Some(token) = self.token {
             b = b.token(token);
         }
@@ -563,6 +564,46 @@ mod tests {
             ..CallOptions::default()
         };
         assert!(message(bad.send_options(&node())).starts_with("maxRetries must be"));
+        Ok(())
+    }
+
+    #[test]
+    fn the_insecure_http_hint_names_the_hosts_option() -> Result<()> {
+        let build = |host: &Host, allow: Option<bool>, proxy: Option<&str>| {
+            // Through a proxy, even a loopback http base URL needs the option.
+            let base_url = match proxy {
+                Some(_) => "http://127.0.0.1:8080",
+                None => "http://enjo.internal:8080",
+            };
+            ClientOptions {
+                token: Some("t0k3n-value".into()),
+                base_url: Some(base_url.into()),
+                allow_insecure_http: allow,
+                proxy: proxy.map(str::to_owned),
+                ..ClientOptions::default()
+            }
+            .builder(host)
+            .and_then(|b: ClientBuilder| b.build())
+        };
+        for (host, base, insecure) in [
+            (python(), "base_url", "allow_insecure_http"),
+            (node(), "baseUrl", "allowInsecureHttp"),
+            (c(), "options.base_url", "options.allow_insecure_http"),
+        ] {
+            let text = message(build(&host, None, None));
+            assert!(text.starts_with(&format!("{base} ")), "{text}");
+            assert!(
+                text.contains(&format!("set {insecure} explicitly")),
+                "{text}"
+            );
+            // The option the message names is the one that lets the client be built.
+            build(&host, Some(true), None)?;
+            let text = message(build(&host, None, Some("http://proxy.internal:3128")));
+            assert!(
+                text.contains(&format!("set {insecure} explicitly")),
+                "{text}"
+            );
+        }
         Ok(())
     }
 }

@@ -2,13 +2,102 @@
 //! the stable attribute names documented in the crate's README ("Observability"). Attributes
 //! are recorded as they become known; the token and the message text are never among them.
 
-use std::time::Duration;
+use std::fmt;
+use std::time::{Duration, Instant};
 
 use tracing::Span;
 use tracing::field::Empty;
 
 use crate::error::{Error, Result};
 use crate::models::MessageResponse;
+use crate::ratelimit::{Decision, Quota, RateLimiter};
+
+/// A rate-limit wait longer than this is logged at INFO when it starts (Python's `enjo`
+/// logger, `ENJO_LOG=info` in Node, C and R): a call that stalls silently looks hung. Shorter
+/// waits are DEBUG records.
+pub const WAIT_LOG_THRESHOLD: Duration = Duration::from_secs(1);
+
+/// Why the rate limiter makes a call wait ([`Event::RateLimitWait`](crate::Event)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WaitReason {
+    /// This quota of the client's is full (the one that frees last, when several are).
+    Quota(Quota),
+    /// The server answered 429: every caller of the host waits for its `Retry-After`.
+    ServerRetryAfter,
+    /// The shared rate-limit store (`rate_limit_store`) reserved a later instant: other
+    /// processes sharing the quota are using it now.
+    SharedStore,
+}
+
+/// The level of a wait's record: INFO past [`WAIT_LOG_THRESHOLD`], else DEBUG.
+pub(crate) fn wait_level(wait: Duration) -> crate::EventLevel {
+    if wait > WAIT_LOG_THRESHOLD {
+        crate::EventLevel::Info
+    } else {
+        crate::EventLevel::Debug
+    }
+}
+
+/// The text of a wait's record (see [`Event`](crate::Event)'s `Display`).
+pub(crate) fn fmt_wait(
+    f: &mut fmt::Formatter<'_>,
+    wait: Duration,
+    reason: &WaitReason,
+) -> fmt::Result {
+    let secs = wait.as_secs_f64();
+    match reason {
+        WaitReason::Quota(quota) => write!(
+            f,
+            "client-side rate limit, waiting {secs:.3}s (quota: {} request{} per {})",
+            quota.requests,
+            if quota.requests == 1 { "" } else { "s" },
+            window(quota.window)
+        ),
+        WaitReason::ServerRetryAfter => write!(
+            f,
+            "server rate limit (HTTP 429), waiting {secs:.3}s before sending again"
+        ),
+        WaitReason::SharedStore => write!(
+            f,
+            "shared rate limit (other processes on the store), waiting {secs:.3}s"
+        ),
+    }
+}
+
+/// `5s`, `1m`, `1.5s`, `250ms`.
+fn window(d: Duration) -> String {
+    let secs = d.as_secs_f64();
+    if d.subsec_nanos() == 0 && d.as_secs().is_multiple_of(60) && d.as_secs() > 0 {
+        format!("{}m", d.as_secs() / 60)
+    } else if secs >= 1.0 {
+        format!("{secs}s")
+    } else {
+        format!("{}ms", d.as_millis())
+    }
+}
+
+/// Why `limiter` makes a caller under `quotas` wait until `until`: a server block reaching
+/// that far, else the quota that frees last. Only peeks (nothing is taken).
+pub(crate) fn wait_reason(
+    limiter: &RateLimiter,
+    quotas: &[Quota],
+    now: Instant,
+    until: Instant,
+) -> WaitReason {
+    let blocked = matches!(limiter.peek(&[], now), Decision::WaitUntil(b) if b >= until);
+    if blocked {
+        return WaitReason::ServerRetryAfter;
+    }
+    quotas
+        .iter()
+        .filter_map(|q| match limiter.peek(std::slice::from_ref(q), now) {
+            Decision::WaitUntil(at) => Some((at, *q)),
+            _ => None,
+        })
+        .max_by_key(|(at, _)| *at)
+        .map_or(WaitReason::ServerRetryAfter, |(_, q)| WaitReason::Quota(q))
+}
 
 /// The span of one call, from validation to the last attempt's end.
 pub(crate) fn call_span(bot_id: &str, request_id: &str, max_attempts: u32) -> Span {

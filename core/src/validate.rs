@@ -36,30 +36,40 @@ impl BaseUrl {
     /// `allow_insecure_http` is set (the token must never cross a network in clear text). A
     /// path is kept as a prefix; queries, fragments and credentials are refused.
     pub fn parse(input: &str, allow_insecure_http: bool) -> Result<BaseUrl> {
+        BaseUrl::parse_named(input, allow_insecure_http, &UrlOptionNames::of(None))
+    }
+
+    /// [`BaseUrl::parse`], with messages naming the options as `names` spell them.
+    pub fn parse_named(
+        input: &str,
+        allow_insecure_http: bool,
+        names: &UrlOptionNames,
+    ) -> Result<BaseUrl> {
+        let UrlOptionNames { base_url, insecure } = names;
         // Messages quote the URL without any credentials it may (wrongly) hold.
         let shown = redact_credentials(input.trim());
         let url = Url::parse(input.trim()).map_err(|e| {
             Error::invalid_argument(format!(
-                "base_url {shown:?} is not a valid URL ({e}); expected e.g. https://api.enjo.ai"
+                "{base_url} {shown:?} is not a valid URL ({e}); expected e.g. https://api.enjo.ai"
             ))
         })?;
         let host = url
             .host()
-            .ok_or_else(|| Error::invalid_argument(format!("base_url {shown:?} has no host")))?;
+            .ok_or_else(|| Error::invalid_argument(format!("{base_url} {shown:?} has no host")))?;
         match url.scheme() {
             "https" => {}
             "http" if allow_insecure_http || is_loopback(&host) => {}
             "http" => {
                 return Err(Error::invalid_argument(format!(
-                    "base_url {shown:?} uses plain http to a non-loopback host: the bearer token \
-                     would travel in clear text. Use https, or enable allow_insecure_http \
-                     explicitly"
+                    "{base_url} {shown:?} uses plain http to a non-loopback host: the bearer \
+                     token would travel in clear text. Use https, or set {insecure} explicitly \
+                     (trusted networks only)"
                 )));
             }
             other => {
                 return Err(Error::invalid_argument(format!(
-                    "base_url {shown:?} has scheme {other:?}; only https (and http to loopback) \
-                     are supported"
+                    "{base_url} {shown:?} has scheme {other:?}; only https (and http to \
+                     loopback) are supported"
                 )));
             }
         }
@@ -129,16 +139,42 @@ pub(crate) fn is_loopback_origin(origin: &str) -> bool {
 
 /// Checks an explicit `proxy` against the base URL: through a proxy, a plain-http request and
 /// its bearer token reach the proxy in clear text, so that needs `allow_insecure_http`.
-pub(crate) fn proxy(base: &BaseUrl, proxy: Option<&str>, allow_insecure_http: bool) -> Result<()> {
+pub(crate) fn proxy(
+    base: &BaseUrl,
+    proxy: Option<&str>,
+    allow_insecure_http: bool,
+    names: &UrlOptionNames,
+) -> Result<()> {
     if proxy.is_some() && base.origin.starts_with("http://") && !allow_insecure_http {
         return Err(Error::invalid_argument(format!(
-            "a proxy is set but base_url {:?} is plain http: the request and its bearer token \
+            "a proxy is set but {} {:?} is plain http: the request and its bearer token \
              would reach the proxy in clear text. Use an https base URL, drop the proxy, or \
-             enable allow_insecure_http explicitly",
-            base.prefix
+             set {} explicitly",
+            names.base_url, base.prefix, names.insecure
         )));
     }
     Ok(())
+}
+
+/// The names of `base_url` and `allow_insecure_http` as the user spells them, for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UrlOptionNames {
+    /// `base_url`, `baseUrl`, `options.base_url`, `--base-url`.
+    pub base_url: String,
+    /// `allow_insecure_http`, `allowInsecureHttp`, `--allow-insecure-http`.
+    pub insecure: String,
+}
+
+impl UrlOptionNames {
+    /// The names `host` gives the two options; core's own (`base_url`, `allow_insecure_http`)
+    /// without one.
+    pub fn of(host: Option<&crate::options::Host>) -> UrlOptionNames {
+        let name = |n: &str| host.map_or_else(|| n.to_owned(), |h| h.name(n));
+        UrlOptionNames {
+            base_url: name("base_url"),
+            insecure: name("allow_insecure_http"),
+        }
+    }
 }
 
 /// Checks a bot id: non-empty, at most [`MAX_ID_BYTES`], no control characters, no
@@ -359,11 +395,33 @@ mod tests {
     #[test]
     fn a_proxy_for_plain_http_needs_consent() {
         let plain = base("http://127.0.0.1:1");
-        assert!(proxy(&plain, None, false).is_ok());
-        let err = proxy(&plain, Some("http://p:3128"), false).expect_err("clear text");
+        assert!(proxy(&plain, None, false, &UrlOptionNames::of(None)).is_ok());
+        let err = proxy(
+            &plain,
+            Some("http://p:3128"),
+            false,
+            &UrlOptionNames::of(None),
+        )
+        .expect_err("clear text");
         assert!(err.message().contains("allow_insecure_http"), "{err}");
-        assert!(proxy(&plain, Some("http://p:3128"), true).is_ok());
-        assert!(proxy(&base("https://h"), Some("http://p:3128"), false).is_ok());
+        assert!(
+            proxy(
+                &plain,
+                Some("http://p:3128"),
+                true,
+                &UrlOptionNames::of(None)
+            )
+            .is_ok()
+        );
+        assert!(
+            proxy(
+                &base("https://h"),
+                Some("http://p:3128"),
+                false,
+                &UrlOptionNames::of(None)
+            )
+            .is_ok()
+        );
     }
 
     #[test]

@@ -671,8 +671,8 @@ async fn a_shared_store_wait_is_announced_as_an_event() {
             .rate_limit_store(&spec)
             .rate_limit_key("events")
             .observer(move |event| {
-                if let enjo::Event::RateLimitWait { wait } = event {
-                    seen.lock().expect("events").push(*wait);
+                if let enjo::Event::RateLimitWait { wait, reason } = event {
+                    seen.lock().expect("events").push((*wait, *reason));
                 }
             })
             .build()
@@ -691,9 +691,11 @@ async fn a_shared_store_wait_is_announced_as_an_event() {
             .expect("second");
         let waits = waits.lock().expect("events").clone();
         assert_eq!(waits.len(), 1, "{spec}: one announcement: {waits:?}");
+        let (wait, reason) = waits[0];
         assert!(
-            !waits[0].is_zero() && waits[0] <= window + margin,
+            !wait.is_zero() && wait <= window + margin,
             "{spec}: {waits:?}"
         );
+        assert_eq!(reason, enjo::WaitReason::SharedStore, "{spec}");
     }
 }

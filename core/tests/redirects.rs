@@ -286,7 +286,7 @@ async fn a_hop_waits_for_the_limiter() {
         )]))
         .rate_limiter(Arc::new(limiter))
         .observer(move |e| {
-            if let enjo::Event::RateLimitWait { wait } = e {
+            if let enjo::Event::RateLimitWait { wait, .. } = e {
                 seen.lock().expect("lock").push(*wait);
             }
         })

@@ -25,8 +25,14 @@ documented rate limits are respected and a request that may have created a ticke
 sent twice. It sends the same body, `{"message": {"text": ..., "conversationId": ...}}` (the id
 left out when not given).
 
-    pip install enjo
-    ENJO_API_TOKEN=... ENJO_BOT_ID=support-bot python send_message.py
+    pip install ./bindings-python     # from a checkout of this repository (not on PyPI yet)
+    ENJO_API_TOKEN=... ENJO_BOT_ID=<your bot id> python examples/python/send_message.py
+
+Offline, against `enjo mock` (see mock/README.md), whose bots include `support-bot` (the
+default here):
+
+    ENJO_BASE_URL=http://127.0.0.1:<port> ENJO_API_TOKEN=enjo-mock-token \
+        python examples/python/send_message.py
 """
 
 from __future__ import annotations
@@ -38,7 +44,8 @@ import enjo
 
 
 def main() -> int:
-    bot_id = os.environ.get("ENJO_BOT_ID", "botId")
+    # The vendor's sample says `botId`; `support-bot` is a bot `enjo mock` has.
+    bot_id = os.environ.get("ENJO_BOT_ID", "support-bot")
     # Continue a conversation when you have its id (the vendor's sample sends a placeholder).
     conversation_id = os.environ.get("ENJO_CONVERSATION_ID") or None
 

@@ -82,6 +82,11 @@ use tokio::sync::Notify;
 
 use crate::error::{Error, Result};
 use crate::process::PerProcess;
+use crate::telemetry::WaitReason;
+
+/// What [`RateLimiter::acquire_observed`] calls when a caller learns it must wait: how long,
+/// and why.
+pub type OnWait<'a> = dyn Fn(Duration, WaitReason) + Send + Sync + 'a;
 
 pub use file::FileStore;
 pub use log::{MIN_HISTORY, SlidingLog};
@@ -645,7 +650,7 @@ impl RateLimiter {
         ticket: Ticket,
         quotas: &[Quota],
         max_wait: Option<Duration>,
-        on_wait: Option<&(dyn Fn(Duration) + Send + Sync)>,
+        on_wait: Option<&OnWait<'_>>,
     ) -> Result<Permit> {
         quotas.iter().try_for_each(Quota::validate)?;
         if let Some(shared) = &self.shared {
@@ -690,7 +695,7 @@ impl RateLimiter {
         ticket: Ticket,
         quotas: &[Quota],
         max_wait: Option<Duration>,
-        on_wait: Option<&(dyn Fn(Duration) + Send + Sync)>,
+        on_wait: Option<&OnWait<'_>>,
     ) -> Result<Permit> {
         let local = self.local();
         let start = self.clock.now();
@@ -698,12 +703,12 @@ impl RateLimiter {
         let bound = max_wait.unwrap_or_default();
         // Announces the first wait within the bound (past it the call fails at once instead).
         let announced = AtomicBool::new(false);
-        let announce = |until: Instant, now: Instant| {
+        let announce = |until: Instant, now: Instant, reason: WaitReason| {
             if let Some(on_wait) = on_wait
                 && deadline.is_none_or(|d| until <= d)
                 && !announced.swap(true, Ordering::Relaxed)
             {
-                on_wait(until.saturating_duration_since(now));
+                on_wait(until.saturating_duration_since(now), reason);
             }
         };
         let too_long = |until: Instant, now: Instant| {
@@ -736,7 +741,7 @@ impl RateLimiter {
             if deadline.is_some_and(|d| until > d) {
                 return Err(too_long(until, self.clock.now()));
             }
-            announce(until, self.clock.now());
+            announce(until, self.clock.now(), WaitReason::ServerRetryAfter);
             self.clock.sleep_until(until).await;
         }
         let now = self.clock.now();
@@ -752,7 +757,7 @@ impl RateLimiter {
                 // The guard releases the reservation.
                 return Err(too_long(reservation.at, now));
             }
-            announce(reservation.at, now);
+            announce(reservation.at, now, WaitReason::SharedStore);
             tracing::debug!(
                 target: "enjo::ratelimit",
                 wait_ms = reservation.at.saturating_duration_since(now).as_millis() as u64,
@@ -782,7 +787,7 @@ impl RateLimiter {
         ticket: Ticket,
         quotas: &[Quota],
         max_wait: Option<Duration>,
-        on_wait: Option<&(dyn Fn(Duration) + Send + Sync)>,
+        on_wait: Option<&OnWait<'_>>,
     ) -> Result<Permit> {
         let local = self.local();
         let store = &local.store;
@@ -795,7 +800,8 @@ impl RateLimiter {
             && let Decision::WaitUntil(until) = store.peek(quotas, start)
             && deadline.is_none_or(|d| until <= d)
         {
-            on_wait(until.saturating_duration_since(start));
+            let reason = crate::telemetry::wait_reason(self, quotas, start, until);
+            on_wait(until.saturating_duration_since(start), reason);
         }
         let bound = max_wait.unwrap_or_default();
         let too_long = |until: Instant, now: Instant| {

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The README runner as a `make test` suite: runs the README blocks marked
+# `<!-- readme-runner: run -->` against enjo-mock (see scripts/readme-runner.py). Runs after the
+# binding suites, which build what the blocks use (the Python venvs, the Node addon, libenjo,
+# the R package); builds libenjo, the mock and the CLI itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --locked -p enjo-c -p enjo-mock -p enjo-cli
+exec python3 scripts/readme-runner.py "$@"
