@@ -70,10 +70,14 @@ step "Node addon (napi build --release), undici"
 # --- Kotlin: the binding's jar into the Maven repository, then the two contenders.
 if [ -z "${BENCH_SKIP_KOTLIN:-}" ] && command -v mvn >/dev/null && command -v java >/dev/null; then
   step "Kotlin (enjo-kotlin, mvn install, contenders)"
-  cargo build --release --locked -q -p enjo-kotlin --features cli
   MVN=(mvn -B -q -Dstyle.color=never)
   [ -n "${MAVEN_REPO_LOCAL:-}" ] && MVN+=("-Dmaven.repo.local=$MAVEN_REPO_LOCAL")
-  "${MVN[@]}" -f bindings-kotlin/pom.xml install -Dmaven.test.skip=true
+  # BENCH_REUSE_KOTLIN_JAR=1: measure the ai.enjo:enjo jar already in the Maven repository
+  # (a rerun when bindings-kotlin and core have not changed since it was installed).
+  if [ -z "${BENCH_REUSE_KOTLIN_JAR:-}" ]; then
+    cargo build --release --locked -q -p enjo-kotlin --features cli
+    "${MVN[@]}" -f bindings-kotlin/pom.xml install -Dmaven.test.skip=true
+  fi
   "${MVN[@]}" -f "$HERE/kotlin/pom.xml" package
 else
   rm -f "$HERE/kotlin/target/classpath.txt"

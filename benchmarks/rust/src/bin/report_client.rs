@@ -222,10 +222,17 @@ fn main() -> Result<(), String> {
     if kind == "enjo-blocking" {
         return blocking(base, seq, conc, warmup);
     }
-    // What a user's `#[tokio::main]` gives: the multi-threaded runtime.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
+    // What a user's `#[tokio::main]` gives: the multi-threaded runtime; `REPORT_RUNTIME=
+    // current_thread` runs the same code on tokio's single-threaded one (the profile's question:
+    // how much of the async path's cost is the scheduler's cross-thread wake-ups).
+    let runtime = match std::env::var("REPORT_RUNTIME").as_deref() {
+        Ok("current_thread") => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        _ => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build(),
+    }
+    .map_err(|e| e.to_string())?;
     runtime.block_on(run_async(kind, base, seq, conc, warmup))
 }
