@@ -125,7 +125,7 @@ the wire and the server allow. Bold rows are this SDK.
 - Run: {m['started']} – {m['ended']}; load average {m['load_start']} at the start, {m['load_end']} at the end
   (the machine is shared with other builds: read the ratios, not the absolute times).
 - Machine: {m['cpus']} × {m['cpu']}, Linux {m['kernel']}; {m['pinned']}.
-- Server: {m['server_version']} ({'`return 200` with the documented 200 body, 920 bytes' if m['server'] == 'nginx' else 'echo replies'}), keep-alive.
+- Server: {m['server_version']} ({'the documented 200 body (920 bytes) as a static file, served once the request body is read' if m['server'] == 'nginx' else 'echo replies'}), keep-alive.
 - Method: {m['reps']} repetitions; in each, every contender runs once in a fresh process, in an order
   rotated by one per repetition: {m['warmup']} warm-up calls, {m['seq']} sequential calls (each timed), then
   {m['conc']} calls with 64 in flight (64 threads for blocking clients, 64 tasks for async ones).
