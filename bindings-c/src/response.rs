@@ -425,7 +425,11 @@ mod tests {
 
     fn read(ptr: *const c_char) -> Option<String> {
         // SAFETY: the accessors return NULL or a NUL-terminated string owned by the response.
-        (!ptr.is_null()).then(|| unsafe { CStr::from_ptr(ptr) }.to_string_lossy().into_owned())
+        (!ptr.is_null()).then(|| {
+            unsafe { CStr::from_ptr(ptr) }
+                .to_string_lossy()
+                .into_owned()
+        })
     }
 
     #[test]
@@ -454,17 +458,29 @@ mod tests {
             assert!(pointers.iter().all(|p| *p == pointers[0]), "{pointers:?}");
             assert_eq!(enjo_response_answers(response) as usize, pointers[0].0);
             assert_eq!(read(enjo_response_answers(response)).as_deref(), Some("hi"));
-            assert_eq!(read(enjo_response_conversation_id(response)).as_deref(), Some("c1"));
+            assert_eq!(
+                read(enjo_response_conversation_id(response)).as_deref(),
+                Some("c1")
+            );
             assert_eq!(read(enjo_response_request_id(response)), None);
             assert_eq!(enjo_response_source_count(response), 1);
-            assert_eq!(read(enjo_response_source_type(response, 0)).as_deref(), Some("jira"));
+            assert_eq!(
+                read(enjo_response_source_type(response, 0)).as_deref(),
+                Some("jira")
+            );
             assert_eq!(read(enjo_response_source_url(response, 0)), None);
             assert_eq!(read(enjo_response_source_name(response, 1)), None);
             assert_eq!(enjo_response_source_score(response, 0), 0.5);
             assert!(enjo_response_source_score(response, 1).is_nan());
             assert!(enjo_response_has_ticket(response));
-            assert_eq!(read(enjo_response_ticket_id(response)).as_deref(), Some("7"));
-            assert_eq!(read(enjo_response_ticket_status(response)).as_deref(), Some("Open"));
+            assert_eq!(
+                read(enjo_response_ticket_id(response)).as_deref(),
+                Some("7")
+            );
+            assert_eq!(
+                read(enjo_response_ticket_status(response)).as_deref(),
+                Some("Open")
+            );
             assert_eq!(read(enjo_response_ticket_priority(response)), None);
             assert_eq!(
                 read(enjo_response_ticket_json(response)).as_deref(),
