@@ -1,7 +1,7 @@
 //! Replies: core's [`enjo::MessageResponse`] and its parts as JavaScript objects.
 //!
 //! These structs declare the reply's TypeScript shape (native.d.ts), but a reply crosses to
-//! JavaScript as JSON text ([`ReplyJson`]), which `index.js` turns into the same plain object
+//! JavaScript as JSON text (`ReplyJson`), which `index.js` turns into the same plain object
 //! with one `JSON.parse`: building it through napi took two native calls per property (about
 //! 40 for the documented body). `raw` (and the ticket's `raw`) cross as their own JSON text,
 //! parsed only when first read.
