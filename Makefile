@@ -6,12 +6,13 @@
 CARGO ?= cargo
 SUITES := $(wildcard spec/run-tests.sh bindings-python/run-tests.sh bindings-node/run-tests.sh bindings-c/run-tests.sh bindings-r/run-tests.sh bindings-kotlin/run-tests.sh examples/fleet/run-tests.sh scripts/readme-runner.sh)
 
-.PHONY: demo test lint test-rust test-bindings mock-bin bench help fuzz fuzz-smoke sanitize miri
+.PHONY: demo test lint test-rust test-bindings mock-bin bench bench-report help fuzz fuzz-smoke sanitize miri
 
 help:
 	@echo "make demo   run the demo against a local enjo mock"
 	@echo "make test   run every test suite"
 	@echo "make bench  run the benchmarks (not part of make test)"
+	@echo "make bench-report  every binding against one server in one run: docs/performance.md"
 	@echo "make fuzz   run every fuzz target FUZZ_SECONDS (default 300) each (nightly, cargo-fuzz)"
 	@echo "make fuzz-smoke  every fuzz target on its corpus, then <= 30 s each (what CI runs)"
 	@echo "make sanitize    the C suite against a libenjo built with -Zsanitizer=address (nightly)"
@@ -42,6 +43,12 @@ test-bindings: mock-bin
 
 bench: mock-bin
 	@set -e; for b in $(wildcard benchmarks/*/bench.sh); do echo "==> $$b"; bash $$b; done
+
+# Every binding and its alternatives against one server (nginx) in one run, next to the floor
+# (wrk, 1 connection): writes docs/performance.md, its plot and the README's table.
+# BENCH_REPORT_ARGS goes to benchmarks/report/report.py (e.g. --reps 3 --server mock).
+bench-report:
+	bash benchmarks/report/run.sh $(BENCH_REPORT_ARGS)
 
 # Fuzzing (nightly + cargo-fuzz; the product itself stays on stable). See docs/testing.md.
 FUZZ_SECONDS ?= 300

@@ -257,7 +257,38 @@ function settle(outcome) {
   if (outcome.response === undefined) {
     throw errorFromInfo(native.internalError('empty outcome'))
   }
-  return outcome.response
+  return reply(outcome)
+}
+
+/**
+ * The reply object from the addon's JSON text (one `JSON.parse` instead of two native calls per
+ * property), with `raw` and `ticket.raw` as own, enumerable properties that parse their JSON
+ * the first time they are read (most callers read `answers` and `conversationId` only). They
+ * behave as plain data properties: `JSON.stringify`, spreading and `assert.deepEqual` see
+ * them, and they can be reassigned.
+ */
+function reply(outcome) {
+  const response = JSON.parse(outcome.response)
+  lazyJson(response, 'raw', outcome.raw)
+  if (response.ticket !== undefined && outcome.ticketRaw !== undefined) {
+    lazyJson(response.ticket, 'raw', outcome.ticketRaw)
+  }
+  return response
+}
+
+function lazyJson(target, key, json) {
+  Object.defineProperty(target, key, {
+    get() {
+      const value = JSON.parse(json)
+      Object.defineProperty(this, key, { value, writable: true, enumerable: true, configurable: true })
+      return value
+    },
+    set(value) {
+      Object.defineProperty(this, key, { value, writable: true, enumerable: true, configurable: true })
+    },
+    enumerable: true,
+    configurable: true,
+  })
 }
 
 // ---------------------------------------------------------------------------------------------

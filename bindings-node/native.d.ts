@@ -245,10 +245,19 @@ export interface RateLimitQuota {
   windowMs: number
 }
 
-/** How a request ended: exactly one of `response`, `error` is set, or `aborted` is true. */
+/**
+ * How a request ended: exactly one of `response`, `error` is set, or `aborted` is true.
+ *
+ * A reply crosses as JSON text: `index.js` parses `response` into the reply object and gives
+ * it lazy `raw` getters over `raw` and `ticketRaw`.
+ */
 export interface SendOutcome {
-  /** The reply. */
-  response?: MessageResponse
+  /** The reply (a `MessageResponse`) as JSON, its `raw` fields `null`. */
+  response?: string
+  /** The reply's whole body (`raw`) as JSON. */
+  raw?: string
+  /** The ticket's `raw` as JSON, when the reply has a ticket. */
+  ticketRaw?: string
   /** The failure. */
   error?: ErrorInfo
   /** The caller's signal aborted the request (its future was dropped). */

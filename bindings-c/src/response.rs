@@ -3,27 +3,41 @@
 use std::ffi::{CString, c_char};
 use std::sync::OnceLock;
 
-use enjo_core::MessageResponse;
+use enjo_core::{MessageResponse, Source, Ticket};
 
 use crate::util::{c_string, guard, opt_c_string, ptr_of};
 
-struct CSource {
-    source_type: Option<CString>,
-    name: Option<CString>,
-    url: Option<CString>,
-    score: f64,
+/// A C copy of one of the reply's strings, made the first time it is asked for: most callers
+/// read two or three fields, and copying all of them (about 15 allocations for the documented
+/// body) cost every call. Once made, it stays put until the response is freed, so the pointer
+/// handed out stays valid; `OnceLock` makes the first read safe from several threads.
+#[derive(Default)]
+struct LazyCString(OnceLock<Option<CString>>);
+
+impl LazyCString {
+    fn get(&self, text: Option<&str>) -> *const c_char {
+        ptr_of(self.0.get_or_init(|| opt_c_string(text)))
+    }
 }
 
+#[derive(Default)]
+struct CSource {
+    source_type: LazyCString,
+    name: LazyCString,
+    url: LazyCString,
+}
+
+#[derive(Default)]
 struct CTicket {
-    id: Option<CString>,
-    url: Option<CString>,
-    ticket_type: Option<CString>,
-    status: Option<CString>,
-    priority: Option<CString>,
-    description: Option<CString>,
-    created_date: Option<CString>,
-    last_modified_date: Option<CString>,
-    case_number: Option<CString>,
+    id: LazyCString,
+    url: LazyCString,
+    ticket_type: LazyCString,
+    status: LazyCString,
+    priority: LazyCString,
+    description: LazyCString,
+    created_date: LazyCString,
+    last_modified_date: LazyCString,
+    case_number: LazyCString,
     json: OnceLock<CString>,
 }
 
@@ -35,47 +49,26 @@ struct CTicket {
 /// several threads. A NUL character inside a value (JSON `\u0000`) is returned as U+FFFD; the
 /// exact value is in `enjo_response_json`.
 pub struct enjo_response {
-    answers: Option<CString>,
-    conversation_id: Option<CString>,
-    request_id: Option<CString>,
-    server_request_id: Option<CString>,
-    sources: Vec<CSource>,
-    ticket: Option<CTicket>,
+    answers: LazyCString,
+    conversation_id: LazyCString,
+    request_id: LazyCString,
+    server_request_id: LazyCString,
+    /// One per source of `reply` (same order).
+    sources: Box<[CSource]>,
+    ticket: CTicket,
     reply: MessageResponse,
     json: OnceLock<CString>,
 }
 
 impl enjo_response {
     pub(crate) fn new(reply: MessageResponse) -> enjo_response {
-        let sources = reply
-            .sources
-            .iter()
-            .map(|s| CSource {
-                source_type: opt_c_string(s.source_type.as_deref()),
-                name: opt_c_string(s.name.as_deref()),
-                url: opt_c_string(s.url.as_deref()),
-                score: s.score.unwrap_or(f64::NAN),
-            })
-            .collect();
-        let ticket = reply.ticket.as_ref().map(|t| CTicket {
-            id: opt_c_string(t.id.as_deref()),
-            url: opt_c_string(t.url.as_deref()),
-            ticket_type: opt_c_string(t.ticket_type.as_deref()),
-            status: opt_c_string(t.status.as_deref()),
-            priority: opt_c_string(t.priority.as_deref()),
-            description: opt_c_string(t.description.as_deref()),
-            created_date: opt_c_string(t.created_date.as_deref()),
-            last_modified_date: opt_c_string(t.last_modified_date.as_deref()),
-            case_number: opt_c_string(t.case_number.as_deref()),
-            json: OnceLock::new(),
-        });
         enjo_response {
-            answers: opt_c_string(reply.answers.as_deref()),
-            conversation_id: opt_c_string(reply.conversation_id.as_deref()),
-            request_id: opt_c_string(reply.request_id.as_deref()),
-            server_request_id: opt_c_string(reply.server_request_id.as_deref()),
-            sources,
-            ticket,
+            answers: LazyCString::default(),
+            conversation_id: LazyCString::default(),
+            request_id: LazyCString::default(),
+            server_request_id: LazyCString::default(),
+            sources: reply.sources.iter().map(|_| CSource::default()).collect(),
+            ticket: CTicket::default(),
             reply,
             json: OnceLock::new(),
         }
@@ -103,12 +96,15 @@ unsafe fn with<T>(
 unsafe fn source_field(
     response: *const enjo_response,
     index: usize,
-    field: impl FnOnce(&CSource) -> *const c_char,
+    field: impl FnOnce(&CSource, &Source) -> *const c_char,
 ) -> *const c_char {
     // SAFETY: forwarded contract.
     unsafe {
         with(response, std::ptr::null(), |r| {
-            r.sources.get(index).map_or(std::ptr::null(), field)
+            match (r.sources.get(index), r.reply.sources.get(index)) {
+                (Some(c), Some(source)) => field(c, source),
+                _ => std::ptr::null(),
+            }
         })
     }
 }
@@ -117,14 +113,15 @@ unsafe fn source_field(
 /// As [`with`].
 unsafe fn ticket_field(
     response: *const enjo_response,
-    field: impl FnOnce(&CTicket) -> &Option<CString>,
+    field: impl FnOnce(&CTicket, &Ticket) -> *const c_char,
 ) -> *const c_char {
     // SAFETY: forwarded contract.
     unsafe {
         with(response, std::ptr::null(), |r| {
-            r.ticket
+            r.reply
+                .ticket
                 .as_ref()
-                .map_or(std::ptr::null(), |t| ptr_of(field(t)))
+                .map_or(std::ptr::null(), |t| field(&r.ticket, t))
         })
     }
 }
@@ -135,7 +132,11 @@ unsafe fn ticket_field(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn enjo_response_answers(response: *const enjo_response) -> *const c_char {
     // SAFETY: forwarded contract.
-    unsafe { with(response, std::ptr::null(), |r| ptr_of(&r.answers)) }
+    unsafe {
+        with(response, std::ptr::null(), |r| {
+            r.answers.get(r.reply.answers.as_deref())
+        })
+    }
 }
 
 /// The conversation id (`data.conversationId`): pass it back to continue the conversation.
@@ -147,7 +148,11 @@ pub unsafe extern "C" fn enjo_response_conversation_id(
     response: *const enjo_response,
 ) -> *const c_char {
     // SAFETY: forwarded contract.
-    unsafe { with(response, std::ptr::null(), |r| ptr_of(&r.conversation_id)) }
+    unsafe {
+        with(response, std::ptr::null(), |r| {
+            r.conversation_id.get(r.reply.conversation_id.as_deref())
+        })
+    }
 }
 
 /// The call's request id (sent as `X-Request-Id` on each attempt), or NULL.
@@ -156,7 +161,11 @@ pub unsafe extern "C" fn enjo_response_conversation_id(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn enjo_response_request_id(response: *const enjo_response) -> *const c_char {
     // SAFETY: forwarded contract.
-    unsafe { with(response, std::ptr::null(), |r| ptr_of(&r.request_id)) }
+    unsafe {
+        with(response, std::ptr::null(), |r| {
+            r.request_id.get(r.reply.request_id.as_deref())
+        })
+    }
 }
 
 /// The server's own request id (its `x-request-id`, `request-id` or `x-amzn-requestid` reply
@@ -168,7 +177,12 @@ pub unsafe extern "C" fn enjo_response_server_request_id(
     response: *const enjo_response,
 ) -> *const c_char {
     // SAFETY: forwarded contract.
-    unsafe { with(response, std::ptr::null(), |r| ptr_of(&r.server_request_id)) }
+    unsafe {
+        with(response, std::ptr::null(), |r| {
+            r.server_request_id
+                .get(r.reply.server_request_id.as_deref())
+        })
+    }
 }
 
 /// The whole response body as compact JSON, unknown fields included. Never NULL for a
@@ -205,7 +219,11 @@ pub unsafe extern "C" fn enjo_response_source_type(
     index: usize,
 ) -> *const c_char {
     // SAFETY: forwarded contract.
-    unsafe { source_field(response, index, |s| ptr_of(&s.source_type)) }
+    unsafe {
+        source_field(response, index, |c, s| {
+            c.source_type.get(s.source_type.as_deref())
+        })
+    }
 }
 
 /// Name or title of source `index`, or NULL.
@@ -217,7 +235,7 @@ pub unsafe extern "C" fn enjo_response_source_name(
     index: usize,
 ) -> *const c_char {
     // SAFETY: forwarded contract.
-    unsafe { source_field(response, index, |s| ptr_of(&s.name)) }
+    unsafe { source_field(response, index, |c, s| c.name.get(s.name.as_deref())) }
 }
 
 /// Link to source `index`, or NULL.
@@ -229,7 +247,7 @@ pub unsafe extern "C" fn enjo_response_source_url(
     index: usize,
 ) -> *const c_char {
     // SAFETY: forwarded contract.
-    unsafe { source_field(response, index, |s| ptr_of(&s.url)) }
+    unsafe { source_field(response, index, |c, s| c.url.get(s.url.as_deref())) }
 }
 
 /// Relevance score of source `index` (usually in [0, 1]), or NaN when absent or out of range.
@@ -241,7 +259,11 @@ pub unsafe extern "C" fn enjo_response_source_score(
     // SAFETY: forwarded contract.
     unsafe {
         with(response, f64::NAN, |r| {
-            r.sources.get(index).map_or(f64::NAN, |s| s.score)
+            r.reply
+                .sources
+                .get(index)
+                .and_then(|s| s.score)
+                .unwrap_or(f64::NAN)
         })
     }
 }
@@ -251,7 +273,7 @@ pub unsafe extern "C" fn enjo_response_source_score(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn enjo_response_has_ticket(response: *const enjo_response) -> bool {
     // SAFETY: forwarded contract.
-    unsafe { with(response, false, |r| r.ticket.is_some()) }
+    unsafe { with(response, false, |r| r.reply.ticket.is_some()) }
 }
 
 /// Ticket id in its platform (`id`, Salesforce `Id`, ServiceNow `sys_id`), or NULL.
@@ -260,7 +282,7 @@ pub unsafe extern "C" fn enjo_response_has_ticket(response: *const enjo_response
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn enjo_response_ticket_id(response: *const enjo_response) -> *const c_char {
     // SAFETY: forwarded contract.
-    unsafe { ticket_field(response, |t| &t.id) }
+    unsafe { ticket_field(response, |c, t| c.id.get(t.id.as_deref())) }
 }
 
 /// Link to the ticket in the external system, or NULL.
@@ -269,7 +291,7 @@ pub unsafe extern "C" fn enjo_response_ticket_id(response: *const enjo_response)
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn enjo_response_ticket_url(response: *const enjo_response) -> *const c_char {
     // SAFETY: forwarded contract.
-    unsafe { ticket_field(response, |t| &t.url) }
+    unsafe { ticket_field(response, |c, t| c.url.get(t.url.as_deref())) }
 }
 
 /// Kind of issue (`type`, Jira `issuetype`, ServiceNow `category`), or NULL.
@@ -280,7 +302,7 @@ pub unsafe extern "C" fn enjo_response_ticket_type(
     response: *const enjo_response,
 ) -> *const c_char {
     // SAFETY: forwarded contract.
-    unsafe { ticket_field(response, |t| &t.ticket_type) }
+    unsafe { ticket_field(response, |c, t| c.ticket_type.get(t.ticket_type.as_deref())) }
 }
 
 /// Current status (`status` in any casing, ServiceNow `state`), or NULL.
@@ -291,7 +313,7 @@ pub unsafe extern "C" fn enjo_response_ticket_status(
     response: *const enjo_response,
 ) -> *const c_char {
     // SAFETY: forwarded contract.
-    unsafe { ticket_field(response, |t| &t.status) }
+    unsafe { ticket_field(response, |c, t| c.status.get(t.status.as_deref())) }
 }
 
 /// Priority level, or NULL.
@@ -302,7 +324,7 @@ pub unsafe extern "C" fn enjo_response_ticket_priority(
     response: *const enjo_response,
 ) -> *const c_char {
     // SAFETY: forwarded contract.
-    unsafe { ticket_field(response, |t| &t.priority) }
+    unsafe { ticket_field(response, |c, t| c.priority.get(t.priority.as_deref())) }
 }
 
 /// Description (else `short_description` / `summary` / `subject`), or NULL.
@@ -313,7 +335,7 @@ pub unsafe extern "C" fn enjo_response_ticket_description(
     response: *const enjo_response,
 ) -> *const c_char {
     // SAFETY: forwarded contract.
-    unsafe { ticket_field(response, |t| &t.description) }
+    unsafe { ticket_field(response, |c, t| c.description.get(t.description.as_deref())) }
 }
 
 /// Creation timestamp as sent (`createdDate`, `created`, `sys_created_on`), or NULL.
@@ -324,7 +346,11 @@ pub unsafe extern "C" fn enjo_response_ticket_created_date(
     response: *const enjo_response,
 ) -> *const c_char {
     // SAFETY: forwarded contract.
-    unsafe { ticket_field(response, |t| &t.created_date) }
+    unsafe {
+        ticket_field(response, |c, t| {
+            c.created_date.get(t.created_date.as_deref())
+        })
+    }
 }
 
 /// Last modification timestamp as sent (`lastModifiedDate`, `updated`, `sys_updated_on`), or
@@ -336,7 +362,11 @@ pub unsafe extern "C" fn enjo_response_ticket_last_modified_date(
     response: *const enjo_response,
 ) -> *const c_char {
     // SAFETY: forwarded contract.
-    unsafe { ticket_field(response, |t| &t.last_modified_date) }
+    unsafe {
+        ticket_field(response, |c, t| {
+            c.last_modified_date.get(t.last_modified_date.as_deref())
+        })
+    }
 }
 
 /// The human-facing ticket number (Salesforce `CaseNumber`, ServiceNow `number`, Jira `key`),
@@ -348,7 +378,7 @@ pub unsafe extern "C" fn enjo_response_ticket_case_number(
     response: *const enjo_response,
 ) -> *const c_char {
     // SAFETY: forwarded contract.
-    unsafe { ticket_field(response, |t| &t.case_number) }
+    unsafe { ticket_field(response, |c, t| c.case_number.get(t.case_number.as_deref())) }
 }
 
 /// The ticket exactly as the server sent it (`data.ticketDetails`, platform casing and every
@@ -362,13 +392,12 @@ pub unsafe extern "C" fn enjo_response_ticket_json(
     // SAFETY: forwarded contract.
     unsafe {
         with(response, std::ptr::null(), |r| {
-            match (&r.ticket, &r.reply.ticket) {
-                (Some(t), Some(ticket)) => t
+            r.reply.ticket.as_ref().map_or(std::ptr::null(), |ticket| {
+                r.ticket
                     .json
                     .get_or_init(|| c_string(&ticket.raw.to_string()))
-                    .as_ptr(),
-                _ => std::ptr::null(),
-            }
+                    .as_ptr()
+            })
         })
     }
 }
@@ -383,4 +412,82 @@ pub unsafe extern "C" fn enjo_response_free(response: *mut enjo_response) {
         // SAFETY: came from `Box::into_raw` in a send function (documented).
         drop(unsafe { Box::from_raw(response) });
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::CStr;
+
+    use super::*;
+
+    const DOCS_BODY: &[u8] = br#"{"success":true,"data":{"answers":"hi","sources":[{"type":"jira","name":"n","score":0.5}],
+        "conversationId":"c1","ticketDetails":{"Id":"7","CaseNumber":"00012345","Status":"Open"}}}"#;
+
+    fn read(ptr: *const c_char) -> Option<String> {
+        // SAFETY: the accessors return NULL or a NUL-terminated string owned by the response.
+        (!ptr.is_null()).then(|| {
+            unsafe { CStr::from_ptr(ptr) }
+                .to_string_lossy()
+                .into_owned()
+        })
+    }
+
+    #[test]
+    fn lazy_strings_are_made_once_and_stay_put() -> Result<(), Box<dyn std::error::Error>> {
+        let reply = MessageResponse::from_body(DOCS_BODY, 200, None)?;
+        let response = Box::into_raw(Box::new(enjo_response::new(reply)));
+        // SAFETY (whole test): `response` is live until the `enjo_response_free` at the end.
+        unsafe {
+            // First reads from several threads at once: one string each, the same pointer.
+            let ptr = response as usize;
+            let pointers: Vec<(usize, usize)> = std::thread::scope(|s| {
+                let readers: Vec<_> = (0..8)
+                    .map(|_| {
+                        s.spawn(move || {
+                            let r = ptr as *const enjo_response;
+                            (
+                                enjo_response_answers(r) as usize,
+                                enjo_response_ticket_case_number(r) as usize,
+                            )
+                        })
+                    })
+                    .collect();
+                readers.into_iter().filter_map(|h| h.join().ok()).collect()
+            });
+            assert_eq!(pointers.len(), 8);
+            assert!(pointers.iter().all(|p| *p == pointers[0]), "{pointers:?}");
+            assert_eq!(enjo_response_answers(response) as usize, pointers[0].0);
+            assert_eq!(read(enjo_response_answers(response)).as_deref(), Some("hi"));
+            assert_eq!(
+                read(enjo_response_conversation_id(response)).as_deref(),
+                Some("c1")
+            );
+            assert_eq!(read(enjo_response_request_id(response)), None);
+            assert_eq!(enjo_response_source_count(response), 1);
+            assert_eq!(
+                read(enjo_response_source_type(response, 0)).as_deref(),
+                Some("jira")
+            );
+            assert_eq!(read(enjo_response_source_url(response, 0)), None);
+            assert_eq!(read(enjo_response_source_name(response, 1)), None);
+            assert_eq!(enjo_response_source_score(response, 0), 0.5);
+            assert!(enjo_response_source_score(response, 1).is_nan());
+            assert!(enjo_response_has_ticket(response));
+            assert_eq!(
+                read(enjo_response_ticket_id(response)).as_deref(),
+                Some("7")
+            );
+            assert_eq!(
+                read(enjo_response_ticket_status(response)).as_deref(),
+                Some("Open")
+            );
+            assert_eq!(read(enjo_response_ticket_priority(response)), None);
+            assert_eq!(
+                read(enjo_response_ticket_json(response)).as_deref(),
+                Some(r#"{"Id":"7","CaseNumber":"00012345","Status":"Open"}"#)
+            );
+            enjo_response_free(response);
+        }
+        Ok(())
+    }
 }

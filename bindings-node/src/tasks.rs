@@ -20,13 +20,20 @@ use tokio::sync::Notify;
 
 use crate::errors::ErrorInfo;
 use crate::logging::{CallLog, LogRecord, Logged};
-use crate::models::MessageResponse;
+use crate::models::ReplyJson;
 
 /// How a request ended: exactly one of `response`, `error` is set, or `aborted` is true.
+///
+/// A reply crosses as JSON text: `index.js` parses `response` into the reply object and gives
+/// it lazy `raw` getters over `raw` and `ticketRaw`.
 #[napi(object)]
 pub struct SendOutcome {
-    /// The reply.
-    pub response: Option<MessageResponse>,
+    /// The reply (a `MessageResponse`) as JSON, its `raw` fields `null`.
+    pub response: Option<String>,
+    /// The reply's whole body (`raw`) as JSON.
+    pub raw: Option<String>,
+    /// The ticket's `raw` as JSON, when the reply has a ticket.
+    pub ticket_raw: Option<String>,
     /// The failure.
     pub error: Option<ErrorInfo>,
     /// The caller's signal aborted the request (its future was dropped).
@@ -37,18 +44,30 @@ pub struct SendOutcome {
 
 impl SendOutcome {
     fn new(result: enjo::Result<Option<enjo::MessageResponse>>) -> SendOutcome {
-        let (response, error, aborted) = match result {
-            Ok(Some(reply)) => (Some(reply.into()), None, None),
-            Ok(None) => (None, None, Some(true)),
-            Err(err) => (None, Some(err.into()), None),
-        };
-        SendOutcome {
-            response,
-            error,
-            aborted,
+        let mut outcome = SendOutcome {
+            response: None,
+            raw: None,
+            ticket_raw: None,
+            error: None,
+            aborted: None,
             log: None,
+        };
+        match result.and_then(|reply| reply.map(reply_json).transpose()) {
+            Ok(Some(json)) => {
+                outcome.response = Some(json.reply);
+                outcome.raw = Some(json.raw);
+                outcome.ticket_raw = json.ticket_raw;
+            }
+            Ok(None) => outcome.aborted = Some(true),
+            Err(err) => outcome.error = Some(err.into()),
         }
+        outcome
     }
+}
+
+fn reply_json(reply: enjo::MessageResponse) -> enjo::Result<ReplyJson> {
+    ReplyJson::new(reply)
+        .map_err(|e| enjo::Error::internal(format!("could not hand the reply to JavaScript: {e}")))
 }
 
 #[derive(Default)]
