@@ -25,6 +25,7 @@ if (platform.version !== main.version) {
 const addon = path.join(pkgDir, platform.main)
 if (!fs.existsSync(addon)) fail(`no ${addon}: build it with npm run build`)
 
+fs.mkdirSync(dist, { recursive: true })
 const pack = (dir) => {
   const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dist], {
     cwd: dir,
