@@ -9,7 +9,8 @@
 #      the fault matrix (tests/fault_matrix.c over spec/fault-matrix.json)
 #   5. the same suite under valgrind --leak-check=full (static and shared)
 #   6. consumers built from the install prefix through pkg-config and CMake find_package,
-#      from a lib64 LIBDIR install moved elsewhere, and from target/release (not installed)
+#      from a lib64 LIBDIR install moved elsewhere, from a `cmake --install` of
+#      bindings-c/CMakeLists.txt, and from target/release (not installed: build.rs's link)
 #   7. examples/c and examples/cpp, built and run against the mock
 # Exits non-zero on any failure. Needs: cargo, gcc, g++, cmake, pkg-config, valgrind.
 set -euo pipefail
@@ -174,13 +175,32 @@ else
   fail "CMake consumer of a lib64 install"
 fi
 
+step "cmake --install (bindings-c/CMakeLists.txt): the same tree as make install"
+CM_PREFIX="$BUILD/cmake-prefix"
+if cmake -S "$HERE" -B "$BUILD/libenjo-cmake" -G Ninja -DCMAKE_INSTALL_LIBDIR=lib >/dev/null &&
+   cmake --build "$BUILD/libenjo-cmake" >/dev/null &&
+   cmake --install "$BUILD/libenjo-cmake" --prefix "$CM_PREFIX" >/dev/null &&
+   diff <(cd "$PREFIX" && find . | sort) <(cd "$CM_PREFIX" && find . | sort) &&
+   diff "$PREFIX/lib/pkgconfig/enjo.pc" "$CM_PREFIX/lib/pkgconfig/enjo.pc" &&
+   [ "$(readlink "$CM_PREFIX/lib/libenjo.so.$SOVERSION")" = "libenjo.so.$VERSION" ] &&
+   cmake -S "$HERE/tests/consumer" -B "$BUILD/consumer_cmake_inst" -G Ninja \
+     -DCMAKE_PREFIX_PATH="$CM_PREFIX" -DCMAKE_C_FLAGS="-Wall -Wextra -Werror" >/dev/null &&
+   cmake --build "$BUILD/consumer_cmake_inst" >/dev/null &&
+   "$BUILD/consumer_cmake_inst/consumer_shared" && "$BUILD/consumer_cmake_inst/consumer_static"; then
+  pass "cmake --install: same files and links as make install; CMake consumer (shared and static)"
+else
+  fail "cmake --install of bindings-c/CMakeLists.txt"
+fi
+
 step "consumer linked against target/release without installing"
+# What a bare `cargo build --release -p enjo-c` leaves there (the Makefile adds nothing): the
+# SONAME libenjo.so.X.Y must be a file of that directory, or the program links but cannot start.
 RELEASE_DIR="$ROOT/target/release"
 if "$CC" -std=c11 -Wall -Wextra -Werror -I"$HERE/include" "$HERE/tests/consumer/consumer.c" \
      -o "$BUILD/consumer_uninstalled" -L"$RELEASE_DIR" -lenjo -Wl,-rpath,"$RELEASE_DIR" &&
    readelf -d "$BUILD/consumer_uninstalled" | grep "NEEDED.*\[libenjo.so.$SOVERSION\]" >/dev/null &&
    "$BUILD/consumer_uninstalled"; then
-  pass "uninstalled consumer (make's target/release/libenjo.so.$SOVERSION symlink, rpath)"
+  pass "uninstalled consumer (target/release/libenjo.so.$SOVERSION, linked by build.rs, rpath)"
 else
   fail "uninstalled consumer (README: use it without installing)"
 fi

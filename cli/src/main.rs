@@ -134,6 +134,8 @@ enum Command {
         /// The shell
         shell: clap_complete::Shell,
     },
+    /// Print the manual page (roff): `enjo man > enjo.1`, then `man ./enjo.1`
+    Man,
 }
 
 /// The ids of [`Global`]'s arguments (its field names).
@@ -318,15 +320,31 @@ fn run_command(command: Command) -> u8 {
             // `enjo completions bash | head` closes the pipe early.
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "enjo", &mut script);
-            let mut out = io::stdout().lock();
-            match out.write_all(&script).and_then(|()| out.flush()) {
-                Ok(()) => exit::OK,
-                Err(err) if err.kind() == io::ErrorKind::BrokenPipe => exit::OK,
+            print_generated(&script, "the completions")
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut page) {
+                Ok(()) => print_generated(&page, "the manual page"),
                 Err(err) => {
-                    eprintln!("error: cannot write the completions: {err}");
+                    eprintln!("error: cannot render the manual page: {err}");
                     exit::FAILURE
                 }
             }
+        }
+    }
+}
+
+/// Writes a generated script or page to stdout; a reader that closed the pipe early
+/// (`enjo man | head`) is not an error.
+fn print_generated(bytes: &[u8], what: &str) -> u8 {
+    let mut out = io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => exit::OK,
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => exit::OK,
+        Err(err) => {
+            eprintln!("error: cannot write {what}: {err}");
+            exit::FAILURE
         }
     }
 }

@@ -285,6 +285,44 @@ fn completions_and_help() {
 }
 
 #[test]
+fn completions_for_every_shell_and_the_man_page() {
+    for (shell, marker) in [
+        ("bash", "complete -F _enjo"),
+        ("zsh", "#compdef enjo"),
+        ("fish", "complete -c enjo"),
+    ] {
+        let out = Command::cargo_bin("enjo")
+            .expect("binary")
+            .args(["completions", shell])
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "{shell}: {out:?}");
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(script.contains(marker), "{shell} script lacks {marker:?}");
+        // Every subcommand is offered.
+        for sub in ["send", "chat", "mock", "man"] {
+            assert!(script.contains(sub), "{shell} script lacks {sub}");
+        }
+    }
+    let out = Command::cargo_bin("enjo")
+        .expect("binary")
+        .arg("man")
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{out:?}");
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(page.contains(".TH enjo 1"), "not a man page: {page}");
+    assert!(
+        page.contains(".SH NAME") && page.contains(".SH SUBCOMMANDS"),
+        "{page}"
+    );
+    assert!(
+        page.contains("ENJO_API_TOKEN"),
+        "the page should name the token's variable"
+    );
+}
+
+#[test]
 fn enjo_mock_subcommand_serves_the_api() {
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("enjo"))
         .args(["mock", "--port", "0", "--exit-on-stdin-close", "--quiet"])
