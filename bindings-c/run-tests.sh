@@ -256,6 +256,25 @@ else
   fail "examples/cpp/send_message"
 fi
 
+step "testing kit: libenjo with --features mock (enjo_mock_start & co.); the installed one has none"
+# Built into target/release, tested, then the default library is rebuilt in its place.
+if "$CARGO" build --release --locked -p enjo-c --features mock &&
+   "$CC" -std=c11 -Wall -Wextra -Werror -pedantic -DENJO_MOCK "${SANITIZE[@]}" -I"$HERE/include" \
+     "$HERE/tests/test_mock_kit.c" "$ROOT/target/release/libenjo.a" "${STATIC_LIBS[@]}" \
+     -o "$BUILD/test_mock_kit" &&
+   "$BUILD/test_mock_kit"; then
+  pass "tests/test_mock_kit.c (ASan+UBSan): send, requests, tickets, faults, scaled limit, stop"
+else
+  fail "tests/test_mock_kit.c against libenjo built with --features mock"
+fi
+"$CARGO" build --release --locked -p enjo-c
+if nm -D --defined-only "$PREFIX/lib/libenjo.so" | grep enjo_mock_ >/dev/null ||
+   nm -D --defined-only "$ROOT/target/release/libenjo.so" | grep enjo_mock_ >/dev/null; then
+  fail "the default libenjo exports the testing kit"
+else
+  pass "the installed (default) libenjo has no enjo_mock_* symbol"
+fi
+
 echo
 echo "bindings-c: $steps_passed passed, $steps_failed failed"
 [ "$steps_failed" -eq 0 ]

@@ -51,6 +51,26 @@ export declare class NativeConversation {
   send(text: string, options?: NativeSendOptions | undefined | null, cancel?: CancelToken | undefined | null, logLevel?: number | undefined | null): Promise<SendOutcome>
 }
 
+/** A running mock server (see `startMock` in `testing.js`). */
+export declare class NativeMock {
+  /** `http://127.0.0.1:PORT`. */
+  get url(): string
+  /** The accepted token. */
+  get token(): string
+  /** The port. */
+  get port(): number
+  /** The requests received, as a JSON array. */
+  requestsJson(): string
+  /** The tickets created, as a JSON array. */
+  ticketsJson(): string
+  /** Queues a fault for `times` requests (all when absent) to `botId` (any bot when absent). */
+  addFault(fault: string, botId?: string | undefined | null, times?: number | undefined | null): void
+  /** Forgets requests, tickets, conversations, faults and rate-limit windows. */
+  reset(): void
+  /** Stops the server (idempotent). */
+  stop(): void
+}
+
 /**
  * Test hook, not public API (the package's entry points do not export it): panics
  * synchronously (`"sync"`) or inside a request's future (`"async"`), to prove that neither
@@ -221,6 +241,24 @@ export interface MessageResponse {
   status: number
 }
 
+/**
+ * Runs the mock as a command (the `enjo-mock` bin) until SIGINT/SIGTERM; returns the exit
+ * status.
+ */
+export declare function mockMain(name: string, args: Array<string>): number
+
+/** What `startMock()` passes down (already checked and converted by `testing.js`). */
+export interface NativeMockOptions {
+  /** `off`, `documented` or a `--rate-limit` spec such as `5/200ms`. */
+  rateLimit?: string
+  /** Bots from this TOML file. */
+  botsFile?: string
+  /** Extra bots failing every request: bot id → fault spec. */
+  faultBots?: Record<string, string>
+  /** The accepted token. */
+  token?: string
+}
+
 /** Per-call options of `sendMessage` and `Conversation.send`. Durations are in milliseconds. */
 export interface NativeSendOptions {
   /** Continue this conversation (`sendMessage` only). */
@@ -277,6 +315,9 @@ export interface Source {
   /** Link to the source. */
   url?: string
 }
+
+/** Starts the server on 127.0.0.1 and a free port (`startMock()` calls it). */
+export declare function startNativeMock(options?: NativeMockOptions | undefined | null): NativeMock
 
 /**
  * A ticket the bot created in Salesforce, Jira, ServiceNow, ... Common fields are read

@@ -231,6 +231,13 @@ typedef struct enjo_conversation enjo_conversation;
  */
 typedef struct enjo_error enjo_error;
 
+#if defined(ENJO_MOCK)
+/**
+ * A running mock server; from `enjo_mock_start`, stopped and freed by `enjo_mock_stop`.
+ */
+typedef struct enjo_mock enjo_mock;
+#endif
+
 /**
  * A successful reply from a bot.
  *
@@ -705,6 +712,94 @@ bool enjo_error_may_have_been_sent(const struct enjo_error *error);
  * Frees an error and every string borrowed from it. Accepts NULL.
  */
 void enjo_error_free(struct enjo_error *error);
+
+#if defined(ENJO_MOCK)
+/**
+ * Starts an Enjo-compatible mock server on 127.0.0.1 and a free port, on a thread of its own.
+ *
+ * `rate_limit`: NULL or `"off"` for no limit, `"documented"` for the real API's (20 per
+ * minute, 10 per 5 s), or quotas as `"5/200ms,10/1s"`. `bots_file`: NULL for the built-in
+ * bots (`support-bot`, `jira-bot`, `servicenow-bot`, `faq-bot`, `echo-bot`), else a TOML file
+ * of bots (`enjo mock --print-config` prints the built-in ones). The token it accepts is
+ * `enjo_mock_token()`'s.
+ *
+ * Ownership: `*out` is set to a new server (NULL on failure), stopped and freed with
+ * `enjo_mock_stop`. `ENJO_ERR_INVALID_ARGUMENT` for a bad option (the message says which).
+ */
+enjo_status enjo_mock_start(const char *rate_limit,
+                            const char *bots_file,
+                            struct enjo_mock **out,
+                            struct enjo_error **error);
+#endif
+
+#if defined(ENJO_MOCK)
+/**
+ * The server's base URL, `http://127.0.0.1:PORT` (pass it as the client's `base_url`).
+ *
+ * Ownership: borrowed from `mock`, valid until `enjo_mock_stop`. NULL when `mock` is NULL.
+ */
+const char *enjo_mock_url(const struct enjo_mock *mock);
+#endif
+
+#if defined(ENJO_MOCK)
+/**
+ * The token the server accepts (`enjo-mock-token`).
+ *
+ * Ownership: borrowed from `mock`, valid until `enjo_mock_stop`. NULL when `mock` is NULL.
+ */
+const char *enjo_mock_token(const struct enjo_mock *mock);
+#endif
+
+#if defined(ENJO_MOCK)
+/**
+ * The requests the server received, oldest first, as a JSON array of objects (`bot_id`,
+ * `conversation_id`, `text`, `body`, `status`, `fault`, `headers` with `authorization`
+ * redacted...).
+ *
+ * Ownership: a new string, freed with `enjo_string_free`. NULL when `mock` is NULL.
+ */
+char *enjo_mock_requests_json(const struct enjo_mock *mock);
+#endif
+
+#if defined(ENJO_MOCK)
+/**
+ * The tickets the server created, as a JSON array of `{bot_id, platform, conversation_id,
+ * ticket}`.
+ *
+ * Ownership: a new string, freed with `enjo_string_free`. NULL when `mock` is NULL.
+ */
+char *enjo_mock_tickets_json(const struct enjo_mock *mock);
+#endif
+
+#if defined(ENJO_MOCK)
+/**
+ * Makes the next `times` requests (every one when 0) to `bot_id` (any bot when NULL) fail
+ * with `fault`: `"500"`, `"429"`, `"status=404"`, `"malformed-json"`, `"delay=200"`... (the
+ * fault specs of the mock's README). `ENJO_ERR_INVALID_ARGUMENT` for an unknown spec.
+ */
+enjo_status enjo_mock_add_fault(const struct enjo_mock *mock,
+                                const char *fault,
+                                const char *bot_id,
+                                uint32_t times,
+                                struct enjo_error **error);
+#endif
+
+#if defined(ENJO_MOCK)
+/**
+ * Forgets requests, tickets, conversations, queued faults and rate-limit windows. Accepts
+ * NULL.
+ */
+void enjo_mock_reset(const struct enjo_mock *mock);
+#endif
+
+#if defined(ENJO_MOCK)
+/**
+ * Stops the server (waiting for its thread) and frees it. Accepts NULL.
+ *
+ * Ownership: takes `mock`; strings borrowed from it are invalid afterwards.
+ */
+void enjo_mock_stop(struct enjo_mock *mock);
+#endif
 
 /**
  * Fills `options` with the defaults (see each field) and sets its `version`. Does nothing when

@@ -19,12 +19,16 @@
 mod client;
 mod error;
 mod logging;
+#[cfg(feature = "mock")]
+mod mock;
 mod options;
 mod response;
 mod util;
 
 pub use client::*;
 pub use error::*;
+#[cfg(feature = "mock")]
+pub use mock::*;
 pub use options::*;
 pub use response::*;
 pub use util::{enjo_status_name, enjo_string_free, enjo_version};

@@ -6,7 +6,8 @@
 //! - [`errors`]: errors as data, made instances of their classes by `index.js`;
 //! - [`tasks`]: a request's Promise, its cancellation (`AbortSignal`), worker teardown;
 //! - [`logging`]: `ENJO_LOG` records of a call;
-//! - [`client`]: the native client and conversation.
+//! - [`client`]: the native client and conversation;
+//! - [`testing`]: the testing kit's in-process mock server (`enjo/testing`).
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
@@ -16,6 +17,7 @@ pub mod logging;
 pub mod models;
 pub mod options;
 pub mod tasks;
+pub mod testing;
 
 use napi::Env;
 use napi::bindgen_prelude::Object;

@@ -10,7 +10,9 @@ const path = require('node:path')
 const { execFile } = require('node:child_process')
 const { promisify } = require('node:util')
 
-const { startMock, REPO } = require('./helpers')
+const { REPO } = require('./helpers')
+// The testing kit: an in-process server (enjo/testing), no binary to find.
+const { startMock } = require('../testing.js')
 
 const exec = promisify(execFile)
 const PKG = path.resolve(__dirname, '..')

@@ -18,6 +18,7 @@ mod errors;
 mod logging;
 mod models;
 mod options;
+mod testing;
 
 use std::cell::Cell;
 use std::future::Future;
@@ -467,5 +468,7 @@ fn _enjo(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Ticket>()?;
     m.add_function(wrap_pyfunction!(_test_panic, m)?)?;
     m.add_function(wrap_pyfunction!(_in_flight, m)?)?;
+    m.add_class::<testing::Mock>()?;
+    m.add_function(wrap_pyfunction!(testing::_mock_main, m)?)?;
     Ok(())
 }

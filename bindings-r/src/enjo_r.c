@@ -494,7 +494,23 @@ SEXP enjo_r_conversation_id(SEXP conversation) {
 
 /* ------------------------------------------------------------------ registration */
 
+/* The testing kit (src/mock_r.c). */
+SEXP enjo_r_mock_start(SEXP rate_limit, SEXP bots_file);
+SEXP enjo_r_mock_url(SEXP ptr);
+SEXP enjo_r_mock_token(SEXP ptr);
+SEXP enjo_r_mock_requests(SEXP ptr);
+SEXP enjo_r_mock_tickets(SEXP ptr);
+SEXP enjo_r_mock_stop(SEXP ptr);
+SEXP enjo_r_mock_available(void);
+
 static const R_CallMethodDef call_methods[] = {
+    {"enjo_r_mock_start", (DL_FUNC)&enjo_r_mock_start, 2},
+    {"enjo_r_mock_url", (DL_FUNC)&enjo_r_mock_url, 1},
+    {"enjo_r_mock_token", (DL_FUNC)&enjo_r_mock_token, 1},
+    {"enjo_r_mock_requests", (DL_FUNC)&enjo_r_mock_requests, 1},
+    {"enjo_r_mock_tickets", (DL_FUNC)&enjo_r_mock_tickets, 1},
+    {"enjo_r_mock_stop", (DL_FUNC)&enjo_r_mock_stop, 1},
+    {"enjo_r_mock_available", (DL_FUNC)&enjo_r_mock_available, 0},
     {"enjo_r_version", (DL_FUNC)&enjo_r_version, 0},
     {"enjo_r_client_new", (DL_FUNC)&enjo_r_client_new, 19},
     {"enjo_r_client_base_url", (DL_FUNC)&enjo_r_client_base_url, 1},

@@ -17,6 +17,7 @@
 pub mod cli;
 pub mod config;
 pub mod faults;
+pub mod kit;
 pub mod ratelimit;
 pub mod retrieval;
 pub mod routes;
@@ -29,5 +30,6 @@ pub use config::{
     default_bots, parse_rate_limit,
 };
 pub use faults::{Fault, FaultRule};
+pub use kit::{Kit, KitOptions};
 pub use server::MockServer;
 pub use state::{RecordedRequest, TicketRecord};

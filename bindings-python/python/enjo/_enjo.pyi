@@ -16,6 +16,8 @@ __all__ = [
     "Ticket",
     "_test_panic",
     "_in_flight",
+    "Mock",
+    "_mock_main",
 ]
 
 __version__: str
@@ -193,3 +195,31 @@ def _test_panic(
     mode: str, completions: Optional[Completions] = None, future: Any = None
 ) -> Optional[Task]: ...
 def _in_flight() -> int: ...
+
+@final
+class Mock:
+    """The mock server in-process (``enjo.testing.MockServer`` wraps it)."""
+
+    def __new__(
+        cls,
+        *,
+        rate_limit: Optional[str] = None,
+        bots_file: Optional[str] = None,
+        fault_bots: Optional[Sequence[Tuple[str, str]]] = None,
+        token: Optional[str] = None,
+    ) -> Mock: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def token(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+    def requests_json(self) -> str: ...
+    def tickets_json(self) -> str: ...
+    def add_fault(
+        self, fault: str, bot_id: Optional[str] = None, times: Optional[int] = None
+    ) -> None: ...
+    def reset(self) -> None: ...
+    def stop(self) -> None: ...
+
+def _mock_main(name: str, args: Sequence[str]) -> int: ...
