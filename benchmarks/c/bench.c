@@ -19,6 +19,7 @@
 
 #include "enjo.h"
 #include "mock_server.h"
+#include "curl_client.h"
 
 #define BLOCK 100
 #define WARMUP 200
@@ -52,85 +53,19 @@ static int enjo_call(enjo_client *client, const char *text) {
 
 /* ------------------------------------------------------------------ libcurl + jansson */
 
-struct buffer {
-    char *data;
-    size_t len, cap;
-};
-
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata) {
-    struct buffer *b = userdata;
-    size_t n = size * nmemb;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->len + n + 1) * 2;
-        char *grown = realloc(b->data, cap);
-        if (!grown) return 0;
-        b->data = grown;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, ptr, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-    return n;
-}
-
-struct curl_client {
-    CURL *easy;
-    struct curl_slist *headers;
-    char url[128];
-    struct buffer body;
-};
-
 static int curl_call(struct curl_client *c, const char *text) {
-    /* What enjo does per call: build the JSON request, POST it, check the status, parse the
-     * reply and read its fields. */
-    json_t *req = json_pack("{s:{s:s}}", "message", "text", text);
-    char *payload = json_dumps(req, JSON_COMPACT);
-    json_decref(req);
-    c->body.len = 0;
-    curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, payload);
-    CURLcode rc = curl_easy_perform(c->easy);
-    free(payload);
-    long status = 0;
-    curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
-    if (rc != CURLE_OK || status != 200) return 0;
-    json_error_t jerr;
-    json_t *root = json_loadb(c->body.data, c->body.len, 0, &jerr);
+    /* ... and read the reply's fields, as enjo does. */
+    json_t *root = curl_send_message(c, text);
     if (!root) return 0;
     json_t *data = json_object_get(root, "data");
     const char *answers = json_string_value(json_object_get(data, "answers"));
     const char *conversation = json_string_value(json_object_get(data, "conversationId"));
     size_t sources = json_array_size(json_object_get(data, "sources"));
     json_t *ticket = json_object_get(data, "ticketDetails");
-    int ok = json_is_true(json_object_get(root, "success")) && answers &&
-             strcmp(answers, text) == 0 && (conversation || !conversation) &&
+    int ok = answers && strcmp(answers, text) == 0 && (conversation || !conversation) &&
              (sources < 1000000) && (ticket || !ticket);
     json_decref(root);
     return ok;
-}
-
-static int curl_client_init(struct curl_client *c, const char *base_url) {
-    memset(c, 0, sizeof *c);
-    c->easy = curl_easy_init();
-    if (!c->easy) return -1;
-    snprintf(c->url, sizeof c->url, "%s/v1/bots/echo-bot/message", base_url);
-    c->headers = curl_slist_append(c->headers, "Content-Type: application/json");
-    c->headers = curl_slist_append(c->headers, "Accept: application/json");
-    c->headers = curl_slist_append(c->headers, "Authorization: Bearer " MOCK_TOKEN);
-    curl_easy_setopt(c->easy, CURLOPT_URL, c->url);
-    curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, c->headers);
-    curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, &c->body);
-    curl_easy_setopt(c->easy, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(c->easy, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(c->easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c->easy, CURLOPT_TIMEOUT, 60L);
-    return 0;
-}
-
-static void curl_client_free(struct curl_client *c) {
-    curl_slist_free_all(c->headers);
-    curl_easy_cleanup(c->easy);
-    free(c->body.data);
 }
 
 /* ------------------------------------------------------------------ main */
@@ -156,7 +91,7 @@ int main(int argc, char **argv) {
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     struct curl_client curl;
-    if (curl_client_init(&curl, mock.base_url) != 0) return 1;
+    if (curl_client_init(&curl, mock.base_url, "echo-bot", MOCK_TOKEN) != 0) return 1;
 
     const char *text = "How do I reset my VPN password? Please answer briefly.";
     int failures = 0;

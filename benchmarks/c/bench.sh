@@ -36,7 +36,7 @@ fi
 cargo build --release --locked -q -p enjo-c -p enjo-mock
 OUT="$ROOT/target/release/bench-c"
 # shellcheck disable=SC2046
-gcc -std=c11 -O2 -Wall -Wextra -Werror -I"$ROOT/bindings-c/include" -I"$ROOT/bindings-c/tests" \
+gcc -std=c11 -O2 -Wall -Wextra -Werror -I"$ROOT/bindings-c/include" -I"$ROOT/bindings-c/tests" -I"$HERE" \
   "$HERE/bench.c" "$ROOT/bindings-c/tests/mock_server.c" -o "$OUT" \
   "$ROOT/target/release/libenjo.a" $(pkg-config --cflags --libs libcurl jansson) \
   -lpthread -ldl -lm -lrt -lutil -lgcc_s

@@ -38,7 +38,7 @@ cargo build --release --locked -q -p enjo-bench --bin report_client
 # --- C: the enjo and libcurl + jansson contenders, against the static library.
 step "gcc report-c-client"
 # shellcheck disable=SC2046
-gcc -std=c11 -O2 -Wall -Wextra -Werror -I"$ROOT/bindings-c/include" \
+gcc -std=c11 -O2 -Wall -Wextra -Werror -I"$ROOT/bindings-c/include" -I"$ROOT/benchmarks/c" \
   "$HERE/clients/c_client.c" -o "$ROOT/target/release/report-c-client" \
   "$ROOT/target/release/libenjo.a" $(pkg-config --cflags --libs libcurl jansson) \
   -lpthread -ldl -lm -lrt -lutil -lgcc_s

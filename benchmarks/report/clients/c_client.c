@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "enjo.h"
+#include "curl_client.h"
 
 #define TOKEN "enjo-mock-token"
 #define TEXT "Request for ticket generation"
@@ -39,74 +40,10 @@ static int enjo_call(void) {
     return ok;
 }
 
-struct buffer {
-    char *data;
-    size_t len, cap;
-};
-
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata) {
-    struct buffer *b = userdata;
-    size_t n = size * nmemb;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->len + n + 1) * 2;
-        char *grown = realloc(b->data, cap);
-        if (!grown) return 0;
-        b->data = grown;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, ptr, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-    return n;
-}
-
-struct curl_client {
-    CURL *easy;
-    struct curl_slist *headers;
-    char url[256];
-    struct buffer body;
-};
-
-static int curl_client_init(struct curl_client *c) {
-    memset(c, 0, sizeof *c);
-    c->easy = curl_easy_init();
-    if (!c->easy) return -1;
-    snprintf(c->url, sizeof c->url, "%s/v1/bots/bench-bot/message", base_url);
-    c->headers = curl_slist_append(c->headers, "Content-Type: application/json");
-    c->headers = curl_slist_append(c->headers, "Authorization: Bearer " TOKEN);
-    curl_easy_setopt(c->easy, CURLOPT_URL, c->url);
-    curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, c->headers);
-    curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, &c->body);
-    curl_easy_setopt(c->easy, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(c->easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c->easy, CURLOPT_TIMEOUT, 60L);
-    return 0;
-}
-
-static void curl_client_free(struct curl_client *c) {
-    curl_slist_free_all(c->headers);
-    curl_easy_cleanup(c->easy);
-    free(c->body.data);
-}
-
 static int curl_call(struct curl_client *c) {
-    json_t *req = json_pack("{s:{s:s}}", "message", "text", TEXT);
-    char *payload = json_dumps(req, JSON_COMPACT);
-    json_decref(req);
-    c->body.len = 0;
-    curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, payload);
-    CURLcode rc = curl_easy_perform(c->easy);
-    free(payload);
-    long status = 0;
-    curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
-    if (rc != CURLE_OK || status != 200) return 0;
-    json_error_t jerr;
-    json_t *root = json_loadb(c->body.data, c->body.len, 0, &jerr);
+    json_t *root = curl_send_message(c, TEXT);
     if (!root) return 0;
-    json_t *data = json_object_get(root, "data");
-    int ok = json_is_true(json_object_get(root, "success")) &&
-             json_string_value(json_object_get(data, "answers")) != NULL;
+    int ok = json_string_value(json_object_get(json_object_get(root, "data"), "answers")) != NULL;
     json_decref(root);
     return ok;
 }
@@ -117,7 +54,7 @@ static atomic_int failures;
 static void *lane(void *arg) {
     (void)arg;
     struct curl_client c;
-    if (!use_enjo && curl_client_init(&c) != 0) {
+    if (!use_enjo && curl_client_init(&c, base_url, "bench-bot", TOKEN) != 0) {
         atomic_fetch_add(&failures, 1);
         return NULL;
     }
@@ -152,7 +89,7 @@ int main(int argc, char **argv) {
         }
     } else {
         curl_global_init(CURL_GLOBAL_DEFAULT);
-        if (curl_client_init(&main_curl) != 0) return 1;
+        if (curl_client_init(&main_curl, base_url, "bench-bot", TOKEN) != 0) return 1;
     }
     for (long i = 0; i < warmup; i++)
         if (!(use_enjo ? enjo_call() : curl_call(&main_curl))) return 1;
