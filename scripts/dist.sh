@@ -25,6 +25,15 @@ trap 'rm -rf "$STAGE"' EXIT
 cd "$ROOT"
 
 step() { printf '\n==> dist: %s\n' "$*"; }
+
+# Nothing shipped may name this machine's paths: the checkout's and the cargo home's (the
+# dependencies' panic locations) are rewritten in every Rust and C object, in a target dir of
+# the artifacts' own (other flags, so the suites' target/release is not rebuilt over).
+CARGO_HOME_DIR="${CARGO_HOME:-$HOME/.cargo}"
+export CARGO_TARGET_DIR="$ROOT/target/dist"
+export RUSTFLAGS="${RUSTFLAGS:-} --remap-path-prefix=$ROOT=/enjo --remap-path-prefix=$CARGO_HOME_DIR=/cargo"
+export CFLAGS="${CFLAGS:-} -ffile-prefix-map=$ROOT=/enjo -ffile-prefix-map=$CARGO_HOME_DIR=/cargo"
+OUT="$CARGO_TARGET_DIR/release"
 rm -rf "$DIST"
 mkdir -p "$DIST/crates"
 
@@ -46,7 +55,7 @@ step "CLI: enjo-cli-$VERSION-$TRIPLE.tar.gz (binary, man page, completions)"
 CLI_TREE="$STAGE/enjo-cli-$VERSION-$TRIPLE"
 install -d "$CLI_TREE/bin" "$CLI_TREE/share/man/man1" "$CLI_TREE/share/bash-completion/completions" \
   "$CLI_TREE/share/zsh/site-functions" "$CLI_TREE/share/fish/vendor_completions.d"
-install -m 755 target/release/enjo "$CLI_TREE/bin/enjo"
+install -m 755 "$OUT/enjo" "$CLI_TREE/bin/enjo"
 "$CLI_TREE/bin/enjo" man > "$CLI_TREE/share/man/man1/enjo.1"
 "$CLI_TREE/bin/enjo" completions bash > "$CLI_TREE/share/bash-completion/completions/enjo"
 "$CLI_TREE/bin/enjo" completions zsh > "$CLI_TREE/share/zsh/site-functions/_enjo"
@@ -80,7 +89,7 @@ step "Rust: cargo package -p enjo -p enjo-mock -p enjo-cli"
 verify=()
 [ "${DIST_SKIP_CRATE_VERIFY:-0}" = 1 ] && verify=(--no-verify)
 "$CARGO" package --locked --allow-dirty "${verify[@]}" -p enjo -p enjo-mock -p enjo-cli
-for c in enjo enjo-mock enjo-cli; do cp "target/package/$c-$VERSION.crate" "$DIST/crates/"; done
+for c in enjo enjo-mock enjo-cli; do cp "$CARGO_TARGET_DIR/package/$c-$VERSION.crate" "$DIST/crates/"; done
 
 step "SHA256SUMS"
 (cd "$DIST" && find . -type f ! -name SHA256SUMS | sed 's|^\./||' | sort | xargs sha256sum > SHA256SUMS)
