@@ -126,13 +126,14 @@ importer.join()
 import enjo
 
 def arrived():
-    with urllib.request.urlopen(base + "/_mock/requests", timeout=10) as r:
+    with urllib.request.urlopen(base + "/_mock/requests?bot_id=echo-bot", timeout=10) as r:
         return any(x.get("text") == text for x in json.load(r))
 
 def interrupt():
-    for _ in range(500):
-        if arrived():
-            break
+    # Bounded in time, not in polls: late in a suite the request log is long and each poll
+    # slow, and the interrupt must land well inside the request's 60 s delay.
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and not arrived():
         time.sleep(0.02)
     os.kill(os.getpid(), signal.SIGINT)
 
@@ -140,7 +141,7 @@ threading.Thread(target=interrupt, daemon=True).start()
 client = enjo.Enjo(token="enjo-mock-token", base_url=base, rate_limit=False)
 try:
     # The fault rides on this request alone (a queued one could be taken by a stray request).
-    client.send_message("echo-bot", text, headers={"X-Enjo-Mock-Fault": "delay=30000"})
+    client.send_message("echo-bot", text, headers={"X-Enjo-Mock-Fault": "delay=60000"})
     print("not interrupted")
 except KeyboardInterrupt:
     print("interrupted")
