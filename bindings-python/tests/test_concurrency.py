@@ -119,6 +119,9 @@ def test_ctrl_c_interrupts_a_blocking_call(client: enjo.Enjo, mock: Mock, unique
 _IMPORTED_IN_A_THREAD = """
 import os, signal, sys, threading, time
 text = sys.argv[1]
+# Ctrl-C as in a terminal: a process started with SIGINT ignored (a background job of a
+# non-interactive shell, as CI may start the suite) keeps it ignored, and nothing is raised.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 # The first import of enjo (and of its native module) happens on another thread.
 importer = threading.Thread(target=lambda: __import__("enjo.testing"))
 importer.start()
