@@ -1,6 +1,7 @@
 # The testing kit: with_mock() runs code against the mock server inside the package.
 
 test_that("with_mock serves, records requests and tickets, and restores the environment", {
+  skip_without_kit()
   skip_if_not_installed("jsonlite")
   withr::local_envvar(ENJO_BASE_URL = "https://example.invalid", ENJO_API_TOKEN = NA)
   url <- with_mock({
@@ -23,6 +24,7 @@ test_that("with_mock serves, records requests and tickets, and restores the envi
 })
 
 test_that("with_mock's scaled limits refuse a client without limits", {
+  skip_without_kit()
   with_mock(rate_limit = list(c(2, 60)), {
     client <- enjo_client(rate_limit = FALSE, max_retries = 0L)
     send_message(client, "echo-bot", "a")
