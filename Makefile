@@ -26,6 +26,7 @@ demo:
 	@scripts/demo.sh
 
 test: lint test-rust test-bindings
+	python3 scripts/fault-matrix.py --check
 	@echo "all test suites passed"
 
 lint:
