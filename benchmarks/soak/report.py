@@ -131,6 +131,8 @@ def main() -> int:
         rows = load(b)
         style = {"linestyle": "--", "alpha": 0.6} if b in REFERENCE else {}
         label = f"{b} (reference, not judged)" if b in REFERENCE else b
+        if b == "node":
+            label = "node (young generation fixed at its maximum)"
         ax.plot([r[0] for r in rows], [r[1] / 1024 for r in rows], marker="o", markersize=3, label=label, **style)
     ax.set_xlabel("calls")
     ax.set_ylabel("RSS (MiB)")
