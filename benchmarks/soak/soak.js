@@ -1,35 +1,15 @@
 'use strict'
 // The Node soak of benchmarks/soak/bench.sh: SOAK_CALLS (default 100,000) sequential calls
 // against enjo mock (limits off) at ENJO_BASE_URL, in the mix every soak program uses
-// (README.md). Prints `calls,rss_kb,fds` every SOAK_EVERY (10,000) calls, from /proc/self.
+// (README.md). Prints a CSV row (node-sample.js) every SOAK_EVERY (10,000) calls: RSS, fds,
+// V8's heap figures and malloc's resident heaps, after a full collection with --expose-gc.
 
-const fs = require('node:fs')
 const path = require('node:path')
 const enjo = require(path.join(__dirname, '..', '..', 'bindings-node'))
+const { HEADER, sample, mix } = require('./node-sample')
 
 const CALLS = Number(process.env.SOAK_CALLS || 100000)
 const EVERY = Math.max(1, Number(process.env.SOAK_EVERY || 10000))
-
-// The fault (and per-call timeout, ms) of call `i`: per 200 calls, 1 timeout, 16 4xx, 16 5xx.
-function mix(i) {
-  const k = i % 200
-  if (k === 0) return ['delay=100', 20]
-  if (k <= 16) return [['status=400', 'status=404', 'status=401'][k % 3], undefined]
-  if (k <= 32) return [['500', 'html-502', 'empty-body=503'][k % 3], undefined]
-  return [undefined, undefined]
-}
-
-function rssKb() {
-  const line = fs.readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))
-  return line ? Number(line.split(/\s+/)[1]) : 0
-}
-
-const fds = () => fs.readdirSync('/proc/self/fd').length - 1 // the listing's own handle
-// V8's own view beside RSS: what the JavaScript heap and the buffers outside it hold.
-function heap() {
-  const m = process.memoryUsage()
-  return `${Math.round(m.heapUsed / 1024)},${Math.round(m.external / 1024)}`
-}
 
 function classify(err, counts) {
   let key = 'other'
@@ -49,9 +29,8 @@ async function main() {
     timeout: 10_000,
   })
   const counts = {}
-  console.log('calls,rss_kb,fds,heap_used_kb,external_kb')
-  if (global.gc) global.gc()
-  console.log(`0,${rssKb()},${fds()},${heap()}`)
+  console.log(HEADER)
+  console.log(sample(0))
   for (let i = 0; i < CALLS; i++) {
     const [fault, timeout] = mix(i)
     const options = {}
@@ -63,9 +42,7 @@ async function main() {
     } catch (err) {
       classify(err, counts)
     }
-    // With --expose-gc (bench.sh passes it), collect first: the sample is what is retained.
-    if ((i + 1) % EVERY === 0 && global.gc) global.gc()
-    if ((i + 1) % EVERY === 0) console.log(`${i + 1},${rssKb()},${fds()},${heap()}`)
+    if ((i + 1) % EVERY === 0) console.log(sample(i + 1))
   }
   client.close()
   console.error('node: ' + Object.entries(counts).sort().map(([k, v]) => `${k} ${v}`).join(' '))

@@ -1,7 +1,8 @@
 """The Python soak of benchmarks/soak/bench.sh: SOAK_CALLS (default 100,000) sequential calls
 with `Enjo` (`sync`) or `AsyncEnjo` (`async`) against enjo mock (limits off) at ENJO_BASE_URL,
 in the mix every soak program uses (README.md). Prints `calls,rss_kb,fds` every SOAK_EVERY
-(10,000) calls, from /proc/self.
+(10,000) calls, from /proc/self, each after a full `gc.collect()` (what is retained, not garbage
+waiting for the cycle collector; the Node soak does the same with `global.gc()`).
 
     python soak.py sync|async
 """
@@ -9,6 +10,7 @@ in the mix every soak program uses (README.md). Prints `calls,rss_kb,fds` every 
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import sys
 from typing import Dict, Optional, Tuple
@@ -42,6 +44,12 @@ def rss_kb() -> int:
 
 def fds() -> int:
     return len(os.listdir("/proc/self/fd")) - 1  # the listing's own handle
+
+
+def sample(calls: int) -> str:
+    """The CSV row after `calls` calls, after a full collection."""
+    gc.collect()
+    return f"{calls},{rss_kb()},{fds()}"
 
 
 def classify(err: Optional[enjo.EnjoError], counts: Dict[str, int]) -> None:
@@ -79,7 +87,7 @@ def run_sync() -> Dict[str, int]:
             except enjo.EnjoError as e:
                 classify(e, counts)
             if (i + 1) % EVERY == 0:
-                print(f"{i + 1},{rss_kb()},{fds()}", flush=True)
+                print(sample(i + 1), flush=True)
     return counts
 
 
@@ -94,14 +102,14 @@ async def run_async() -> Dict[str, int]:
             except enjo.EnjoError as e:
                 classify(e, counts)
             if (i + 1) % EVERY == 0:
-                print(f"{i + 1},{rss_kb()},{fds()}", flush=True)
+                print(sample(i + 1), flush=True)
     return counts
 
 
 def main() -> None:
     mode = sys.argv[1] if len(sys.argv) > 1 else "sync"
     print("calls,rss_kb,fds")
-    print(f"0,{rss_kb()},{fds()}", flush=True)
+    print(sample(0), flush=True)
     counts = run_sync() if mode == "sync" else asyncio.run(run_async())
     print(f"python-{mode}: " + " ".join(f"{k} {v}" for k, v in sorted(counts.items())),
           file=sys.stderr)
