@@ -443,7 +443,7 @@ fn send(global: &Global, bot_id: &str, text: &str, options: &SendOptions, json: 
         Ok(client) => client,
         Err(err) => return report(&err, json),
     };
-    progress.start("waiting for the bot");
+    progress.start(progress::WAITING);
     let result = client.send_message_with(bot_id, text, options);
     progress.stop();
     let reply = match result {
@@ -516,7 +516,7 @@ fn chat(global: &Global, bot_id: String, conversation_id: Option<String>) -> u8 
             }
             _ => {}
         }
-        progress.start("waiting for the bot");
+        progress.start(progress::WAITING);
         let result = conversation.send(text);
         progress.stop();
         match result {
