@@ -31,7 +31,11 @@ pass() { steps_passed=$((steps_passed + 1)); echo "    ok: $*"; }
 fail() { steps_failed=$((steps_failed + 1)); echo "    FAILED: $*"; }
 
 step "build libenjo and enjo-mock (release)"
-"$CARGO" build --release --locked -p enjo-c -p enjo-mock
+# Two builds, as `make -C bindings-c` and `make mock-bin` do: built together, cargo would unify
+# the mock's dependency features into libenjo's, a different libenjo that the next plain
+# `cargo build -p enjo-c` (make install, the README) relinks again.
+"$CARGO" build --release --locked -p enjo-c
+"$CARGO" build --release --locked -p enjo-mock -p enjo-cli
 export ENJO_MOCK_BIN="${ENJO_MOCK_BIN:-$ROOT/target/release/enjo-mock}"
 test -x "$ENJO_MOCK_BIN" || { echo "no mock binary at $ENJO_MOCK_BIN"; exit 1; }
 
@@ -257,17 +261,19 @@ else
 fi
 
 step "testing kit: libenjo with --features mock (enjo_mock_start & co.); the installed one has none"
-# Built into target/release, tested, then the default library is rebuilt in its place.
-if "$CARGO" build --release --locked -p enjo-c --features mock &&
+# Built in a target dir of its own (shared with the R suite's configure), so that it never
+# takes the place of the default libenjo in target/release (cargo names both libenjo.so: each
+# switch relinked the whole library).
+MOCK_KIT_TARGET="${CARGO_TARGET_DIR:-$ROOT/target}/mock-kit"
+if CARGO_TARGET_DIR="$MOCK_KIT_TARGET" "$CARGO" build --release --locked -p enjo-c --features mock &&
    "$CC" -std=c11 -Wall -Wextra -Werror -pedantic -DENJO_MOCK "${SANITIZE[@]}" -I"$HERE/include" \
-     "$HERE/tests/test_mock_kit.c" "$ROOT/target/release/libenjo.a" "${STATIC_LIBS[@]}" \
+     "$HERE/tests/test_mock_kit.c" "$MOCK_KIT_TARGET/release/libenjo.a" "${STATIC_LIBS[@]}" \
      -o "$BUILD/test_mock_kit" &&
    "$BUILD/test_mock_kit"; then
   pass "tests/test_mock_kit.c (ASan+UBSan): send, requests, tickets, faults, scaled limit, stop"
 else
   fail "tests/test_mock_kit.c against libenjo built with --features mock"
 fi
-"$CARGO" build --release --locked -p enjo-c
 if nm -D --defined-only "$PREFIX/lib/libenjo.so" | grep enjo_mock_ >/dev/null ||
    nm -D --defined-only "$ROOT/target/release/libenjo.so" | grep enjo_mock_ >/dev/null; then
   fail "the default libenjo exports the testing kit"

@@ -22,7 +22,7 @@ echo "==> build the native library and enjo-mock (release)"
 # With `cli` on, so that the library and the bindgen share one build of uniffi (without it,
 # the bindgen's build would rebuild the library each time).
 "$CARGO" build --release --locked -p enjo-kotlin --features cli
-"$CARGO" build --release --locked -p enjo-mock
+"$CARGO" build --release --locked -p enjo-mock -p enjo-cli  # as make mock-bin: one build of the mock
 export ENJO_MOCK_BIN="${ENJO_MOCK_BIN:-$ROOT/target/release/enjo-mock}"
 
 echo "==> regenerate the Kotlin bindings and check them against the committed ones"

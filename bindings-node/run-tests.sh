@@ -16,7 +16,7 @@ bash scripts/npm-install.sh
 
 step "enjo-mock (release)"
 if [ -z "${ENJO_MOCK_BIN:-}" ]; then
-  (cd "$REPO" && "$CARGO" build --release --locked -p enjo-mock)
+  (cd "$REPO" && "$CARGO" build --release --locked -p enjo-mock -p enjo-cli)
   export ENJO_MOCK_BIN="$REPO/target/release/enjo-mock"
 fi
 

@@ -61,7 +61,7 @@ make_venv() {
 
 step "enjo-mock (release)"
 if [ -z "${ENJO_MOCK_BIN:-}" ]; then
-  (cd "$REPO" && "$CARGO" build --release --locked -q -p enjo-mock)
+  (cd "$REPO" && "$CARGO" build --release --locked -q -p enjo-mock -p enjo-cli)
   export ENJO_MOCK_BIN="$REPO/target/release/enjo-mock"
 fi
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The R package's test suite (docs/bindings.md: one script per binding):
-#   1. build libenjo and enjo-mock (release, the workspace's target/)
-#   2. R CMD INSTALL bindings-r into bindings-r/.lib (git-ignored); configure reuses the
-#      workspace's libenjo.a, so nothing is compiled twice
+#   1. build enjo-mock (release, the workspace's target/)
+#   2. R CMD INSTALL bindings-r into bindings-r/.lib (git-ignored); configure builds libenjo
+#      with the testing kit (--features mock) in target/mock-kit (CARGO_TARGET_DIR), where the
+#      C suite built it, so that it never replaces the default libenjo in target/release
 #   3. the testthat suite against enjo-mock (processx), failing if the mock is missing
 #   4. examples/r/send_message.R against the mock
 #   5. R under valgrind (tools/leak-check.R): no definite or indirect leak on error paths,
@@ -29,8 +30,10 @@ steps_failed=0
 pass() { steps_passed=$((steps_passed + 1)); echo "    ok: $*"; }
 fail() { steps_failed=$((steps_failed + 1)); echo "    FAILED: $*"; }
 
-echo "==> build libenjo and enjo-mock (release)"
-"$CARGO" build --release --locked -p enjo-c -p enjo-mock
+echo "==> build enjo-mock (release)"
+"$CARGO" build --release --locked -p enjo-mock -p enjo-cli
+# configure's libenjo (with the testing kit), here and in R CMD check's build of the tarball.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}/mock-kit"
 export ENJO_MOCK_BIN="${ENJO_MOCK_BIN:-$ROOT/target/release/enjo-mock}"
 export ENJO_REQUIRE_MOCK=1          # the tests fail, not skip, without a mock
 export ENJO_SOURCE_DIR="$ROOT"      # for configure when R CMD check builds the tarball

@@ -39,8 +39,12 @@ c (gcc against target/release/libenjo.so), r (Rscript). Environment of every blo
 ENJO_BASE_URL (the mock), ENJO_API_TOKEN=enjo-mock-token, ENJO_REPO (the checkout's root),
 PATH with target/release first, R_LIBS with a fresh per-block library first (so that
 `R CMD INSTALL` installs there) and then bindings-r/.lib, TMPDIR the block's directory (so
-that `mktemp -d` is cleaned up with it). Each block runs in its own process
-group, killed when the block ends (a block may start a server with `&`).
+that `mktemp -d` is cleaned up with it); for the blocks of bindings-r/README.md also
+CARGO_TARGET_DIR=target/mock-kit, where the C and R suites build libenjo with the testing kit
+(configure's `--features mock`), so that `R CMD INSTALL` finds that build warm and never
+replaces the default libenjo.so in target/release, which each switch relinked (~70 s each way).
+Each block runs in its own process group, killed when the block ends (a block may start a
+server with `&`).
 
 What a block runs against (build it first; `make test` runs the binding suites before this):
   python  ENJO_README_PYTHON, else the newest bindings-python/.venvs/py*/bin/python that
@@ -93,6 +97,8 @@ DEFAULT_FILE = {"sh": "main.sh", "python": "main.py", "js": "main.mjs", "c": "ma
 RUN_OPTIONS = {"continue", "test", "repo", "venv"}
 VALUE_OPTIONS = {"file", "sub"}
 TIMEOUT = 240
+# Target dirs of their own for the blocks of a README (see the docstring), honoured by cargo.
+TARGET_DIRS = {"bindings-r/README.md": ROOT / "target" / "mock-kit"}
 
 
 @dataclass
@@ -295,6 +301,8 @@ def run_block(block: Block, base_env: Dict[str, str]) -> Optional[str]:
         rlib = tmp / "R-library"
         rlib.mkdir()
         env = dict(base_env, R_LIBS=os.pathsep.join([str(rlib), base_env["R_LIBS"]]), TMPDIR=str(tmp))
+        if block.readme in TARGET_DIRS:
+            env["CARGO_TARGET_DIR"] = str(TARGET_DIRS[block.readme])
         try:
             steps = commands(block, tmp, work, env)
         except (RuntimeError, subprocess.CalledProcessError) as e:

@@ -28,6 +28,8 @@ import time
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List
 
+from http_client_contender import http_client_call  # beside this file (sys.path[0])
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 TOKEN = "enjo-mock-token"
@@ -87,22 +89,7 @@ def sync_call(kind: str, base: str) -> Callable[[], None]:
 
         return call
     if kind == "http.client":
-        import http.client
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(base)
-        conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port)
-        path = f"/v1/bots/{BOT}/message"
-
-        def call() -> None:
-            conn.request("POST", path, body=json.dumps(payload), headers=headers)
-            r = conn.getresponse()
-            body = r.read()
-            if r.status != 200:
-                raise RuntimeError(f"HTTP {r.status}")
-            check(json.loads(body))
-
-        return call
+        return http_client_call(base, BOT, TEXT, headers, check)
     raise SystemExit(f"unknown contender {kind}")
 
 

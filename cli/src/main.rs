@@ -392,15 +392,15 @@ fn client(global: &Global, progress: &Progress) -> Result<blocking::Client, Erro
     } else if let Some(spec) = &global.rate_limit {
         builder = builder.rate_limit(RateLimit::Custom(enjo::Quota::parse_list(spec)?));
     }
-    if let Some(store) = &global.rate_limit_store {
-        // Checked here too, so the error names the flag.
-        enjo::ratelimit::StoreSpec::parse("--rate-limit-store", store)?;
-        builder = builder.rate_limit_store(store);
-    }
-    if let Some(key) = &global.rate_limit_key {
-        builder = builder.rate_limit_key(key);
-    }
-    builder = builder.rate_limit_store_fallback(global.rate_limit_store_fallback);
+    // The store goes through core's options layer, which parses it once and names it as the
+    // flag in its messages (`ENJO_RATE_LIMIT_STORE` when the environment gave it).
+    let store = enjo::options::ClientOptions {
+        rate_limit_store: global.rate_limit_store.clone(),
+        rate_limit_key: global.rate_limit_key.clone(),
+        rate_limit_store_fallback: Some(global.rate_limit_store_fallback),
+        ..enjo::options::ClientOptions::default()
+    };
+    builder = store.apply(&flag_names(), builder)?;
     let progress = progress.clone();
     builder
         .observer(move |event| progress.on_event(event))
@@ -413,6 +413,7 @@ fn flag_names() -> enjo::options::Host {
         &[
             ("allow_insecure_http", "--allow-insecure-http"),
             ("base_url", "--base-url"),
+            ("rate_limit_store", "--rate-limit-store"),
         ],
     )
 }
@@ -443,7 +444,7 @@ fn send(global: &Global, bot_id: &str, text: &str, options: &SendOptions, json: 
         Ok(client) => client,
         Err(err) => return report(&err, json),
     };
-    progress.start("waiting for the bot");
+    progress.start(progress::WAITING);
     let result = client.send_message_with(bot_id, text, options);
     progress.stop();
     let reply = match result {
@@ -516,7 +517,7 @@ fn chat(global: &Global, bot_id: String, conversation_id: Option<String>) -> u8 
             }
             _ => {}
         }
-        progress.start("waiting for the bot");
+        progress.start(progress::WAITING);
         let result = conversation.send(text);
         progress.stop();
         match result {

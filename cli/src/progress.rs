@@ -43,36 +43,71 @@ impl Progress {
         }
     }
 
-    /// Updates the message from an SDK event (rate-limit waits and retries are shown).
+    /// Updates the message from an SDK event: rate-limit waits, retries and later attempts
+    /// show the event's own text (`Event`'s `Display`, the line every binding logs), so the
+    /// spinner and the logs word them alike. The first attempt shows "waiting for the bot";
+    /// an attempt's end changes nothing (what follows it is shown).
     pub fn on_event(&self, event: &Event) {
         let Some(bar) = &self.bar else { return };
-        let message = match event {
-            Event::RateLimitWait { wait, reason } => match reason {
-                enjo::WaitReason::Quota(quota) => format!(
-                    "waiting {:.1}s for the rate limit ({} per {:?})",
-                    wait.as_secs_f64(),
-                    quota.requests,
-                    quota.window
-                ),
-                enjo::WaitReason::SharedStore => format!(
-                    "waiting {:.1}s for the shared rate limit (other processes)",
-                    wait.as_secs_f64()
-                ),
-                _ => format!(
-                    "waiting {:.1}s: the server answered 429 (rate limited)",
-                    wait.as_secs_f64()
-                ),
-            },
-            Event::Attempt { attempt: 1, .. } => "waiting for the bot".to_owned(),
-            Event::Attempt {
-                attempt,
-                max_attempts,
-            } => format!("waiting for the bot (attempt {attempt}/{max_attempts})"),
-            Event::Retry { delay, .. } => {
-                format!("retrying in {:.1}s", delay.as_secs_f64())
-            }
-            _ => return,
+        if let Some(message) = spinner_text(event) {
+            bar.set_message(message);
+        }
+    }
+}
+
+/// The spinner's text for `event`, `None` to keep the current one.
+fn spinner_text(event: &Event) -> Option<String> {
+    match event {
+        Event::Attempt { attempt: 1, .. } => Some(WAITING.to_owned()),
+        Event::AttemptEnded { .. } => None,
+        _ => Some(event.to_string()),
+    }
+}
+
+/// The spinner's text while a request is under way.
+pub const WAITING: &str = "waiting for the bot";
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use enjo::{Event, Quota, WaitReason};
+
+    use super::*;
+
+    #[test]
+    fn the_spinner_words_events_as_the_logs_do() {
+        let wait = Event::RateLimitWait {
+            wait: Duration::from_millis(4900),
+            reason: WaitReason::Quota(Quota::new(10, Duration::from_secs(5))),
         };
-        bar.set_message(message);
+        assert_eq!(
+            spinner_text(&wait).as_deref(),
+            Some("client-side rate limit, waiting 4.900s (quota: 10 requests per 5s)")
+        );
+        let retry = Event::Retry {
+            attempt: 1,
+            delay: Duration::from_millis(500),
+            reason: "HTTP 429".into(),
+        };
+        assert_eq!(spinner_text(&retry), Some(retry.to_string()));
+        let second = Event::Attempt {
+            attempt: 2,
+            max_attempts: 3,
+        };
+        assert_eq!(spinner_text(&second), Some(second.to_string()));
+        let first = Event::Attempt {
+            attempt: 1,
+            max_attempts: 3,
+        };
+        assert_eq!(spinner_text(&first).as_deref(), Some(WAITING));
+        let ended = Event::AttemptEnded {
+            attempt: 1,
+            max_attempts: 3,
+            status: Some(200),
+            elapsed: Duration::from_millis(3),
+            error: None,
+        };
+        assert_eq!(spinner_text(&ended), None);
     }
 }

@@ -383,6 +383,40 @@ fn a_spinner_shows_on_a_terminal_while_waiting() {
 }
 
 #[test]
+fn the_spinner_words_a_rate_limit_wait_as_the_logs_do() {
+    // A 429 with `Retry-After: 1`: the client waits for it before sending again, and the
+    // spinner shows core's `Event` text for that wait, the line every binding logs.
+    let server = mock();
+    fault(&server, "echo-bot", "429");
+    let enjo = assert_cmd::cargo::cargo_bin("enjo");
+    let output = std::process::Command::new("script")
+        .args(["-q", "-e", "-c"])
+        .arg(format!("{} send echo-bot after-429", enjo.display()))
+        .arg("/dev/null")
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("TERM", "xterm")
+        .env("ENJO_BASE_URL", server.url())
+        .env("ENJO_API_TOKEN", DEFAULT_TOKEN)
+        .output()
+        .expect("script runs");
+    assert!(output.status.success(), "{output:?}");
+    let terminal = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        terminal.contains("server rate limit (HTTP 429), waiting "),
+        "{terminal}"
+    );
+    assert!(
+        !terminal.contains("the server answered 429"),
+        "the old wording: {terminal}"
+    );
+    assert!(
+        terminal.contains("after-429"),
+        "the answer follows: {terminal}"
+    );
+}
+
+#[test]
 fn exit_codes_for_404_429_other_statuses_and_timeouts() {
     let server = mock();
     fault(&server, "faq-bot", "status=404");

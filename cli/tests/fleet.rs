@@ -235,6 +235,44 @@ fn an_unreachable_store_exits_14_and_sends_nothing() {
 }
 
 #[test]
+fn a_bad_store_is_refused_naming_the_flag_or_the_variable() {
+    let server = mock();
+    let run = |flag: Option<&str>, env: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_enjo"));
+        cmd.env_clear()
+            .env("ENJO_BASE_URL", server.url())
+            .env("ENJO_API_TOKEN", DEFAULT_TOKEN)
+            .args(["send", "echo-bot", "bad store"]);
+        if let Some(store) = flag {
+            cmd.args(["--rate-limit-store", store]);
+        }
+        if let Some(store) = env {
+            cmd.env("ENJO_RATE_LIMIT_STORE", store);
+        }
+        let out = cmd.output().expect("runs");
+        assert_eq!(out.status.code(), Some(3), "{out:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let stderr = run(Some("file:relative/path"), None);
+    assert!(
+        stderr.starts_with("error: --rate-limit-store: the state file's path must be absolute"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("rate_limit_store"), "{stderr}");
+    let stderr = run(Some("nonsense:x"), Some("memory"));
+    assert!(
+        stderr.contains("--rate-limit-store: unknown store"),
+        "{stderr}"
+    );
+    let stderr = run(None, Some("nonsense:x"));
+    assert!(
+        stderr.starts_with("error: ENJO_RATE_LIMIT_STORE: unknown store"),
+        "names the variable: {stderr}"
+    );
+    assert!(server.requests().is_empty(), "nothing sent");
+}
+
+#[test]
 fn a_store_with_the_limiter_off_is_refused_and_sends_nothing() {
     let server = mock();
     let dir = fresh_dir();
@@ -255,7 +293,11 @@ fn a_store_with_the_limiter_off_is_refused_and_sends_nothing() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(3), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("needs the rate limiter on"), "{stderr}");
+    assert!(
+        stderr.contains("--rate-limit-store needs the rate limiter on"),
+        "names the flag: {stderr}"
+    );
+    assert!(!stderr.contains("rate_limit_store"), "{stderr}");
     assert!(server.requests().is_empty(), "nothing sent");
     assert!(!state.exists(), "the store was not touched");
     // The environment's store is a default: `--no-rate-limit` simply does without it.

@@ -14,8 +14,12 @@ import json
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any, Callable
-from urllib.parse import urlsplit
+
+# The http.client contender is shared with benchmarks/python/bench.py.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
+from http_client_contender import http_client_call  # noqa: E402
 
 TOKEN = "enjo-mock-token"
 BOT = "bench-bot"
@@ -75,25 +79,7 @@ def sync_factory(kind: str, base: str) -> Callable[[], Callable[[], None]]:
 
         return make
     if kind == "http.client":
-        import http.client
-
-        parts = urlsplit(base)
-        path = f"{parts.path}/v1/bots/{BOT}/message"
-
-        def make() -> Callable[[], None]:
-            conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port)
-
-            def call() -> None:
-                conn.request("POST", path, body=json.dumps(payload), headers=HEADERS)
-                r = conn.getresponse()
-                body = r.read()
-                if r.status != 200:
-                    raise RuntimeError(f"HTTP {r.status}")
-                check(json.loads(body))
-
-            return call
-
-        return make
+        return lambda: http_client_call(base, BOT, TEXT, HEADERS, check)
     raise SystemExit(f"unknown contender {kind}")
 
 
