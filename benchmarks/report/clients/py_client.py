@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import threading
 import time
@@ -18,7 +19,8 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 TOKEN = "enjo-mock-token"
-BOT = "bench-bot"
+# The bot every request goes to: report.py sets it (`enjo mock` knows only its own bots).
+BOT = os.environ.get("BENCH_BOT") or "bench-bot"
 TEXT = "Request for ticket generation"
 IN_FLIGHT = 64
 HEADERS = {"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"}
