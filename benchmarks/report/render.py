@@ -155,7 +155,7 @@ def readme_block(data: dict) -> str:
     m = data["meta"]
     return (f"{README_START}\n"
             f"From one `make bench-report` ({m['started']}, load average {m['load_start']}, {m['server_version']}, "
-            f"client and server on separate CPUs); method, p99 and the plot in [docs/performance.md](docs/performance.md).\n\n"
+            f"{m['pinned']}); method, p99 and the plot in [docs/performance.md](docs/performance.md).\n\n"
             f"{table(data, short=True)}{README_END}")
 
 

@@ -37,7 +37,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 TOKEN = "enjo-mock-token"
-BOT = "bench-bot"
+# The bot every request goes to (BENCH_BOT for the clients): nginx answers any path; enjo mock
+# knows only its own bots, and faq-bot is one without ticketing (no state grows in the mock).
+BOT = {"nginx": "bench-bot", "mock": "faq-bot"}
 TEXT = "Request for ticket generation"
 IN_FLIGHT = 64
 # The documented 200 reply (the vendor's page, every field filled in), as nginx serves it.
@@ -140,7 +142,7 @@ http {{
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def contenders(root: Path, py: str) -> list[dict]:
+def contenders(root: Path, py: str, bot: str) -> list[dict]:
     """Every row: its binding, its label, and how to run one repetition."""
     rel = root / "target/release"
     rep = HERE / "clients"
@@ -164,7 +166,16 @@ def contenders(root: Path, py: str) -> list[dict]:
     ]
     cp_file = HERE / "kotlin/target/classpath.txt"
     if cp_file.exists() and shutil.which("java"):
-        cp = f"{HERE / 'kotlin/target/classes'}:{cp_file.read_text().strip()}"
+        # The binding's jar from this checkout (run.sh builds it every run), not the copy
+        # in the Maven repository, which another checkout may have replaced since.
+        jar = root / "bindings-kotlin/target/enjo-0.1.0.jar"
+        if not jar.exists():
+            raise SystemExit(f"{jar} is missing: run benchmarks/report/run.sh (it builds it)")
+        entries = [str(jar) if e.endswith("/ai/enjo/enjo/0.1.0/enjo-0.1.0.jar") else e
+                   for e in cp_file.read_text().strip().split(":")]
+        if str(jar) not in entries:
+            raise SystemExit(f"the Kotlin class path does not hold ai.enjo:enjo: {cp_file}")
+        cp = ":".join([str(HERE / "kotlin/target/classes")] + entries)
         java = ["java", "-cp", cp, "ReportClientKt"]
         rows += [
             dict(name="kotlin", binding="Kotlin", label="Enjo.sendMessageBlocking", cmd=java + ["enjo"], sdk=True, warmup=2000),
@@ -172,7 +183,7 @@ def contenders(root: Path, py: str) -> list[dict]:
         ]
     rows += [
         dict(name="cli", binding="CLI", label="enjo send (whole process)", kind="process",
-             argv=[str(rel / "enjo"), "send", "--no-rate-limit", BOT, TEXT], sdk=True),
+             argv=[str(rel / "enjo"), "send", "--no-rate-limit", bot, TEXT], sdk=True),
         dict(name="curl", binding="CLI", label="curl (whole process)", kind="process", argv=None),
     ]
     return rows
@@ -254,10 +265,10 @@ def wrk_unit(value: str) -> float:
     return float(m.group(1)) * {"us": 1, "ms": 1e3, "s": 1e6}[m.group(2)]
 
 
-def run_wrk(base: str, seconds: float) -> dict:
+def run_wrk(base: str, bot: str, seconds: float) -> dict:
     lua = Path(tempfile.mkstemp(suffix=".lua")[1])
     lua.write_text(WRK_LUA)
-    url = f"{base}/v1/bots/{BOT}/message"
+    url = f"{base}/v1/bots/{bot}/message"
     dur = f"{max(1, round(seconds))}s"
     one = subprocess.run(["wrk", "-t1", "-c1", "-d", dur, "--latency", "-s", str(lua), url],
                          capture_output=True, text=True, check=True).stdout
@@ -298,21 +309,21 @@ def main() -> None:
     ap.add_argument("--cli-seq", type=int, default=40)
     ap.add_argument("--cli-conc", type=int, default=256)
     ap.add_argument("--only", default="")
+    ap.add_argument("--bot", default="",
+                    help="the bot to post to (default: bench-bot for nginx, faq-bot for enjo mock)")
     ap.add_argument("--no-pin", action="store_true",
                     help="let the scheduler place server and clients (no taskset)")
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--python", default=sys.executable)
     args = ap.parse_args()
     root = args.root.resolve()
-    if args.server == "mock":
-        # The clients post to bot `bench-bot`, which enjo mock refuses (400 botId not found).
-        raise SystemExit("--server mock: not supported yet (the clients post to bench-bot, which "
-                         "enjo mock does not know); install nginx (apt-get install nginx-light)")
+    bot = args.bot or BOT[args.server]
+    os.environ["BENCH_BOT"] = bot
 
     cpus = sorted(os.sched_getaffinity(0))
     pinned = len(cpus) >= 2 and not args.no_pin
     server_cpu = ["taskset", "-c", str(cpus[0])] if pinned and shutil.which("taskset") else []
-    rows = contenders(root, args.python)
+    rows = contenders(root, args.python, bot)
     curl_argv = [shutil.which("curl") or "/usr/bin/curl", "-s", "-f", "-o", "/dev/null", "-X", "POST",
                  "-H", "Content-Type: application/json", "-H", f"Authorization: Bearer {TOKEN}",
                  "--data", json.dumps({"message": {"text": TEXT}})]
@@ -325,7 +336,7 @@ def main() -> None:
     server = Server(args.server, root, server_cpu)
     if pinned:
         os.sched_setaffinity(0, {cpus[1]})
-    url_for_curl = f"{server.base}/v1/bots/{BOT}/message"
+    url_for_curl = f"{server.base}/v1/bots/{bot}/message"
     samples: dict[str, dict] = {r["name"]: {"seq": [], "rps": [], "rss": [], "p50s": [], "p99s": []} for r in rows}
     try:
         for rep in range(args.reps):
@@ -334,7 +345,7 @@ def main() -> None:
                 s = samples[row["name"]]
                 kind = row.get("kind", "client")
                 if kind == "wrk":
-                    r = run_wrk(server.base, 2)
+                    r = run_wrk(server.base, bot, 2)
                     s["p50s"].append(r["p50"])
                     s["p99s"].append(r["p99"])
                     s["rps"].append(r["rps"])

@@ -67,17 +67,18 @@ step "Node addon (napi build --release), undici"
 )
 (cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error)
 
-# --- Kotlin: the binding's jar into the Maven repository, then the two contenders.
+# --- Kotlin: the binding's jar, built from this checkout every run, then the two contenders.
+# The jar is also installed into the Maven repository (the contenders' pom resolves it and its
+# dependencies there), but report.py runs them with this checkout's own
+# bindings-kotlin/target/enjo-0.1.0.jar on the class path, never a jar another checkout
+# installed meanwhile.
 if [ -z "${BENCH_SKIP_KOTLIN:-}" ] && command -v mvn >/dev/null && command -v java >/dev/null; then
-  step "Kotlin (enjo-kotlin, mvn install, contenders)"
+  step "Kotlin (enjo-kotlin from this checkout, mvn install, contenders)"
   MVN=(mvn -B -q -Dstyle.color=never)
   [ -n "${MAVEN_REPO_LOCAL:-}" ] && MVN+=("-Dmaven.repo.local=$MAVEN_REPO_LOCAL")
-  # BENCH_REUSE_KOTLIN_JAR=1: measure the ai.enjo:enjo jar already in the Maven repository
-  # (a rerun when bindings-kotlin and core have not changed since it was installed).
-  if [ -z "${BENCH_REUSE_KOTLIN_JAR:-}" ]; then
-    cargo build --release --locked -q -p enjo-kotlin --features cli
-    "${MVN[@]}" -f bindings-kotlin/pom.xml install -Dmaven.test.skip=true
-  fi
+  cargo build --release --locked -q -p enjo-kotlin --features cli
+  rm -f bindings-kotlin/target/enjo-*.jar
+  "${MVN[@]}" -f bindings-kotlin/pom.xml install -Dmaven.test.skip=true
   "${MVN[@]}" -f "$HERE/kotlin/pom.xml" package
 else
   rm -f "$HERE/kotlin/target/classpath.txt"

@@ -134,7 +134,7 @@ impl From<enjo::MessageResponse> for MessageResponse {
             sources: r.sources.into_iter().map(Source::from).collect(),
             conversation_id: r.conversation_id,
             ticket: r.ticket.map(Ticket::from),
-            raw: r.raw,
+            raw: r.raw.into_value(),
             request_id: r.request_id,
             server_request_id: r.server_request_id,
             status: u32::from(r.status),

@@ -39,16 +39,17 @@ use crate::models::{MessageResponse, Source, Ticket};
 const SIGNAL_CHECK: Duration = Duration::from_millis(100);
 
 thread_local! {
-    /// Whether this thread is Python's main thread, with the process id it was found in (a
-    /// fork makes the forking thread the child's main thread).
-    static IS_MAIN: Cell<Option<(u32, bool)>> = const { Cell::new(None) };
+    /// Whether this thread is Python's main thread, with the process (its fork epoch: no
+    /// `getpid` per call) it was found in (a fork makes the forking thread the child's main
+    /// thread).
+    static IS_MAIN: Cell<Option<(u64, bool)>> = const { Cell::new(None) };
 }
 
 /// Whether the calling thread is Python's main thread: the only one whose blocking calls need
 /// to run signal handlers (Python runs them there only). Asked of `threading` once per thread
 /// and process, whichever thread imported the module; a failure to ask means "no".
 fn on_main_thread(py: Python<'_>) -> bool {
-    let pid = std::process::id();
+    let pid = enjo::process::fork_epoch();
     if let Some((seen, main)) = IS_MAIN.with(Cell::get)
         && seen == pid
     {

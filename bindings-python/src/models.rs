@@ -395,7 +395,7 @@ pub struct MessageResponse {
     request_id: Option<String>,
     server_request_id: Option<String>,
     status: u16,
-    raw_json: Value,
+    raw_json: enjo::RawJson,
     sources: Vec<enjo::Source>,
     ticket_json: Option<enjo::Ticket>,
     ticket: PyOnceLock<Option<Py<Ticket>>>,

@@ -338,7 +338,7 @@ struct Inner {
     quotas: Vec<Quota>,
     http_settings: HttpSettings,
     /// The HTTP client of the current process (rebuilt after `fork()`); `None` once closed.
-    http: Mutex<(u32, Option<reqwest::Client>)>,
+    http: Mutex<(u64, Option<reqwest::Client>)>,
     /// Set by [`Client::close`].
     closed: AtomicBool,
 }
@@ -417,7 +417,7 @@ impl Client {
                 auth,
                 options,
                 http_settings,
-                http: Mutex::new((std::process::id(), Some(http))),
+                http: Mutex::new((crate::process::fork_epoch(), Some(http))),
                 closed: AtomicBool::new(false),
             }),
         })
@@ -575,6 +575,8 @@ impl Client {
         let policy = overrides.retry_policy.unwrap_or(options.retry_policy);
         let url = self.inner.base.message_url(bot_id);
         let path = self.inner.base.path_of(&url);
+        // Parsed once per call from the client's parsed base (see `BaseUrl::request_url`).
+        let target = self.inner.base.request_url(&url);
         let body = http::request_body(text, conversation_id);
         let http = self.http()?;
         let limiter = self.limiter();
@@ -610,7 +612,7 @@ impl Client {
             );
             let started = Instant::now();
             let result = self
-                .send_permitted(&request, &url, permit, timeout, capped)
+                .send_permitted(&request, target.clone(), permit, timeout, capped)
                 .instrument(span.clone())
                 .await;
             let request = &request;
@@ -619,7 +621,7 @@ impl Client {
                 // and timeout, both bounded by the deadline.
                 async move {
                     let (permit, timeout, capped) = self.permit(request).await?;
-                    self.send_permitted(request, &to, permit, timeout, capped)
+                    self.send_permitted(request, to.as_str(), permit, timeout, capped)
                         .await
                 }
                 .instrument(span.clone())
@@ -744,7 +746,7 @@ impl Client {
     async fn send_permitted(
         &self,
         request: &Request<'_>,
-        url: &str,
+        url: impl reqwest::IntoUrl,
         permit: Permit,
         timeout: Duration,
         capped: bool,
@@ -816,7 +818,7 @@ impl Client {
         if crate::process::on_thread_runtime() {
             return self.thread_http();
         }
-        let pid = std::process::id();
+        let pid = crate::process::fork_epoch();
         let mut slot = self.http_slot();
         if self.is_closed() {
             return Err(closed_error());
@@ -830,7 +832,7 @@ impl Client {
         slot.1.clone().ok_or_else(closed_error)
     }
 
-    fn http_slot(&self) -> std::sync::MutexGuard<'_, (u32, Option<reqwest::Client>)> {
+    fn http_slot(&self) -> std::sync::MutexGuard<'_, (u64, Option<reqwest::Client>)> {
         self.inner
             .http
             .lock()
@@ -844,7 +846,7 @@ impl Client {
     pub fn close(&self) {
         self.inner.closed.store(true, Ordering::Release);
         let mut slot = self.http_slot();
-        if slot.0 == std::process::id() {
+        if slot.0 == crate::process::fork_epoch() {
             slot.1 = None;
         }
         // After a fork the parent's pool is not ours to drop: it stays leaked (see `process`).
@@ -859,7 +861,7 @@ impl Client {
     fn thread_http(&self) -> Result<reqwest::Client> {
         THREAD_POOLS.with(|pools| {
             let mut pools = pools.borrow_mut();
-            let pid = std::process::id();
+            let pid = crate::process::fork_epoch();
             if pools.0 != pid {
                 // Forked: the parent's connections are not ours to use or to close.
                 std::mem::forget(std::mem::replace(&mut *pools, (pid, Vec::new())));
@@ -905,12 +907,12 @@ fn release(permit: Permit, result: &Result<MessageResponse>) {
     }
 }
 
-/// A thread's connection pools: the process id they belong to, and one pool per live client.
-type ThreadPools = (u32, Vec<(Weak<Inner>, reqwest::Client)>);
+/// A thread's connection pools: the fork epoch they belong to, and one pool per live client.
+type ThreadPools = (u64, Vec<(Weak<Inner>, reqwest::Client)>);
 
 thread_local! {
     /// Per-thread connection pools of the clients used from this thread's blocking calls,
-    /// with the process id they belong to.
+    /// with the fork epoch they belong to.
     static THREAD_POOLS: RefCell<ThreadPools> =
         const { RefCell::new((0, Vec::new())) };
 }

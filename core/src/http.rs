@@ -145,7 +145,7 @@ pub(crate) fn request_body(text: &str, conversation_id: Option<&str>) -> Bytes {
 /// `timeout`.
 pub(crate) async fn send_once(
     http: &reqwest::Client,
-    url: &str,
+    url: impl reqwest::IntoUrl,
     auth: &HeaderValue,
     extra: &HeaderMap,
     body: Bytes,
@@ -167,7 +167,7 @@ pub(crate) async fn send_once(
         let server_id = server_request_id(response.headers());
         if status.is_success() {
             let reply = match read_body(response, max_body).await {
-                Ok(body) => MessageResponse::from_body(&body, status.as_u16(), None),
+                Ok(body) => MessageResponse::from_bytes(Bytes::from(body), status.as_u16(), None),
                 Err(err) => Err(err),
             };
             match reply {

@@ -37,7 +37,9 @@ mod client;
 mod config;
 mod conversation;
 mod deadline;
+mod decode;
 mod error;
+mod fork;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
@@ -47,6 +49,7 @@ mod models;
 pub mod options;
 pub mod process;
 pub mod ratelimit;
+mod raw;
 mod redirect;
 pub mod retry;
 mod telemetry;
@@ -63,5 +66,6 @@ pub use error::{Error, ErrorKind, ErrorView, MAX_ERROR_BODY, Result};
 pub use models::{MessageResponse, Source, Ticket};
 pub use process::runtime;
 pub use ratelimit::{Quota, RateLimit, RateLimiter};
+pub use raw::RawJson;
 pub use retry::{RetryPolicy, Spelling};
 pub use telemetry::{WAIT_LOG_THRESHOLD, WaitReason};

@@ -2,20 +2,22 @@
 //!
 //! After `fork()` only the forking thread exists in the child: a tokio runtime's worker threads,
 //! the connections in an HTTP pool and any lock held by another thread are gone or unusable.
-//! Everything process-wide is therefore keyed by the process id and rebuilt on first use in a
+//! Everything process-wide is therefore keyed by the process (its [fork epoch](fork_epoch): no `getpid` per use) and rebuilt on first use in a
 //! child. The parent's copies are leaked in the child, never dropped: dropping a runtime whose
 //! threads do not exist would hang.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
 use crate::error::{Error, ErrorKind, Result};
+pub use crate::fork::epoch as fork_epoch;
 
 /// A lazily built value, one per process: rebuilt on first use after a `fork()`.
 pub struct PerProcess<T: 'static> {
-    pid: AtomicU32,
+    /// The [fork epoch](fork_epoch) `value` was built in (0: never).
+    pid: AtomicU64,
     value: AtomicPtr<T>,
     init_lock: Mutex<()>,
 }
@@ -24,7 +26,7 @@ impl<T: Send + Sync + 'static> PerProcess<T> {
     /// An empty cell (usable in a `static`).
     pub const fn new() -> PerProcess<T> {
         PerProcess {
-            pid: AtomicU32::new(0),
+            pid: AtomicU64::new(0),
             value: AtomicPtr::new(std::ptr::null_mut()),
             init_lock: Mutex::new(()),
         }
@@ -59,7 +61,7 @@ impl<T: Send + Sync + 'static> PerProcess<T> {
         &self,
         init: impl FnOnce(Option<&'static T>) -> Result<T, E>,
     ) -> Result<&'static T, E> {
-        let pid = std::process::id();
+        let pid = fork_epoch();
         if let Some(value) = self.current(pid) {
             return Ok(value);
         }
@@ -80,7 +82,7 @@ impl<T: Send + Sync + 'static> PerProcess<T> {
         Ok(value)
     }
 
-    fn current(&self, pid: u32) -> Option<&'static T> {
+    fn current(&self, pid: u64) -> Option<&'static T> {
         if self.pid.load(Ordering::Acquire) != pid {
             return None;
         }
@@ -160,8 +162,8 @@ where
 }
 
 thread_local! {
-    /// This thread's own runtime for blocking calls, with the process id it was built in.
-    static THREAD_RUNTIME: RefCell<Option<(u32, tokio::runtime::Runtime)>> =
+    /// This thread's own runtime for blocking calls, with the fork epoch it was built in.
+    static THREAD_RUNTIME: RefCell<Option<(u64, tokio::runtime::Runtime)>> =
         const { RefCell::new(None) };
     /// Whether this thread is inside [`block_on_this_thread`].
     static ON_THREAD_RUNTIME: Cell<bool> = const { Cell::new(false) };
@@ -186,7 +188,7 @@ pub(crate) fn block_on_this_thread<F: Future>(future: F) -> Result<F::Output> {
     }
     THREAD_RUNTIME.with(|slot| {
         let mut slot = slot.borrow_mut();
-        let pid = std::process::id();
+        let pid = fork_epoch();
         if !matches!(&*slot, Some((owner, _)) if *owner == pid) {
             if let Some(parent) = slot.take() {
                 std::mem::forget(parent);

@@ -30,11 +30,13 @@ static double now_us(void) {
 
 static enjo_client *enjo;
 static const char *base_url;
+/* The bot every request goes to: report.py sets BENCH_BOT (`enjo mock` knows only its own bots). */
+static const char *bot = "bench-bot";
 static int use_enjo;
 
 static int enjo_call(void) {
     enjo_response *resp = NULL;
-    enjo_status st = enjo_send_message(enjo, "bench-bot", TEXT, NULL, &resp, NULL);
+    enjo_status st = enjo_send_message(enjo, bot, TEXT, NULL, &resp, NULL);
     int ok = st == ENJO_OK && enjo_response_answers(resp) != NULL;
     enjo_response_free(resp);
     return ok;
@@ -54,7 +56,7 @@ static atomic_int failures;
 static void *lane(void *arg) {
     (void)arg;
     struct curl_client c;
-    if (!use_enjo && curl_client_init(&c, base_url, "bench-bot", TOKEN) != 0) {
+    if (!use_enjo && curl_client_init(&c, base_url, bot, TOKEN) != 0) {
         atomic_fetch_add(&failures, 1);
         return NULL;
     }
@@ -73,6 +75,8 @@ int main(int argc, char **argv) {
     }
     use_enjo = strcmp(argv[1], "enjo") == 0;
     base_url = argv[2];
+    const char *env_bot = getenv("BENCH_BOT");
+    if (env_bot && *env_bot) bot = env_bot;
     long seq = atol(argv[3]), conc = atol(argv[4]), warmup = atol(argv[5]);
     struct curl_client main_curl;
     if (use_enjo) {
@@ -89,7 +93,7 @@ int main(int argc, char **argv) {
         }
     } else {
         curl_global_init(CURL_GLOBAL_DEFAULT);
-        if (curl_client_init(&main_curl, base_url, "bench-bot", TOKEN) != 0) return 1;
+        if (curl_client_init(&main_curl, base_url, bot, TOKEN) != 0) return 1;
     }
     for (long i = 0; i < warmup; i++)
         if (!(use_enjo ? enjo_call() : curl_call(&main_curl))) return 1;

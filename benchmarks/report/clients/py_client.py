@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import threading
 import time
@@ -22,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
 from http_client_contender import http_client_call  # noqa: E402
 
 TOKEN = "enjo-mock-token"
-BOT = "bench-bot"
+# The bot every request goes to: report.py sets it (`enjo mock` knows only its own bots).
+BOT = os.environ.get("BENCH_BOT") or "bench-bot"
 TEXT = "Request for ticket generation"
 IN_FLIGHT = 64
 HEADERS = {"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"}

@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger
 import kotlin.system.exitProcess
 
 const val TOKEN = "enjo-mock-token"
-const val BOT = "bench-bot"
+// The bot every request goes to: report.py sets it (`enjo mock` knows only its own bots).
+val BOT: String = System.getenv("BENCH_BOT")?.takeIf { it.isNotEmpty() } ?: "bench-bot"
 const val TEXT = "Request for ticket generation"
 const val IN_FLIGHT = 64
 

@@ -1,18 +1,25 @@
 //! One contender of `make bench-report` (benchmarks/report): `report_client KIND URL SEQ CONC
 //! WARMUP`, KIND one of `reqwest`, `enjo-async`, `enjo-blocking`. Makes WARMUP calls, then SEQ
 //! sequential calls (each one timed), then CONC calls with 64 in flight, against URL (a base
-//! URL: the POST goes to `URL/v1/bots/bench-bot/message`), and prints one JSON line:
+//! URL: the POST goes to `URL/v1/bots/$BENCH_BOT/message`, `bench-bot` by default), and prints one JSON line:
 //! `{"seq_us": [...], "conc_calls": N, "conc_s": seconds}`.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock};
 use std::time::Instant;
 
 use enjo::RateLimit;
 use serde::Deserialize;
 
 const TOKEN: &str = "enjo-mock-token";
-const BOT: &str = "bench-bot";
+/// The bot every request goes to: report.py sets `BENCH_BOT` (`enjo mock` knows only its own
+/// bots).
+static BOT: LazyLock<String> = LazyLock::new(|| {
+    std::env::var("BENCH_BOT")
+        .ok()
+        .filter(|b| !b.is_empty())
+        .unwrap_or_else(|| "bench-bot".to_owned())
+});
 const TEXT: &str = "Request for ticket generation";
 const IN_FLIGHT: usize = 64;
 
@@ -65,7 +72,7 @@ fn make_call(kind: &str, base: &str) -> Result<Call, String> {
                 .tcp_nodelay(true)
                 .build()
                 .map_err(|e| e.to_string())?;
-            let url: Arc<str> = format!("{base}/v1/bots/{BOT}/message").into();
+            let url: Arc<str> = format!("{base}/v1/bots/{}/message", BOT.as_str()).into();
             Ok(Arc::new(move || {
                 let client = client.clone();
                 let url = url.clone();
@@ -105,7 +112,7 @@ fn make_call(kind: &str, base: &str) -> Result<Call, String> {
                 let client = client.clone();
                 Box::pin(async move {
                     client
-                        .send_message(BOT, TEXT, None)
+                        .send_message(BOT.as_str(), TEXT, None)
                         .await
                         .is_ok_and(|r| r.answers.is_some())
                 })
@@ -126,7 +133,7 @@ fn print(seq: &[f64], conc_calls: usize, conc_s: f64) {
 fn blocking(base: &str, seq: usize, conc: usize, warmup: usize) -> Result<(), String> {
     let client = enjo::blocking::Client::from_async(enjo_client(base)?);
     let call = |c: &enjo::blocking::Client| {
-        c.send_message(BOT, TEXT, None)
+        c.send_message(BOT.as_str(), TEXT, None)
             .is_ok_and(|r| r.answers.is_some())
     };
     for _ in 0..warmup {
