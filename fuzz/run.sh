@@ -39,9 +39,10 @@ for t in "${targets[@]}"; do
     result="CRASH (see $HERE/$log and $HERE/artifacts/$t)"
     failed=1
   fi
-  runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)"
-  secs="$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -n 1)"
-  corpus="$(grep -o 'corp: [0-9]*/[0-9]*[a-zA-Z]*' "$log" | tail -n 1 | cut -d' ' -f2)"
+  # `|| true`: a target that crashed at once has no figures; the others still run.
+  runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1 || true)"
+  secs="$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -n 1 || true)"
+  corpus="$(grep -o 'corp: [0-9]*/[0-9]*[a-zA-Z]*' "$log" | tail -n 1 | cut -d' ' -f2 || true)"
   printf '%-16s %12s %8s %10s %s\n' "$t" "${runs:-?}" "${secs:-?}" "${corpus:-?}" "$result"
 done
 exit $failed

@@ -86,11 +86,14 @@ impl BaseUrl {
             )));
         }
         let origin = url.origin().ascii_serialization();
-        let path = url.path().trim_end_matches('/');
+        let path = url.path().trim_end_matches('/').to_owned();
         let prefix = format!("{origin}{path}");
+        // Its path is replaced for each request; no query, fragment or credentials. Kept
+        // with the prefix's path, so that equal prefixes make equal `BaseUrl`s.
+        let mut parsed = url;
+        parsed.set_path(&path);
         Ok(BaseUrl {
-            // Its path is replaced for each request; no query, fragment or credentials.
-            parsed: url,
+            parsed,
             prefix,
             origin,
         })
@@ -371,6 +374,22 @@ mod tests {
         ] {
             let b = BaseUrl::parse(base, false).expect("valid base");
             assert_eq!(b.path_of(&b.message_url(bot)), path, "{base}");
+        }
+    }
+
+    #[test]
+    fn a_trailing_slash_makes_the_same_base_url() {
+        // Found by the `validate` fuzz target: the parsed URL kept "/api/" beside the
+        // prefix's "/api", so parsing a base URL's own text gave an unequal base.
+        for (with, without) in [
+            ("http://127.0.0.1:8080/api/", "http://127.0.0.1:8080/api"),
+            ("https://example.com/", "https://example.com"),
+            ("https://example.com/a//", "https://example.com/a"),
+        ] {
+            let a = BaseUrl::parse(with, false).unwrap();
+            let b = BaseUrl::parse(without, false).unwrap();
+            assert_eq!(a, b, "{with} vs {without}");
+            assert_eq!(BaseUrl::parse(a.as_str(), false).unwrap(), a);
         }
     }
 
