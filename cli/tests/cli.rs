@@ -353,21 +353,13 @@ fn enjo_mock_subcommand_serves_the_api() {
     assert!(child.wait().expect("exits").success());
 }
 
-#[test]
-fn a_spinner_shows_on_a_terminal_while_waiting() {
-    // `script` (util-linux, essential on Debian) runs the command on a pseudo-terminal.
-    let server = mock();
-    server
-        .add_fault(enjo_mock::FaultRule {
-            bot_id: Some("echo-bot".into()),
-            fault: "delay=600".into(),
-            times: Some(1),
-        })
-        .expect("fault");
+/// Runs `enjo <args>` against `server` on a pseudo-terminal (`script`, util-linux, essential on
+/// Debian), asserts it succeeded and returns what the terminal showed.
+fn on_a_terminal(server: &MockServer, args: &str) -> String {
     let enjo = assert_cmd::cargo::cargo_bin("enjo");
     let output = std::process::Command::new("script")
         .args(["-q", "-e", "-c"])
-        .arg(format!("{} send echo-bot slow", enjo.display()))
+        .arg(format!("{} {args}", enjo.display()))
         .arg("/dev/null")
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
@@ -377,7 +369,20 @@ fn a_spinner_shows_on_a_terminal_while_waiting() {
         .output()
         .expect("script runs");
     assert!(output.status.success(), "{output:?}");
-    let terminal = String::from_utf8_lossy(&output.stdout);
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn a_spinner_shows_on_a_terminal_while_waiting() {
+    let server = mock();
+    server
+        .add_fault(enjo_mock::FaultRule {
+            bot_id: Some("echo-bot".into()),
+            fault: "delay=600".into(),
+            times: Some(1),
+        })
+        .expect("fault");
+    let terminal = on_a_terminal(&server, "send echo-bot slow");
     assert!(terminal.contains("waiting for the bot"), "{terminal}");
     assert!(terminal.contains("slow"), "the answer follows: {terminal}");
 }
@@ -388,20 +393,7 @@ fn the_spinner_words_a_rate_limit_wait_as_the_logs_do() {
     // spinner shows core's `Event` text for that wait, the line every binding logs.
     let server = mock();
     fault(&server, "echo-bot", "429");
-    let enjo = assert_cmd::cargo::cargo_bin("enjo");
-    let output = std::process::Command::new("script")
-        .args(["-q", "-e", "-c"])
-        .arg(format!("{} send echo-bot after-429", enjo.display()))
-        .arg("/dev/null")
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("TERM", "xterm")
-        .env("ENJO_BASE_URL", server.url())
-        .env("ENJO_API_TOKEN", DEFAULT_TOKEN)
-        .output()
-        .expect("script runs");
-    assert!(output.status.success(), "{output:?}");
-    let terminal = String::from_utf8_lossy(&output.stdout);
+    let terminal = on_a_terminal(&server, "send echo-bot after-429");
     assert!(
         terminal.contains("server rate limit (HTTP 429), waiting "),
         "{terminal}"
