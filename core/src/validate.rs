@@ -386,10 +386,13 @@ mod tests {
             ("https://example.com/", "https://example.com"),
             ("https://example.com/a//", "https://example.com/a"),
         ] {
-            let a = BaseUrl::parse(with, false).unwrap();
-            let b = BaseUrl::parse(without, false).unwrap();
+            let a = BaseUrl::parse(with, false).expect("a valid base URL");
+            let b = BaseUrl::parse(without, false).expect("a valid base URL");
             assert_eq!(a, b, "{with} vs {without}");
-            assert_eq!(BaseUrl::parse(a.as_str(), false).unwrap(), a);
+            assert_eq!(
+                BaseUrl::parse(a.as_str(), false).expect("its own text parses"),
+                a
+            );
         }
     }
 
