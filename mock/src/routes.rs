@@ -48,7 +48,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/_mock/reset", post(reset))
         .route("/_mock/faults", post(add_fault))
         .route("/_mock/health", get(|| async { "ok" }))
-        .fallback(|headers: HeaderMap| async move {
+        .fallback(|headers: HeaderMap, body: Body| async move {
+            // Read the body before answering, as every route does: hyper closes a kept-alive
+            // connection whose unread body has not fully arrived yet (clients that write the
+            // head and the body apart, like Java's HttpClient, then lose their next request).
+            let _ = read_body(body).await;
             with_request_id(error(404, Shape::Error, None), &headers)
         })
         .with_state(state)
@@ -582,7 +586,10 @@ async fn tickets(State(state): State<Arc<AppState>>) -> Response {
     axum::Json(state.tickets()).into_response()
 }
 
-async fn reset(State(state): State<Arc<AppState>>) -> Response {
+async fn reset(State(state): State<Arc<AppState>>, body: Body) -> Response {
+    // Any body is accepted and ignored, but read, so that the connection stays usable (see
+    // the fallback in `router`).
+    let _ = read_body(body).await;
     state.reset();
     axum::Json(json!({"reset": true})).into_response()
 }

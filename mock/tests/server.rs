@@ -1190,3 +1190,87 @@ fn sigterm_right_after_listening_is_a_clean_exit() {
         );
     }
 }
+
+/// Sends `head` and, after a pause, `body` on `stream`, and reads one response (head and a
+/// `Content-Length` body); `None` when the server closed the connection instead of answering.
+fn exchange_in_two_writes(
+    stream: &mut std::net::TcpStream,
+    head: &str,
+    body: &str,
+) -> Option<String> {
+    use std::io::{Read, Write};
+    stream.write_all(head.as_bytes()).ok()?;
+    std::thread::sleep(Duration::from_millis(50));
+    stream.write_all(body.as_bytes()).ok()?;
+    let mut received = Vec::new();
+    let mut chunk = [0_u8; 4096];
+    loop {
+        let text = String::from_utf8_lossy(&received).into_owned();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text[..end]
+                .lines()
+                .find_map(|line| {
+                    let (name, value) = line.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse::<usize>().ok())?
+                })
+                .unwrap_or(0);
+            if received.len() >= end + 4 + length {
+                return Some(text);
+            }
+        }
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => received.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+#[test]
+fn a_connection_stays_usable_when_a_body_arrives_after_its_head() {
+    // Java's HttpClient writes a request's head and its body separately; hyper closes a
+    // connection whose request body the handler left unread and that had not arrived yet, so
+    // the client's next request on it (a pooled connection) got no answer. Every route reads
+    // its body, so each request below is answered on the one connection.
+    let mock = Mock::unlimited();
+    let address = mock.server.url().trim_start_matches("http://").to_owned();
+    let mut stream = std::net::TcpStream::connect(address).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let post = |path: &str, body: &str| {
+        (
+            format!(
+                "POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {DEFAULT_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            ),
+            body.to_owned(),
+        )
+    };
+    let requests = [
+        post("/_mock/reset", "{}"),
+        post(
+            "/_mock/faults",
+            r#"{"fault":"500","bot_id":"faq-bot","times":1}"#,
+        ),
+        post("/_mock/reset", "{}"),
+        post("/no/such/route", "{}"),
+        post(
+            "/v1/bots/faq-bot/message",
+            r#"{"message":{"text":"pricing"}}"#,
+        ),
+    ];
+    for (i, (head, body)) in requests.iter().enumerate() {
+        let reply = exchange_in_two_writes(&mut stream, head, body).unwrap_or_else(|| {
+            panic!(
+                "request {i} ({}) got no answer",
+                head.lines().next().unwrap_or_default()
+            )
+        });
+        assert!(reply.starts_with("HTTP/1.1 "), "request {i}: {reply}");
+        assert!(
+            !reply.to_ascii_lowercase().contains("connection: close"),
+            "request {i} closed the connection: {reply}"
+        );
+    }
+}

@@ -23,7 +23,8 @@ const val TOKEN = "enjo-mock-token"
 class Mock(vararg args: String) : AutoCloseable {
     private val process: Process
     val url: String
-    private val http = HttpClient.newHttpClient()
+    // HTTP/1.1 as the mock speaks it (no h2c upgrade offer on the first request).
+    private val http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
 
     init {
         val bin = System.getenv("ENJO_MOCK_BIN")?.takeIf { it.isNotEmpty() }
