@@ -383,8 +383,8 @@ impl Drop for Place<'_> {
 /// [module docs](self)). Usable in a child process after `fork()`.
 pub struct RateLimiter {
     clock: Arc<dyn Clock>,
-    /// The process that made the limiter.
-    home_pid: u32,
+    /// The [fork epoch](crate::process::fork_epoch) of the process that made the limiter.
+    home_epoch: u64,
     /// The state in that process.
     home: Local,
     /// The state in a child process after `fork()`, built on first use there.
@@ -452,7 +452,7 @@ impl RateLimiter {
     pub fn new(store: Arc<dyn LimiterStore>, clock: Arc<dyn Clock>) -> RateLimiter {
         RateLimiter {
             clock,
-            home_pid: std::process::id(),
+            home_epoch: crate::process::fork_epoch(),
             home: Local::new(store),
             forked: PerProcess::new(),
             next_ticket: AtomicU64::new(0),
@@ -598,7 +598,7 @@ impl RateLimiter {
 
     /// This process's state: after `fork()`, a fresh line over a copy of the parent's log.
     fn local(&self) -> &Local {
-        if std::process::id() == self.home_pid {
+        if crate::process::fork_epoch() == self.home_epoch {
             return &self.home;
         }
         self.forked.get_or_init_with(|previous| {
@@ -776,7 +776,7 @@ impl RateLimiter {
             limiter: Some(self.clone()),
             slot: reservation.slot,
             waited: self.clock.now().saturating_duration_since(start),
-            pid: std::process::id(),
+            epoch: crate::process::fork_epoch(),
             shared: store,
         })
     }
@@ -850,7 +850,7 @@ impl RateLimiter {
                         limiter: Some(self.clone()),
                         slot,
                         waited,
-                        pid: std::process::id(),
+                        epoch: crate::process::fork_epoch(),
                         shared: None,
                     });
                 }
@@ -929,8 +929,9 @@ pub struct Permit {
     limiter: Option<Arc<RateLimiter>>,
     slot: SlotId,
     waited: Duration,
-    /// The process the slot was granted in (a child never completes its parent's).
-    pid: u32,
+    /// The [fork epoch](crate::process::fork_epoch) of the process the slot was granted in
+    /// (a child never completes its parent's).
+    epoch: u64,
     /// The shared store the slot is an entry of, if any.
     shared: Option<Arc<dyn SharedStore>>,
 }
@@ -1012,7 +1013,7 @@ impl Permit {
             limiter: None,
             slot: SlotId(0),
             waited: Duration::ZERO,
-            pid: 0,
+            epoch: 0,
             shared: None,
         }
     }
@@ -1031,7 +1032,7 @@ impl Permit {
         let Some(limiter) = self.limiter.take() else {
             return;
         };
-        if self.pid != std::process::id() {
+        if self.epoch != crate::process::fork_epoch() {
             return;
         }
         if let Some(store) = self.shared.take() {

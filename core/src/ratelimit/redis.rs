@@ -210,8 +210,8 @@ struct Inner {
     keys: [String; 4],
     margin: Duration,
     script: redis::Script,
-    /// The connection of the current process: (pid, connection).
-    conn: tokio::sync::Mutex<Option<(u32, ConnectionManager)>>,
+    /// The connection of the current process: (its fork epoch, connection).
+    conn: tokio::sync::Mutex<Option<(u64, ConnectionManager)>>,
     /// What this process reserved, in Redis time (µs), for refilling an empty Redis.
     history: Mutex<VecDeque<i64>>,
 }
@@ -311,10 +311,10 @@ impl Inner {
     }
 
     async fn connection(&self) -> std::result::Result<ConnectionManager, redis::RedisError> {
-        let pid = std::process::id();
+        let epoch = crate::process::fork_epoch();
         let mut slot = self.conn.lock().await;
         if let Some((owner, conn)) = slot.as_ref()
-            && *owner == pid
+            && *owner == epoch
         {
             return Ok(conn.clone());
         }
@@ -327,7 +327,7 @@ impl Inner {
             .client
             .get_connection_manager_with_config(config)
             .await?;
-        *slot = Some((pid, conn.clone()));
+        *slot = Some((epoch, conn.clone()));
         Ok(conn)
     }
 
