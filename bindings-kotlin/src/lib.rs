@@ -284,7 +284,8 @@ impl From<enjo::MessageResponse> for NativeResponse {
             sources: r.sources.into_iter().map(NativeSource::from).collect(),
             conversation_id: r.conversation_id,
             ticket: r.ticket.map(NativeTicket::from),
-            raw_json: r.raw.to_string(),
+            // The server's own text (no parse); Kotlin parses it when `raw` is read.
+            raw_json: r.raw.json_text().into_owned(),
             request_id: r.request_id,
             server_request_id: r.server_request_id,
             status: r.status,

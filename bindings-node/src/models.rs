@@ -161,11 +161,15 @@ pub(crate) struct ReplyJson {
 impl ReplyJson {
     /// Serializes `reply`. Cannot fail for what core builds (string keys, finite numbers
     /// from JSON), but a failure is an error, never a panic.
-    pub(crate) fn new(reply: enjo::MessageResponse) -> Result<ReplyJson, serde_json::Error> {
+    pub(crate) fn new(mut reply: enjo::MessageResponse) -> Result<ReplyJson, serde_json::Error> {
+        // The body crosses as the server's own text, never parsed here (JavaScript parses it
+        // if `raw` is read); the object's `raw` is only a placeholder in `reply`'s JSON.
+        let raw = reply.raw.json_text().into_owned();
+        reply.raw = enjo::RawJson::from_value(serde_json::Value::Null);
         let reply = MessageResponse::from(reply);
         Ok(ReplyJson {
             reply: serde_json::to_string(&reply)?,
-            raw: serde_json::to_string(&reply.raw)?,
+            raw,
             ticket_raw: reply
                 .ticket
                 .as_ref()

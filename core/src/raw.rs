@@ -4,6 +4,7 @@
 //! Most callers read the typed fields of a reply and never its raw JSON; building (and
 //! dropping) a `Value` of the whole body on every call was the largest single cost of a call.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::ops::Deref;
 use std::sync::{Arc, OnceLock};
@@ -63,6 +64,15 @@ impl RawJson {
             .text
             .as_deref()
             .and_then(|text| std::str::from_utf8(text).ok())
+    }
+
+    /// The document as JSON text, for handing to another language: the server's bytes as
+    /// sent (no parse) when it came as text, else the value serialized compactly.
+    pub fn json_text(&self) -> Cow<'_, str> {
+        match self.text() {
+            Some(text) => Cow::Borrowed(text),
+            None => Cow::Owned(self.value().to_string()),
+        }
     }
 
     /// The parsed value, owned (a copy when other clones still share it).
@@ -135,6 +145,15 @@ mod tests {
         assert!(std::ptr::eq(raw.value(), copy.value()), "clones share it");
         assert_eq!(raw.text(), Some(r#"{"a": [1, 2]}"#));
         assert_eq!(raw, RawJson::from_value(serde_json::json!({"a": [1, 2]})));
+    }
+
+    #[test]
+    fn json_text_is_the_servers_text_without_a_parse() {
+        let raw = RawJson::from_text(Bytes::from_static(br#"{"a": [1, 2], "x": 1e400}"#));
+        assert_eq!(raw.json_text(), r#"{"a": [1, 2], "x": 1e400}"#);
+        assert!(raw.0.value.get().is_none(), "json_text does not parse");
+        let built = RawJson::from_value(serde_json::json!({"a": [1, 2]}));
+        assert_eq!(built.json_text(), r#"{"a":[1,2]}"#);
     }
 
     #[test]

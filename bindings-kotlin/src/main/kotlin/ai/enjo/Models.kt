@@ -97,7 +97,7 @@ data class MessageResponse(
     val conversationId: String?,
     /** The ticket the bot created, when its bot is wired to ticketing. */
     val ticket: Ticket?,
-    /** The whole response body, unknown fields included (JSON text). */
+    /** The whole response body as the server sent it (JSON text), unknown fields included. */
     val raw: String,
     /** The call's request id (sent as `X-Request-Id`), to quote to Enjo's support. */
     val requestId: String?,
