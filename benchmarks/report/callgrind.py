@@ -55,7 +55,7 @@ def main() -> None:
     ap.add_argument("--only", default="c,curl,py,http.client")
     args = ap.parse_args()
     root = args.root.resolve()
-    c_client = str(root / "target/release/report-c-client")
+    c_client = str(report.release_dir(root) / "report-c-client")
     py_client = str(root / "benchmarks/report/clients/py_client.py")
     contenders = {
         "c": ("enjo_send_message", [c_client, "enjo"]),

@@ -122,7 +122,7 @@ http {{
             )
             wait_port(port)
         else:
-            mock = root / "target/release/enjo-mock"
+            mock = release_dir(root) / "enjo-mock"
             self.version = "enjo mock (limits off)"
             self.proc = subprocess.Popen(
                 server_cpu
@@ -142,9 +142,16 @@ http {{
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def release_dir(root: Path) -> Path:
+    """Cargo's release directory: $CARGO_TARGET_DIR/release (relative to `root` when relative),
+    else target/release."""
+    target = Path(os.environ.get("CARGO_TARGET_DIR") or "target")
+    return (target if target.is_absolute() else root / target) / "release"
+
+
 def contenders(root: Path, py: str, bot: str) -> list[dict]:
     """Every row: its binding, its label, and how to run one repetition."""
-    rel = root / "target/release"
+    rel = release_dir(root)
     rep = HERE / "clients"
     node = shutil.which("node") or "node"
     rows = [

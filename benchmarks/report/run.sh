@@ -12,6 +12,10 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 cd "$ROOT"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 step() { printf '==> %s\n' "$*" >&2; }
+# Cargo's release directory (CARGO_TARGET_DIR is honoured, relative to the repository).
+TARGET="${CARGO_TARGET_DIR:-target}"
+case "$TARGET" in /*) ;; *) TARGET="$ROOT/$TARGET" ;; esac
+RELEASE="$TARGET/release"
 
 # --- Debian packages: the server, the floor, the C competitor, curl.
 need=()
@@ -39,8 +43,8 @@ cargo build --release --locked -q -p enjo-bench --bin report_client
 step "gcc report-c-client"
 # shellcheck disable=SC2046
 gcc -std=c11 -O2 -Wall -Wextra -Werror -I"$ROOT/bindings-c/include" -I"$ROOT/benchmarks/c" \
-  "$HERE/clients/c_client.c" -o "$ROOT/target/release/report-c-client" \
-  "$ROOT/target/release/libenjo.a" $(pkg-config --cflags --libs libcurl jansson) \
+  "$HERE/clients/c_client.c" -o "$RELEASE/report-c-client" \
+  "$RELEASE/libenjo.a" $(pkg-config --cflags --libs libcurl jansson) \
   -lpthread -ldl -lm -lrt -lutil -lgcc_s
 
 # --- Python: the wheel and the competitors (and matplotlib for the plot).
@@ -78,7 +82,7 @@ if [ -z "${BENCH_SKIP_KOTLIN:-}" ] && command -v mvn >/dev/null && command -v ja
   [ -n "${MAVEN_REPO_LOCAL:-}" ] && MVN+=("-Dmaven.repo.local=$MAVEN_REPO_LOCAL")
   cargo build --release --locked -q -p enjo-kotlin --features cli
   rm -f bindings-kotlin/target/enjo-*.jar
-  "${MVN[@]}" -f bindings-kotlin/pom.xml install -Dmaven.test.skip=true
+  "${MVN[@]}" -f bindings-kotlin/pom.xml install -Dmaven.test.skip=true -Denjo.native.dir="$RELEASE"
   "${MVN[@]}" -f "$HERE/kotlin/pom.xml" package
 else
   rm -f "$HERE/kotlin/target/classpath.txt"
