@@ -150,24 +150,12 @@ fn exit_codes_per_error_kind() {
         .code(3)
         .stderr(predicate::str::contains("ENJO_API_TOKEN"));
     // Faults: server error and malformed reply.
-    server
-        .add_fault(enjo_mock::FaultRule {
-            bot_id: Some("faq-bot".into()),
-            fault: "500".into(),
-            times: Some(1),
-        })
-        .expect("fault");
+    fault(&server, "faq-bot", "500");
     enjo(&server)
         .args(["send", "faq-bot", "hi"])
         .assert()
         .code(8);
-    server
-        .add_fault(enjo_mock::FaultRule {
-            bot_id: Some("faq-bot".into()),
-            fault: "malformed-json".into(),
-            times: Some(1),
-        })
-        .expect("fault");
+    fault(&server, "faq-bot", "malformed-json");
     enjo(&server)
         .args(["send", "faq-bot", "hi"])
         .assert()
@@ -375,13 +363,7 @@ fn on_a_terminal(server: &MockServer, args: &str) -> String {
 #[test]
 fn a_spinner_shows_on_a_terminal_while_waiting() {
     let server = mock();
-    server
-        .add_fault(enjo_mock::FaultRule {
-            bot_id: Some("echo-bot".into()),
-            fault: "delay=600".into(),
-            times: Some(1),
-        })
-        .expect("fault");
+    fault(&server, "echo-bot", "delay=600");
     let terminal = on_a_terminal(&server, "send echo-bot slow");
     assert!(terminal.contains("waiting for the bot"), "{terminal}");
     assert!(terminal.contains("slow"), "the answer follows: {terminal}");
