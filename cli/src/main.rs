@@ -414,6 +414,7 @@ fn flag_names() -> enjo::options::Host {
             ("allow_insecure_http", "--allow-insecure-http"),
             ("base_url", "--base-url"),
             ("rate_limit_store", "--rate-limit-store"),
+            ("rate_limit_store_fallback", "--rate-limit-store-fallback"),
         ],
     )
 }

@@ -223,6 +223,12 @@ fn an_unreachable_store_exits_14_and_sends_nothing() {
         stderr.contains("rate limit store redis://127.0.0.1"),
         "{stderr}"
     );
+    // The hint names this CLI's flags, not the library's option names.
+    assert!(
+        stderr.contains("(--rate-limit-store / ENJO_RATE_LIMIT_STORE)")
+            && stderr.contains("opt into --rate-limit-store-fallback"),
+        "{stderr}"
+    );
     assert!(server.requests().is_empty());
     let out = send(&server, &url, "fallback")
         .arg("--rate-limit-store-fallback")

@@ -792,6 +792,21 @@ impl Client {
         limiter
             .acquire_observed(ticket, &self.inner.quotas, bound, on_wait)
             .await
+            .map_err(|err| self.named_for_host(err))
+    }
+
+    /// `err` with its hint naming the store options as the client's host spells them
+    /// (`rateLimitStore` in Node, `--rate-limit-store` in the CLI), when a binding said how.
+    fn named_for_host(&self, err: Error) -> Error {
+        match &self.inner.options.option_names {
+            Some(host) if err.kind() == ErrorKind::RateLimitStore => {
+                err.with_hint(crate::error::rate_limit_store_hint(
+                    &host.name("rate_limit_store"),
+                    &host.name("rate_limit_store_fallback"),
+                ))
+            }
+            _ => err,
+        }
     }
 
     fn limiter(&self) -> Option<Arc<RateLimiter>> {

@@ -152,6 +152,7 @@ impl ErrorKind {
                 env!("CARGO_PKG_REPOSITORY"),
                 "/issues"
             ),
+            // The wording of `rate_limit_store_hint` with Rust's names (a test keeps them equal).
             ErrorKind::RateLimitStore => {
                 "check that the rate limit store (rate_limit_store / ENJO_RATE_LIMIT_STORE) is reachable and writable, or opt into rate_limit_store_fallback to use the in-process limiter meanwhile"
             }
@@ -164,6 +165,14 @@ impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// The hint of a [`ErrorKind::RateLimitStore`] error, naming the two options as the caller's
+/// language spells them (`rateLimitStore`, `--rate-limit-store`, `options.rate_limit_store`).
+pub(crate) fn rate_limit_store_hint(store: &str, fallback: &str) -> String {
+    format!(
+        "check that the rate limit store ({store} / ENJO_RATE_LIMIT_STORE) is reachable and writable, or opt into {fallback} to use the in-process limiter meanwhile"
+    )
 }
 
 /// A duration for people: `1.5s`, or `20ms` below a second (where `0.0s` would mislead).
@@ -201,6 +210,8 @@ struct Inner {
     server_request_id: Option<String>,
     /// Whether the request may have reached the server (decides retry safety).
     maybe_sent: bool,
+    /// A hint naming options as the caller's language spells them, in place of the kind's.
+    hint: Option<String>,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
@@ -219,6 +230,7 @@ impl Error {
                 location: None,
                 server_request_id: None,
                 maybe_sent: kind.is_api() || kind == ErrorKind::Decode,
+                hint: None,
                 source: None,
             }),
         }
@@ -447,8 +459,17 @@ impl Error {
     }
 
     /// The hint that `Display` appends ("check ENJO_API_TOKEN", ...), if any.
-    pub fn hint(&self) -> Option<&'static str> {
-        self.inner.kind.hint()
+    pub fn hint(&self) -> Option<&str> {
+        self.inner
+            .hint
+            .as_deref()
+            .or_else(|| self.inner.kind.hint())
+    }
+
+    /// Replaces the kind's hint (one that names options as the caller's language spells them).
+    pub(crate) fn with_hint(mut self, hint: String) -> Error {
+        self.inner.hint = Some(hint);
+        self
     }
 }
 
@@ -622,7 +643,7 @@ impl fmt::Display for Error {
             (Some(id), _) | (None, Some(id)) => write!(f, " [request id {id}]")?,
             (None, None) => {}
         }
-        if let Some(hint) = inner.kind.hint() {
+        if let Some(hint) = self.hint() {
             write!(f, "; {hint}")?;
         }
         Ok(())
@@ -672,6 +693,28 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_store_hint_reads_the_same_with_rusts_names_and_names_the_hosts() {
+        assert_eq!(
+            Some(rate_limit_store_hint("rate_limit_store", "rate_limit_store_fallback").as_str()),
+            ErrorKind::RateLimitStore.hint()
+        );
+        let err = Error::rate_limit_store("redis://127.0.0.1:1", "cannot reach it").with_hint(
+            rate_limit_store_hint("rateLimitStore", "rateLimitStoreFallback"),
+        );
+        let shown = err.to_string();
+        assert!(
+            shown.contains("(rateLimitStore / ENJO_RATE_LIMIT_STORE)"),
+            "{shown}"
+        );
+        assert!(shown.contains("opt into rateLimitStoreFallback"), "{shown}");
+        assert!(!shown.contains("rate_limit_store"), "{shown}");
+        assert_eq!(
+            err.hint(),
+            Some(&shown[shown.len() - err.hint().map_or(0, str::len)..])
+        );
+    }
 
     #[test]
     fn status_maps_to_kind() {

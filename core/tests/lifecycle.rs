@@ -172,3 +172,37 @@ fn a_bad_option_is_named_as_the_host_spells_it() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn an_unreachable_store_names_the_options_as_the_host_spells_them() {
+    let mock = Mock::start();
+    // A loopback port where nothing listens: the store is down from the first call.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let node = Host::new(Spelling::Camel, TimeUnit::Milliseconds);
+    let client = ClientOptions {
+        token: Some(DEFAULT_TOKEN.into()),
+        base_url: Some(mock.url()),
+        rate_limit_store: Some(format!("redis://127.0.0.1:{port}")),
+        ..ClientOptions::default()
+    }
+    .apply(&node, enjo::Client::builder().ignore_env())
+    .expect("options")
+    .build()
+    .expect("client");
+    let err = client
+        .send_message("faq-bot", "hi", None)
+        .await
+        .expect_err("the store is down");
+    assert_eq!(err.kind(), ErrorKind::RateLimitStore);
+    let shown = err.to_string();
+    assert!(
+        shown.contains("(rateLimitStore / ENJO_RATE_LIMIT_STORE)")
+            && shown.contains("opt into rateLimitStoreFallback"),
+        "{shown}"
+    );
+    assert!(!shown.contains("rate_limit_store"), "{shown}");
+    assert!(mock.requests("faq-bot").await.is_empty(), "nothing sent");
+}
