@@ -152,9 +152,12 @@ impl ErrorKind {
                 env!("CARGO_PKG_REPOSITORY"),
                 "/issues"
             ),
-            // The wording of `rate_limit_store_hint` with Rust's names (a test keeps them equal).
+            // Rust's names; a client made by a binding names its own (`rate_limit_store_hint`).
             ErrorKind::RateLimitStore => {
-                "check that the rate limit store (rate_limit_store / ENJO_RATE_LIMIT_STORE) is reachable and writable, or opt into rate_limit_store_fallback to use the in-process limiter meanwhile"
+                static HINT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+                    rate_limit_store_hint("rate_limit_store", "rate_limit_store_fallback")
+                });
+                HINT.as_str()
             }
             ErrorKind::InvalidArgument | ErrorKind::Api => return None,
         })
